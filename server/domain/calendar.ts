@@ -1,0 +1,150 @@
+/**
+ * Working calendar for mainland China (Asia/Shanghai): weekends, official holidays and 调休
+ * make-up working days, plus the admin's own overrides (local holidays, emergency work days).
+ *
+ * Every date is a 'YYYY-MM-DD' string in Asia/Shanghai and every conversion uses the fixed +08:00
+ * offset (China has had no DST since 1991), so results never depend on the process time zone.
+ */
+import { createRequire } from 'node:module';
+
+/**
+ * The official schedule comes from `chinese-days` as its bundled JSON rather than its
+ * `isWorkday()` functions: those parse 'YYYY-MM-DD' as UTC but read it back with local getters,
+ * so under a negative-offset TZ (e.g. America/New_York) they answer for the previous day.
+ * The JSON keys are plain date strings and carry no such trap.
+ */
+interface ChineseDaysData {
+  /** Official days off, including weekend days inside a holiday block: date → "English,中文,n". */
+  holidays: Record<string, string>;
+  /** 调休 make-up working days (weekend days that are worked): date → "English,中文,n". */
+  workdays: Record<string, string>;
+}
+
+const official = createRequire(import.meta.url)('chinese-days/dist/chinese-days.json') as ChineseDaysData;
+// Maps, so a lookup can never hit an inherited object key.
+const OFFICIAL_HOLIDAYS = new Map(Object.entries(official.holidays));
+const OFFICIAL_WORKDAYS = new Map(Object.entries(official.workdays));
+const OFFICIAL_YEARS = new Set([...OFFICIAL_HOLIDAYS.keys()].map((d) => Number(d.slice(0, 4))));
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME_RE = /^(\d{2}):(\d{2})$/;
+
+/** An admin's decision for one day; it beats both the official schedule and the weekend rule. */
+export type DayOverride = { date: string; kind: 'workday' | 'holiday'; note?: string };
+
+/** Why a day is or is not a working day. */
+export interface DayInfo {
+  date: string;
+  workday: boolean;
+  /** `override`: admin entry; `holiday` / `makeup_workday`: official schedule; else the weekday rule. */
+  source: 'override' | 'holiday' | 'makeup_workday' | 'weekday' | 'weekend';
+  /** Holiday name in Chinese (e.g. 国庆节) or the override's note. */
+  name?: string;
+}
+
+/** A working calendar: which Asia/Shanghai dates are working days. */
+export interface Calendar {
+  /** True when `date` ('YYYY-MM-DD', Asia/Shanghai) is a working day. */
+  isWorkday(date: string): boolean;
+  /** The answer of {@link Calendar.isWorkday} with its reason, for the admin screen. */
+  describe(date: string): DayInfo;
+}
+
+/** Milliseconds since the epoch of 00:00 Asia/Shanghai on `date`; throws on a malformed date. */
+function shanghaiMidnight(date: string): number {
+  const m = DATE_RE.exec(date);
+  if (!m) throw new RangeError(`invalid date ${JSON.stringify(date)}, expected YYYY-MM-DD`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const utc = Date.UTC(y, mo - 1, d);
+  // Date.UTC silently rolls 2025-02-30 over to March; a calendar must reject it instead.
+  const back = new Date(utc);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
+    throw new RangeError(`invalid date ${JSON.stringify(date)}`);
+  }
+  return utc - SHANGHAI_OFFSET_MS;
+}
+
+/** Minutes since midnight for 'HH:MM' (00:00–24:00). */
+export function parseTimeOfDay(time: string): number {
+  const m = TIME_RE.exec(time);
+  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  if (!m || Number(m[2]) > 59 || minutes > 24 * 60) {
+    throw new RangeError(`invalid time ${JSON.stringify(time)}, expected HH:MM`);
+  }
+  return minutes;
+}
+
+/** The Asia/Shanghai calendar date ('YYYY-MM-DD') of an instant. */
+export function toShanghaiDate(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The instant of `date` at wall-clock `time` ('HH:MM', default 00:00) in Asia/Shanghai. */
+export function fromShanghai(date: string, time = '00:00'): Date {
+  return new Date(shanghaiMidnight(date) + parseTimeOfDay(time) * 60_000);
+}
+
+/** An instant as ISO 8601 with the +08:00 offset, e.g. '2025-10-09T18:00:00+08:00'. */
+export function formatShanghai(instant: Date): string {
+  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
+}
+
+/** `date` moved by `days` calendar days (negative goes back). */
+export function addDays(date: string, days: number): string {
+  return toShanghaiDate(new Date(shanghaiMidnight(date) + days * DAY_MS));
+}
+
+/** Day of week of `date`, 0 = Sunday … 6 = Saturday. */
+export function dayOfWeek(date: string): number {
+  return new Date(shanghaiMidnight(date) + SHANGHAI_OFFSET_MS).getUTCDay();
+}
+
+/**
+ * True when the bundled official schedule covers `date`'s year. Outside it only weekends and
+ * overrides apply, so the admin should enter that year's holidays by hand until the package
+ * is updated (the State Council publishes each year's schedule in late autumn).
+ */
+export function officialScheduleCovers(date: string): boolean {
+  shanghaiMidnight(date);
+  return OFFICIAL_YEARS.has(Number(date.slice(0, 4)));
+}
+
+/** "National Day,国庆节,3" → "国庆节". */
+function chineseName(entry: string): string {
+  return entry.split(',')[1] ?? entry;
+}
+
+/**
+ * Build a working calendar. Precedence: admin override, then the official schedule (holiday or
+ * 调休 working day), then Monday–Friday work / Saturday–Sunday rest. With two overrides for the
+ * same date the later one wins, so callers can append corrections.
+ */
+export function createCalendar(overrides: readonly DayOverride[] = []): Calendar {
+  const byDate = new Map<string, DayOverride>();
+  for (const o of overrides) {
+    shanghaiMidnight(o.date);
+    if (o.kind !== 'workday' && o.kind !== 'holiday') {
+      throw new RangeError(`invalid override kind ${JSON.stringify(o.kind)} for ${o.date}`);
+    }
+    byDate.set(o.date, o);
+  }
+
+  function describe(date: string): DayInfo {
+    shanghaiMidnight(date);
+    const o = byDate.get(date);
+    if (o) return { date, workday: o.kind === 'workday', source: 'override', ...(o.note ? { name: o.note } : {}) };
+    const holiday = OFFICIAL_HOLIDAYS.get(date);
+    if (holiday !== undefined) return { date, workday: false, source: 'holiday', name: chineseName(holiday) };
+    const makeup = OFFICIAL_WORKDAYS.get(date);
+    if (makeup !== undefined) return { date, workday: true, source: 'makeup_workday', name: chineseName(makeup) };
+    const dow = dayOfWeek(date);
+    return dow === 0 || dow === 6 ? { date, workday: false, source: 'weekend' } : { date, workday: true, source: 'weekday' };
+  }
+
+  return {
+    describe,
+    isWorkday: (date) => describe(date).workday,
+  };
+}
