@@ -17,6 +17,8 @@ export interface DbHandle {
   backend: Backend;
   /** True when the database can encode vector tiles itself (`ST_AsMVT`, needs protobuf-c). */
   hasMvt: boolean;
+  /** The embedded instance (PGlite backend only): for dumps and tests. */
+  pglite?: PGlite;
   close(): Promise<void>;
 }
 
@@ -91,7 +93,7 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<DbHandle> {
   const pglite = await createPGlite(opts);
   const db = kyselyOnPGlite(pglite);
   const hasMvt = await probeMvt(db);
-  return { db, backend: 'pglite', hasMvt, close: () => db.destroy() };
+  return { db, backend: 'pglite', hasMvt, pglite, close: () => db.destroy() };
 }
 
 /** PGlite's PostGIS is built without protobuf-c: ST_AsMVT raises there. One check at start-up. */

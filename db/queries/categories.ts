@@ -1,0 +1,63 @@
+/** Categories (事项): list, upsert (seed / admin), and deadline settings. */
+import type { Kysely } from 'kysely';
+import type { DB } from '../types.js';
+
+export interface CategoryInput {
+  code: string;
+  name: string;
+  group_code: string;
+  group_name: string;
+  department: string;
+  limit_value: number;
+  clock: 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
+  tags: string[];
+  local: boolean;
+  legacy_code?: string | null;
+}
+
+export function listCategories(db: Kysely<DB>) {
+  return db
+    .selectFrom('categories')
+    .select(['code', 'name', 'group_code', 'group_name', 'department', 'limit_value', 'clock', 'tags', 'local', 'legacy_code', 'active'])
+    .orderBy('group_code')
+    .orderBy('code')
+    .execute();
+}
+
+export function getCategory(db: Kysely<DB>, code: string) {
+  return db.selectFrom('categories').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+/** Inserts or updates categories by code (one statement). */
+export async function upsertCategories(db: Kysely<DB>, rows: readonly CategoryInput[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('categories')
+    .values(rows.map((r) => ({ ...r, legacy_code: r.legacy_code ?? null, tags: [...r.tags] })))
+    .onConflict((oc) =>
+      oc.column('code').doUpdateSet((eb) => ({
+        name: eb.ref('excluded.name'),
+        group_code: eb.ref('excluded.group_code'),
+        group_name: eb.ref('excluded.group_name'),
+        department: eb.ref('excluded.department'),
+        limit_value: eb.ref('excluded.limit_value'),
+        clock: eb.ref('excluded.clock'),
+        tags: eb.ref('excluded.tags'),
+        local: eb.ref('excluded.local'),
+        legacy_code: eb.ref('excluded.legacy_code'),
+        updated_at: new Date(),
+      })),
+    )
+    .execute();
+}
+
+/** Changes a category's deadline; returns the row or null when the code is unknown. */
+export function updateCategoryDeadline(db: Kysely<DB>, code: string, patch: { limit_value?: number; clock?: CategoryInput['clock']; department?: string; active?: boolean }) {
+  return db
+    .updateTable('categories')
+    .set({ ...patch, updated_at: new Date() })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst()
+    .then((r) => r ?? null);
+}

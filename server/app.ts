@@ -1,0 +1,91 @@
+/**
+ * buildApp(config, db) → a ready Fastify instance. Never listens: main.ts does, tests use inject().
+ */
+import { existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { Config } from './config.js';
+import type { DbHandle } from '../db/index.js';
+import errorsPlugin from './plugins/errors.js';
+import dbPlugin from './plugins/db.js';
+import authPlugin from './plugins/auth.js';
+import configPlugin from './plugins/config.js';
+import healthRoutes from './routes/health.js';
+import authRoutes from './routes/auth.js';
+import userRoutes from './routes/users.js';
+import categoryRoutes from './routes/categories.js';
+import calendarRoutes from './routes/calendar.js';
+import regionRoutes from './routes/regions.js';
+import problemRoutes from './routes/problems.js';
+import workflowRoutes from './routes/workflow.js';
+import statsRoutes from './routes/stats.js';
+import rankingRoutes from './routes/rankings.js';
+import hotspotRoutes from './routes/hotspots.js';
+import exportRoutes from './routes/exports.js';
+import tileRoutes from './routes/tiles.js';
+
+export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+
+export interface BuildOptions {
+  config: Config;
+  db: DbHandle;
+  /** Close the database when the app closes (default true). */
+  ownsDb?: boolean;
+  /** Fastify logger setting (default: off in tests, config.logLevel otherwise). */
+  logger?: boolean | object;
+}
+
+export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // CSV bodies (problem import) arrive as raw bytes: the encoding (UTF-8 or GBK) is detected later.
+  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  await app.register(errorsPlugin);
+  await app.register(configPlugin, { config });
+  await app.register(dbPlugin, { handle: db, owns: ownsDb });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: '问题地图 Problem Map API', version: '0.1.0', description: 'Problems, responsibility blocks, workflow, statistics.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(authPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { prefix: '/api/auth' });
+  await app.register(userRoutes, { prefix: '/api/users' });
+  await app.register(categoryRoutes, { prefix: '/api/categories' });
+  await app.register(calendarRoutes, { prefix: '/api/calendar' });
+  await app.register(regionRoutes, { prefix: '/api/regions' });
+  await app.register(problemRoutes, { prefix: '/api/problems' });
+  await app.register(workflowRoutes, { prefix: '/api/problems' });
+  await app.register(statsRoutes, { prefix: '/api/stats' });
+  await app.register(rankingRoutes, { prefix: '/api/rankings' });
+  await app.register(hotspotRoutes, { prefix: '/api/hotspots' });
+  await app.register(exportRoutes, { prefix: '/api/exports' });
+  await app.register(tileRoutes, { prefix: '/tiles' });
+
+  if (existsSync(WEB_DIST)) {
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
+    app.get('/*', { schema: { hide: true } }, (request, reply) => {
+      if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
+      return reply.sendFile('index.html');
+    });
+  }
+  await app.ready();
+  return app;
+}

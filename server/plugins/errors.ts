@@ -1,0 +1,40 @@
+/**
+ * The one error handler: domain errors (AppError) keep their code and status; schema validation
+ * becomes 400 VALIDATION_FAILED with the failing fields; anything else is a 500 whose message is
+ * not leaked.
+ */
+import fp from 'fastify-plugin';
+import type { FastifyError } from 'fastify';
+import { AppError } from '../errors.js';
+
+export default fp(
+  async (app) => {
+    app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+      if (err instanceof AppError) {
+        return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+      }
+      const fe = err as FastifyError;
+      if (fe.validation) {
+        return reply.status(400).send({
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
+            details: fe.validation.map((v) => ({ path: v.instancePath, message: v.message, params: v.params })),
+          },
+        });
+      }
+      const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err }, 'unhandled error');
+        return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal server error' } });
+      }
+      const code =
+        status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
+      return reply.status(status).send({ error: { code, message: fe.message } });
+    });
+    app.setNotFoundHandler((request, reply) =>
+      reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    );
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,5 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+
+/** Routes for calendar: not written yet. */
+const routes: FastifyPluginAsyncTypebox = async () => {};
+export default routes;

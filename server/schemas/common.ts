@@ -1,0 +1,62 @@
+/** Shared TypeBox pieces: the single source of request/response types (web/ imports these types). */
+import { Type, type Static, type TSchema } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** Standard 4xx/5xx responses every route declares. */
+export const errors = <S extends number>(...statuses: S[]): { [K in S]: typeof ErrorBody } =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorBody])) as { [K in S]: typeof ErrorBody };
+
+export const Lon = Type.Number({ minimum: -180, maximum: 180, description: 'longitude, degrees' });
+export const Lat = Type.Number({ minimum: -90, maximum: 90, description: 'latitude, degrees' });
+
+/** `minLon,minLat,maxLon,maxLat` in WGS84 degrees. */
+export const BBoxParam = Type.String({
+  pattern: '^-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?,-?\\d+(\\.\\d+)?$',
+  description: 'minLon,minLat,maxLon,maxLat (WGS84)',
+});
+
+export const RegionCode = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: '6, 9, 12 or 15 digits' });
+export const RegionLevel = Type.Union([
+  Type.Literal('county'),
+  Type.Literal('street'),
+  Type.Literal('community'),
+  Type.Literal('block'),
+]);
+export type RegionLevel = Static<typeof RegionLevel>;
+
+export const Crs = Type.Union([Type.Literal('wgs84'), Type.Literal('cgcs2000'), Type.Literal('gcj02'), Type.Literal('bd09')], {
+  default: 'wgs84',
+  description: 'coordinate system of the input; stored as WGS84/CGCS2000 (EPSG:4326)',
+});
+export type Crs = Static<typeof Crs>;
+
+export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/** Any GeoJSON geometry (validated in depth by PostGIS). */
+export const Geometry = Type.Object(
+  { type: Type.String(), coordinates: Type.Optional(Type.Unknown()), geometries: Type.Optional(Type.Unknown()) },
+  { additionalProperties: true },
+);
+
+export const Feature = <P extends TSchema>(properties: P) =>
+  Type.Object({ type: Type.Literal('Feature'), id: Type.Optional(Type.Union([Type.String(), Type.Number()])), geometry: Type.Union([Geometry, Type.Null()]), properties });
+
+export const FeatureCollection = <P extends TSchema>(properties: P, extra: Record<string, TSchema> = {}) =>
+  Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Feature(properties)), ...extra });
+
+/** Parses a validated bbox string. */
+export function parseBBox(value: string): [number, number, number, number] {
+  const b = value.split(',').map(Number) as [number, number, number, number];
+  return b;
+}

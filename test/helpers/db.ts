@@ -1,0 +1,67 @@
+/**
+ * The backends every database test runs on: PGlite always; PostgreSQL + PostGIS when
+ * TEST_DATABASE_URL is set (.ci/run sets it). Use with `describe.each(BACKENDS)`.
+ */
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
+import { openPGlite, openPostgres, type DbHandle } from '../../db/index.js';
+import type { DB } from '../../db/types.js';
+import { adminUrl } from './pg-url.js';
+
+export interface TestBackend {
+  name: 'pglite' | 'postgres';
+  open(): Promise<DbHandle>;
+}
+
+let counter = 0;
+
+const pgliteBackend: TestBackend = {
+  name: 'pglite',
+  async open() {
+    const blob = new Blob([readFileSync(inject('pgliteTemplate'))]);
+    return openPGlite({ loadDataDir: blob });
+  },
+};
+
+const postgresBackend: TestBackend = {
+  name: 'postgres',
+  async open() {
+    const url = process.env.TEST_DATABASE_URL!;
+    const template = inject('pgTemplate')!;
+    const name = `${template.replace(/_pm_template$/, '')}_pm_${process.pid}_${++counter}_${Date.now() % 100000}`;
+    const admin = new pg.Client({ connectionString: adminUrl(url) });
+    await admin.connect();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        break;
+      } catch (err) {
+        // Two workers cloning the template at the same instant: "source database is being accessed".
+        if (attempt > 20 || !/being accessed/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+    await admin.end();
+    const handle = await openPostgres(adminUrl(url, name), 5);
+    return {
+      ...handle,
+      async close() {
+        await handle.close();
+        const a = new pg.Client({ connectionString: adminUrl(url) });
+        await a.connect();
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      },
+    };
+  },
+};
+
+export const BACKENDS: TestBackend[] = process.env.TEST_DATABASE_URL ? [pgliteBackend, postgresBackend] : [pgliteBackend];
+
+/** Empties every data table but categories (which the template holds), so each test starts clean. */
+export async function resetData(db: Kysely<DB>): Promise<void> {
+  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides RESTART IDENTITY CASCADE`.execute(db);
+  await sql`UPDATE data_version SET regions = regions + 1, problems = problems + 1`.execute(db);
+}

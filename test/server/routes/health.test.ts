@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { BACKENDS } from '../../helpers/db.js';
+import { buildTestApp } from '../../helpers/app.js';
+import type { DbHandle } from '../../../db/index.js';
+
+describe.each(BACKENDS)('health checks on $name', (backend) => {
+  let handle: DbHandle;
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    handle = await backend.open();
+    app = await buildTestApp(handle);
+  });
+  afterAll(async () => {
+    await app.close();
+    await handle.close();
+  });
+
+  it('GET /healthz answers ok without a token', async () => {
+    const res = await app.inject('/healthz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz reports the backend once the database answers', async () => {
+    const res = await app.inject('/readyz');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'ready', backend: backend.name === 'postgres' ? 'pg' : 'pglite', mvt: backend.name === 'postgres' });
+  });
+
+  it('GET /readyz answers 503 when the database is gone', async () => {
+    const h2 = await backend.open();
+    const app2 = await buildTestApp(h2);
+    await h2.close();
+    const res = await app2.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
+    await app2.close();
+  });
+
+  it('an /api route without a token is 401 with the error shape', async () => {
+    const res = await app.inject('/api/categories');
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+  });
+});
