@@ -73,10 +73,12 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(regionRoutes, { prefix: '/api/regions' });
   await app.register(problemRoutes, { prefix: '/api/problems' });
   await app.register(workflowRoutes, { prefix: '/api/problems' });
-  await app.register(statsRoutes, { prefix: '/api/stats' });
-  await app.register(rankingRoutes, { prefix: '/api/rankings' });
-  await app.register(hotspotRoutes, { prefix: '/api/hotspots' });
-  await app.register(exportRoutes, { prefix: '/api/exports' });
+  // These four define full sub-paths under /api (e.g. /rankings and /exports/rankings.xlsx), so
+  // each noun owns its own export route.
+  await app.register(statsRoutes, { prefix: '/api' });
+  await app.register(rankingRoutes, { prefix: '/api' });
+  await app.register(hotspotRoutes, { prefix: '/api' });
+  await app.register(exportRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(WEB_DIST)) {
