@@ -44,7 +44,15 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
+    ajv: {
+      customOptions: {
+        coerceTypes: 'array',
+        removeAdditional: false,
+        useDefaults: true,
+        // Filter bounds accept a date (Asia/Shanghai day) or an ISO date-time.
+        formats: { 'date-time-or-date': /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/ },
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // CSV bodies (problem import) arrive as raw bytes: the encoding (UTF-8 or GBK) is detected later.

@@ -1,0 +1,63 @@
+/**
+ * ProblemFilterQuery (server/schemas/filters.ts) → one SQL predicate over the `problems` table,
+ * shared by lists, stats, hotspots, exports and tiles.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { fromShanghai, addDays } from '../../server/domain/calendar.js';
+
+export interface ProblemFilters {
+  status?: string;
+  category?: string;
+  group?: string;
+  source?: string;
+  tag?: string;
+  region?: string;
+  from?: string;
+  to?: string;
+  overdue?: boolean;
+  escalated?: boolean;
+  q?: string;
+}
+
+const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Instant for a filter bound: a bare date is midnight Asia/Shanghai; `end` moves it to the next day (inclusive). */
+export function filterInstant(value: string, end = false): Date {
+  if (DATE_ONLY.test(value)) return fromShanghai(end ? addDays(value, 1) : value);
+  return new Date(value);
+}
+
+/** The open statuses, as SQL text (for overdue and open counts). */
+export const OPEN_STATUS_SQL = sql.raw(`('reported','filed','dispatched','in_progress','resolved')`);
+
+/**
+ * SQL predicate for the filters over the problems row aliased `alias`. Values are bound parameters.
+ * `now` is the instant "overdue" is judged at (default: the database's now()).
+ */
+export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Date): RawBuilder<boolean> {
+  const col = (c: string) => sql.ref(`${alias}.${c}`);
+  const parts: RawBuilder<unknown>[] = [];
+  const statuses = list(f.status);
+  if (statuses) parts.push(sql`${col('status')} = ANY (${statuses}::text[])`);
+  const categories = list(f.category);
+  if (categories) parts.push(sql`${col('category_code')} = ANY (${categories}::text[])`);
+  const groups = list(f.group);
+  if (groups) parts.push(sql`${col('category_code')} IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (f.tag) parts.push(sql`${col('category_code')} IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
+  const sources = list(f.source);
+  if (sources) parts.push(sql`${col('source')} = ANY (${sources}::text[])`);
+  if (f.region) parts.push(sql`${col('region_code')} LIKE ${`${f.region}%`}`);
+  if (f.from) parts.push(sql`${col('reported_at')} >= ${filterInstant(f.from)}`);
+  if (f.to) parts.push(sql`${col('reported_at')} < ${filterInstant(f.to, true)}`);
+  const nowSql = now ? sql`${now}::timestamptz` : sql`now()`;
+  if (f.overdue === true) parts.push(sql`(${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} < ${nowSql})`);
+  if (f.overdue === false) parts.push(sql`NOT (${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} IS NOT NULL AND ${col('due_at')} < ${nowSql})`);
+  if (f.escalated !== undefined) parts.push(sql`${col('escalated')} = ${f.escalated}`);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push(sql`(${col('description')} ILIKE ${like} OR ${col('address')} ILIKE ${like})`);
+  }
+  if (parts.length === 0) return sql<boolean>`TRUE`;
+  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+}
