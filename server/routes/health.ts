@@ -9,6 +9,30 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     status: 'ok' as const,
   }));
 
+  // Public facts the web page needs before login: basemap settings and the demo notice.
+  app.get(
+    '/api/meta',
+    {
+      config: { public: true },
+      schema: {
+        response: {
+          200: Type.Object({
+            name: Type.String(),
+            version: Type.String(),
+            backend: Type.String(),
+            basemap: Type.Object({ tianditu_key: Type.Union([Type.String(), Type.Null()]), url: Type.Union([Type.String(), Type.Null()]) }),
+          }),
+        },
+      },
+    },
+    async () => ({
+      name: '问题地图 Problem Map',
+      version: '0.1.0',
+      backend: app.dbInfo.backend,
+      basemap: { tianditu_key: app.config.tiandituKey, url: app.config.basemapUrl },
+    }),
+  );
+
   app.get(
     '/readyz',
     {

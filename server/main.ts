@@ -1,0 +1,60 @@
+/**
+ * Entry point: read config, open and migrate the database, load the demo county when asked (or
+ * into an empty embedded database), listen, and close gracefully on SIGTERM/SIGINT.
+ */
+import { loadConfig } from './config.js';
+import { buildApp } from './app.js';
+import { createDb } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { loadDemo, isDemoLoaded } from '../db/seed/load.js';
+import { seedDemoUsers, ensureAdmin } from '../db/seed/users.js';
+import { assertNoDemoUsersInProduction } from '../db/queries/users.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  console.error(`configuration error: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+const started = Date.now();
+const handle = await createDb(config).catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});
+await migrateToLatest(handle.db);
+
+const production = config.nodeEnv === 'production';
+const empty = !(await isDemoLoaded(handle.db)) && (await handle.db.selectFrom('regions').select('id').limit(1).execute()).length === 0;
+const wantDemo = config.demo === 'always' || (config.demo === 'auto' && handle.backend === 'pglite' && empty && !production);
+if (wantDemo && !(await isDemoLoaded(handle.db))) {
+  console.log('loading the demo county 长沙县 (synthetic blocks, ~20,000 problems)…');
+  const t = Date.now();
+  await loadDemo(handle.db, { log: (m: string) => console.log(`  ${m}`) });
+  if (!production) await seedDemoUsers(handle.db);
+  console.log(`demo county loaded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+if (config.adminPassword) await ensureAdmin(handle.db, config.adminPassword);
+try {
+  await assertNoDemoUsersInProduction(handle.db, config.nodeEnv);
+} catch (err) {
+  console.error((err as Error).message);
+  await handle.close();
+  process.exit(1);
+}
+
+const app = await buildApp({ config, db: handle });
+await app.listen({ host: config.host, port: config.port });
+console.log(`问题地图 Problem Map on http://${config.host}:${config.port} (${handle.backend}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+let closing = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'closing');
+    await app.close();
+    process.exit(0);
+  });
+}
