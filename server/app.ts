@@ -31,6 +31,18 @@ import tileRoutes from './routes/tiles.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteEntry[];
+  }
+}
+
 export interface BuildOptions {
   config: Config;
   db: DbHandle;
@@ -59,6 +71,18 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) =>
     done(null, body),
   );
+
+  // Every route the app serves, for the scope matrix test (test/server/scope-matrix.test.ts):
+  // a route added later without a matrix entry fails that test.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD' || (route.schema as { hide?: boolean } | undefined)?.hide) continue;
+      routeTable.push({ method, url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) });
+    }
+  });
 
   await app.register(errorsPlugin);
   await app.register(configPlugin, { config });
