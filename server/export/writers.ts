@@ -6,6 +6,7 @@
  * - XLSX: exceljs' streaming WorkbookWriter, Chinese headers, frozen header row, column widths
  *   and number formats.
  */
+import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
@@ -62,13 +63,20 @@ export interface SheetSpec<R> {
   name: string;
   columns: readonly Column<R>[];
   rows: AsyncIterable<R> | Iterable<R>;
-  /** Lines above the table (a bulletin's title and period); the header row follows them. */
+  /** Lines above the table (a bulletin's title and period), each merged across the table's width; the header row follows them. */
   title?: string[];
   /** A totals row appended after the data (values by column key). */
   totals?: (count: number) => Partial<Record<keyof R & string, unknown>>;
 }
 
-/** An XLSX stream with one sheet per spec, written row by row. */
+/** Rows written between checks for a slow reader (backpressure). */
+const DRAIN_EVERY = 1000;
+
+/**
+ * An XLSX stream with one sheet per spec, written row by row (exceljs' streaming writer). Every
+ * DRAIN_EVERY rows it waits while the reader is behind, so a slow download cannot make the server
+ * buffer the whole workbook.
+ */
 export function xlsxStream(sheets: readonly SheetSpec<any>[]): Readable {
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
@@ -79,20 +87,24 @@ export function xlsxStream(sheets: readonly SheetSpec<any>[]): Readable {
         views: [{ state: 'frozen', ySplit: title.length + 1 }],
       });
       sheet.columns = spec.columns.map((c) => ({ key: c.key, width: c.width ?? Math.max(10, c.header.length * 2 + 2), style: c.numFmt ? { numFmt: c.numFmt } : {} }));
-      for (const line of title) {
+      for (const [i, line] of title.entries()) {
         const r = sheet.addRow([line]);
-        r.font = { bold: true, size: line === title[0] ? 14 : 11 };
+        r.font = { bold: true, size: i === 0 ? 16 : 11 };
+        r.alignment = { horizontal: i === 0 ? 'center' : 'left', vertical: 'middle' };
+        if (i === 0) r.height = 28;
+        if (spec.columns.length > 1) sheet.mergeCells(i + 1, 1, i + 1, spec.columns.length);
         r.commit();
       }
       const header = sheet.addRow(spec.columns.map((c) => c.header));
       header.font = { bold: true };
+      header.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
       header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF7' } };
       header.commit();
       let count = 0;
       for await (const row of spec.rows as AsyncIterable<any>) {
         const values = spec.columns.map((c) => cell(c, row));
         sheet.addRow(values).commit();
-        count++;
+        if (++count % DRAIN_EVERY === 0 && out.writableNeedDrain) await once(out, 'drain');
       }
       if (spec.totals) {
         const t = spec.totals(count);
@@ -105,6 +117,16 @@ export function xlsxStream(sheets: readonly SheetSpec<any>[]): Readable {
     await workbook.commit();
   })().catch((err) => out.destroy(err));
   return out;
+}
+
+/**
+ * Content-Disposition for a download: an ASCII fallback name plus the UTF-8 name as RFC 5987
+ * `filename*` (every browser in use reads it), so Chinese file names survive.
+ */
+export function attachmentHeader(utf8Name: string, asciiFallback: string): string {
+  const encoded = encodeURIComponent(utf8Name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const fallback = asciiFallback.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 /** A GeoJSON FeatureCollection stream: features are written as they come. */

@@ -1,5 +1,162 @@
+/**
+ * Region statistics: every region at a level with its indicators and change from the previous
+ * period (one SQL statement), and the region panel (totals, open by category, daily trend, oldest
+ * overdue, children). Counts obey the problem filters and the caller's scope; a manager sees only
+ * regions inside their area.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errors } from '../schemas/common.js';
+import { RegionCodeParams, RegionPanelQuery, RegionPanelResponse, RegionStatsQuery, RegionStatsResponse } from '../schemas/stats.js';
+import type { ProblemFilterQuery } from '../schemas/filters.js';
+import { AppError, notFound } from '../errors.js';
+import { filterInstant, type ProblemFilters } from '../../db/queries/filters.js';
+import { codeInScope } from '../../db/queries/scope.js';
+import {
+  CHILD_LEVEL,
+  LEVEL_CODE_LENGTH,
+  dailyTrend,
+  oldestOverdue,
+  openByCategory,
+  regionChain,
+  regionCounts,
+  type RegionCountsRow,
+  type Window,
+} from '../../db/queries/stats.js';
+import { indicatorValues } from '../domain/indicators.js';
+import { addDays, toShanghaiDate } from '../domain/calendar.js';
 
-/** Routes for stats: not written yet. */
-const routes: FastifyPluginAsyncTypebox = async () => {};
+const DAY_MS = 86_400_000;
+/** Default period length in days. */
+export const DEFAULT_PERIOD_DAYS = 30;
+/** Longest period accepted (about ten years): keeps the daily trend a sane size. */
+const MAX_PERIOD_DAYS = 3660;
+
+export interface Periods {
+  current: Window;
+  previous: Window;
+}
+
+/**
+ * The requested period and the previous one of the same length. A bare date as `period_to` is
+ * inclusive (up to the next 00:00 Asia/Shanghai). Throws BAD_REQUEST when the period is empty.
+ */
+export function periodsOf(q: { period_from?: string; period_to?: string }, now: Date): Periods {
+  const to = q.period_to ? filterInstant(q.period_to, true) : now;
+  const from = q.period_from ? filterInstant(q.period_from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new AppError('BAD_REQUEST', 'period_from / period_to is not a valid date');
+  if (from >= to) throw new AppError('BAD_REQUEST', 'period_from must be before period_to', { period_from: from.toISOString(), period_to: to.toISOString() });
+  const length = to.getTime() - from.getTime();
+  if (length > MAX_PERIOD_DAYS * DAY_MS) throw new AppError('BAD_REQUEST', `the period may span at most ${MAX_PERIOD_DAYS} days`);
+  return { current: { from, to }, previous: { from: new Date(from.getTime() - length), to: from } };
+}
+
+/** The problem filters of a request (the period and paging keys removed). */
+export function filtersOf(q: ProblemFilterQuery): ProblemFilters {
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+}
+
+const iso = (w: Window) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
+
+/** A stats row as the API returns it. */
+export const statsRowOf = (r: RegionCountsRow) => ({ code: r.code, name: r.name, level: r.level, ...indicatorValues(r.current, r.previous) });
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/stats/regions',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: 'Indicators of every region at a level, with the change from the previous period',
+        querystring: RegionStatsQuery,
+        response: { 200: RegionStatsResponse, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const level = q.level ?? 'street';
+      const parent = q.parent ?? null;
+      if (parent && parent.length >= LEVEL_CODE_LENGTH[level]) {
+        throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
+      }
+      const now = new Date();
+      const periods = periodsOf(q, now);
+      const rows = await regionCounts(app.db, {
+        level,
+        parent,
+        ...periods,
+        now,
+        filters: filtersOf(q),
+        problemScope: request.scope,
+        regionScope: request.scope,
+      });
+      return {
+        level,
+        parent,
+        period: iso(periods.current),
+        previous: iso(periods.previous),
+        as_of: new Date(Math.min(periods.current.to.getTime(), now.getTime())).toISOString(),
+        regions: rows.map(statsRowOf),
+      };
+    },
+  );
+
+  app.get(
+    '/stats/regions/:code',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: 'Region panel: totals, open by category, daily trend, oldest overdue items, children ranked by open',
+        params: RegionCodeParams,
+        querystring: RegionPanelQuery,
+        response: { 200: RegionPanelResponse, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { code } = request.params;
+      const q = request.query;
+      // Outside the caller's area is the same answer as no such region: nothing leaks its existence.
+      if (!codeInScope(request.scope, code)) throw notFound(`region ${code}`);
+      const now = new Date();
+      const periods = periodsOf(q, now);
+      const chain = await regionChain(app.db, code);
+      if (!chain) throw notFound(`region ${code}`);
+      const region = chain[chain.length - 1];
+      const filters = filtersOf(q);
+      const base = { ...periods, now, filters, problemScope: request.scope, regionScope: request.scope };
+      const panel = { code, window: periods.current, now, filters, scope: request.scope };
+
+      // Five statements in sequence: PGlite has one connection, and each is an index range on the code.
+      const [own] = await regionCounts(app.db, { ...base, level: region.level, codes: [code] });
+      const childLevel = CHILD_LEVEL[region.level];
+      const children = childLevel ? await regionCounts(app.db, { ...base, level: childLevel, parent: code }) : [];
+      const categories = await openByCategory(app.db, panel);
+      const byDay = await dailyTrend(app.db, panel);
+      const overdue = await oldestOverdue(app.db, panel, 10);
+
+      const trend: { date: string; reported: number; closed: number }[] = [];
+      const last = toShanghaiDate(new Date(periods.current.to.getTime() - 1));
+      for (let d = toShanghaiDate(periods.current.from); d <= last; d = addDays(d, 1)) {
+        trend.push({ date: d, ...(byDay.get(d) ?? { reported: 0, closed: 0 }) });
+      }
+      const totals = indicatorValues(own.current, own.previous);
+      const childRows = children
+        .map(statsRowOf)
+        .sort((a, b) => b.open - a.open || b.overdue - a.overdue || (a.code < b.code ? -1 : 1));
+
+      return {
+        region: { ...region, chain },
+        period: iso(periods.current),
+        previous: iso(periods.previous),
+        as_of: new Date(Math.min(periods.current.to.getTime(), now.getTime())).toISOString(),
+        totals: { ...totals, closed_in_period: totals.closed },
+        categories,
+        trend,
+        oldest_overdue: overdue.map((o) => ({ ...o, due_at: o.due_at.toISOString() })),
+        children: childRows,
+      };
+    },
+  );
+};
+
 export default routes;

@@ -1,0 +1,53 @@
+/** Schemas of GET /api/rankings and GET /api/exports/rankings.xlsx. */
+import { Type, type Static, type TInteger, type TNull, type TNumber, type TUnion } from 'typebox';
+import { RegionCode } from './common.js';
+import { ProblemFilterQuery } from './filters.js';
+import { COUNT_KEYS, RATE_KEYS } from '../domain/indicators.js';
+
+type NullableNumber = TUnion<[TNumber, TNull]>;
+const Nullable = <T extends TNumber | TInteger>(t: T) => Type.Union([t, Type.Null()]);
+
+export const RankingLevel = Type.Union([Type.Literal('street'), Type.Literal('community'), Type.Literal('block')], {
+  default: 'street',
+  description: 'the units ranked',
+});
+
+export const RankingsQuery = Type.Object({
+  ...ProblemFilterQuery.properties,
+  level: Type.Optional(RankingLevel),
+  period: Type.Optional(Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'month YYYY-MM (Asia/Shanghai); default: the current month' })),
+  parent: Type.Optional(Type.String({ ...RegionCode, description: 'rank only the units under this region' })),
+});
+export type RankingsQuery = Static<typeof RankingsQuery>;
+
+const countProps = Object.fromEntries(COUNT_KEYS.map((k) => [k, Type.Integer({ minimum: 0 })])) as unknown as Record<(typeof COUNT_KEYS)[number], TInteger>;
+const rateProps = Object.fromEntries(RATE_KEYS.map((k) => [k, Nullable(Type.Number())])) as unknown as Record<(typeof RATE_KEYS)[number], NullableNumber>;
+
+export const RankedUnit = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  level: Type.String(),
+  ...countProps,
+  ...rateProps,
+  median_hours_to_close: Nullable(Type.Number()),
+  score: Nullable(Type.Number({ description: '综合指标值, 0–100; null when nothing was due' })),
+  grade: Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C'), Type.Literal('D'), Type.Literal('E'), Type.Null()]),
+  rank: Nullable(Type.Integer({ minimum: 1 })),
+  previous_score: Nullable(Type.Number()),
+  previous_rank: Nullable(Type.Integer({ minimum: 1 })),
+  rank_change: Nullable(Type.Integer({ description: 'previous_rank − rank: positive = moved up' })),
+});
+
+export const RankingsResponse = Type.Object({
+  level: Type.String(),
+  parent: Type.Union([Type.String(), Type.Null()]),
+  period: Type.String({ description: 'YYYY-MM' }),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  previous_period: Type.String(),
+  weights: Type.Record(Type.String(), Type.Number()),
+  grades: Type.Record(Type.String(), Type.Number()),
+  /** How many units were ranked (a manager receives only their own rows, ranked among all). */
+  units_total: Type.Integer({ minimum: 0 }),
+  units: Type.Array(RankedUnit),
+});
