@@ -1,5 +1,213 @@
+/**
+ * Vector tiles (registered under /tiles): `/regions/{z}/{x}/{y}.mvt`, `/problems/{z}/{x}/{y}.mvt`
+ * and a TileJSON 3.0.0 document per layer at `/{layer}.json`.
+ *
+ * - The encoder is chosen once, when the routes are registered: `ST_AsMVT` in the database when it
+ *   has protobuf (PostgreSQL), else the database selects and clips and vt-pbf encodes (PGlite).
+ * - Problem tiles obey the problem filters (query string) and the caller's scope; region tiles
+ *   show the caller's area and its ancestors.
+ * - ETag = data version (+ the overdue mark for problems) + z/x/y + query + scope → 304 on a
+ *   match; `Cache-Control: private, no-cache` (tiles are per user: revalidate, never share).
+ *   Encoded tiles are kept in a small in-memory cache keyed by that ETag.
+ * - An empty tile is `204 No Content` (MapLibre and QGIS treat it as an empty tile).
+ */
+import { createHash } from 'node:crypto';
+import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../schemas/common.js';
+import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
+import { AppError } from '../errors.js';
+import { encodeTile, type TileFeature } from '../tiles/encode.js';
+import {
+  MAX_TILE_ZOOM,
+  PROBLEM_POINT_MIN_ZOOM,
+  problemTile,
+  regionTile,
+  tileBounds,
+  tileVersions,
+  type TileAddress,
+  type TileEncoder,
+} from '../../db/queries/tiles.js';
+import type { ProblemFilters } from '../../db/queries/filters.js';
 
-/** Routes for tiles: not written yet. */
-const routes: FastifyPluginAsyncTypebox = async () => {};
+export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
+/** Zoom up to which TileJSON tells clients to fetch tiles; deeper views overzoom the z16 tile. */
+const TILEJSON_MAXZOOM = 16;
+/** Bytes of encoded tiles kept in memory. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Least-recently-used cache of encoded tiles by ETag (a Map iterates in insertion order). */
+class TileCache {
+  private bytes = 0;
+  private readonly map = new Map<string, Buffer>();
+  get(key: string): Buffer | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: Buffer): void {
+    if (value.length > CACHE_BYTES / 8 || this.map.has(key)) return;
+    this.map.set(key, value);
+    this.bytes += value.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= CACHE_BYTES) break;
+      this.map.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+}
+
+function filtersOf(q: ProblemTileQuery): ProblemFilters {
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+}
+
+/** The query string without the token, in a stable order (part of the ETag). */
+function canonicalQuery(query: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.entries(query)
+      .filter(([k, v]) => k !== 'access_token' && v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+}
+
+function ifNoneMatch(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+const REGION_FIELDS: Record<string, string> = { code: 'String', name: 'String', level: 'String', parent_code: 'String' };
+const PROBLEM_FIELDS: Record<string, string> = {
+  id: 'Number',
+  status: 'String',
+  category_code: 'String',
+  severity: 'Number',
+  overdue: 'Boolean (a problem) or Number (overdue problems in a cell, below z13)',
+  count: 'Number (problems in a cell, below z13)',
+};
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const encoder: TileEncoder = app.dbInfo.hasMvt ? 'sql' : 'js';
+  const cache = new TileCache();
+
+  async function serve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    layer: 'regions' | 'problems',
+    t: TileAddress,
+    query: Record<string, unknown>,
+    build: () => Promise<Buffer | TileFeature[]>,
+  ) {
+    const n = 2 ** t.z;
+    if (t.x >= n || t.y >= n) throw new AppError('BAD_REQUEST', `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`);
+    const v = await tileVersions(app.db);
+    const version = layer === 'regions' ? [v.regions] : [v.problems, v.overdueMark];
+    const key = createHash('sha1')
+      .update(JSON.stringify([layer, version, t.z, t.x, t.y, canonicalQuery(query), request.scope]))
+      .digest('base64url');
+    const etag = `"${layer}-${key}"`;
+    reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'Authorization');
+    if (ifNoneMatch(request, etag)) return reply.code(304).send();
+    let tile = cache.get(etag);
+    if (!tile) {
+      const out = await build();
+      tile = Buffer.isBuffer(out) ? out : encodeTile([{ name: layer, features: out }]);
+      cache.set(etag, tile);
+    }
+    if (tile.length === 0) return reply.code(204).send();
+    return reply.code(200).type(MVT_CONTENT_TYPE).send(tile);
+  }
+
+  const tileResponses = {
+    200: Type.Unknown({ description: `Mapbox Vector Tile (${MVT_CONTENT_TYPE})` }),
+    204: Type.Null({ description: 'empty tile' }),
+    304: Type.Null({ description: 'not modified (If-None-Match matched the ETag)' }),
+    ...errors(400, 401),
+  };
+
+  app.get(
+    '/regions/:z/:x/:y.mvt',
+    {
+      schema: {
+        tags: ['tiles'],
+        summary: 'Region outlines: streets below z9, communities z9–11, blocks from z12, the county outline always',
+        params: TileParams,
+        querystring: RegionTileQuery,
+        response: tileResponses,
+      },
+    },
+    async (request, reply) =>
+      serve(request, reply, 'regions', request.params, request.query, () =>
+        regionTile(app.db, request.params, { scope: request.scope, level: request.query.level }, encoder),
+      ),
+  );
+
+  app.get(
+    '/problems/:z/:x/:y.mvt',
+    {
+      schema: {
+        tags: ['tiles'],
+        summary: `Problems: one point each from z${PROBLEM_POINT_MIN_ZOOM}, counts per cell below; filters and scope apply`,
+        params: TileParams,
+        querystring: ProblemTileQuery,
+        response: tileResponses,
+      },
+    },
+    async (request, reply) =>
+      serve(request, reply, 'problems', request.params, request.query, () =>
+        problemTile(app.db, request.params, { scope: request.scope, filters: filtersOf(request.query) }, encoder),
+      ),
+  );
+
+  app.get(
+    '/:layer.json',
+    {
+      schema: {
+        tags: ['tiles'],
+        summary: 'TileJSON 3.0.0 for a tile layer (the query string is carried into the tile URLs)',
+        params: TileLayerParams,
+        response: { 200: TileJson, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { layer } = request.params;
+      const bounds = (await tileBounds(app.db, request.scope)) ?? [-180, -85.0511, 180, 85.0511];
+      const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+      const base = `${request.protocol}://${request.host}/tiles/${layer}/{z}/{x}/{y}.mvt${search}`;
+      const centre = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 10];
+      const regions = layer === 'regions';
+      return {
+        tilejson: '3.0.0' as const,
+        name: regions ? '行政区划与网格 regions' : '问题 problems',
+        description: regions
+          ? 'Region outlines: county always; streets below z9, communities z9–11, blocks from z12 (?level= overrides). The demo partition is synthetic.'
+          : `Problems matching the filters: one point per problem from z${PROBLEM_POINT_MIN_ZOOM}; below, one point per 64-unit cell with count and overdue.`,
+        scheme: 'xyz' as const,
+        tiles: [base],
+        minzoom: 0,
+        maxzoom: TILEJSON_MAXZOOM,
+        bounds,
+        center: centre,
+        attribution: '问题地图 Problem Map',
+        vector_layers: [
+          {
+            id: layer,
+            description: regions
+              ? 'county, street, community or block outline'
+              : `z ≥ ${PROBLEM_POINT_MIN_ZOOM}: id, status, category_code, severity, overdue; below: count, overdue (counts per cell)`,
+            minzoom: 0,
+            maxzoom: MAX_TILE_ZOOM,
+            fields: regions ? REGION_FIELDS : PROBLEM_FIELDS,
+          },
+        ],
+      };
+    },
+  );
+};
+
 export default routes;

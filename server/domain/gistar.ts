@@ -1,0 +1,135 @@
+/**
+ * Getis-Ord Gi* (Getis & Ord 1992; Ord & Getis 1995) as ArcGIS's Hot Spot Analysis reports it:
+ * a z-score per cell (GiZScore), its two-tailed p-value (GiPValue) and a confidence bin (Gi_Bin)
+ * of −3…3 for cold/hot spots at 99 / 95 / 90 % confidence. Pure: counts and neighbour lists in,
+ * numbers out. The database counts problems per hexagon; this module does the statistics.
+ *
+ *   G*_i = (Σ_j w_ij x_j − X̄ Σ_j w_ij) / ( S · √[(n Σ_j w_ij² − (Σ_j w_ij)²) / (n − 1)] )
+ *   X̄ = Σ x_j / n,   S = √(Σ x_j² / n − X̄²)
+ *
+ * With binary weights and the cell itself among its neighbours (the "*" of Gi*), Σ w_ij = Σ w_ij²
+ * = the number of neighbours including self. The Gi* value is itself a z-score.
+ */
+
+export interface GiStarResult {
+  /** Gi* z-score (standard deviations). 0 when the statistic is undefined (all counts equal). */
+  z: number;
+  /** Two-tailed p-value under the normal approximation, 0…1. */
+  p: number;
+  /** −3…3: ±3 = 99 %, ±2 = 95 %, ±1 = 90 % confidence hot (+) or cold (−) spot; 0 = not significant. */
+  bin: GiBin;
+}
+
+export type GiBin = -3 | -2 | -1 | 0 | 1 | 2 | 3;
+
+/**
+ * Complementary error function, fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical
+ * Recipes §6.2 `erfcc`). Relative, not absolute, accuracy matters here: tail p-values are tiny.
+ */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Standard normal cumulative distribution Φ(z). */
+export function normalCdf(z: number): number {
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+/** Two-tailed p-value of a z-score: P(|Z| ≥ |z|) = erfc(|z| / √2). */
+export function twoTailedP(z: number): number {
+  return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+}
+
+/**
+ * ArcGIS's Gi_Bin without FDR correction: the sign of z, and 3 / 2 / 1 when p < 0.01 / 0.05 / 0.10
+ * (|z| > 2.576 / 1.960 / 1.645).
+ */
+export function confidenceBin(z: number, p: number): GiBin {
+  const level = p < 0.01 ? 3 : p < 0.05 ? 2 : p < 0.1 ? 1 : 0;
+  if (level === 0 || z === 0) return 0;
+  return (z > 0 ? level : -level) as GiBin;
+}
+
+/**
+ * Gi* for every cell. `neighbours[i]` lists the indices of cell i's neighbours and must include i
+ * itself (binary weights within the distance band). Does not mutate its inputs.
+ */
+export function giStar(counts: readonly number[], neighbours: readonly (readonly number[])[]): GiStarResult[] {
+  const n = counts.length;
+  if (neighbours.length !== n) throw new Error(`giStar: ${n} counts but ${neighbours.length} neighbour lists`);
+  let sum = 0;
+  let sumSq = 0;
+  for (const x of counts) {
+    sum += x;
+    sumSq += x * x;
+  }
+  const mean = n > 0 ? sum / n : 0;
+  const variance = n > 0 ? sumSq / n - mean * mean : 0;
+  // Rounding can leave a tiny negative or near-zero variance when all counts are equal.
+  const s = variance > 1e-12 * Math.max(1, mean * mean) ? Math.sqrt(variance) : 0;
+  return counts.map((_, i) => {
+    const nb = neighbours[i];
+    if (n < 2 || s === 0) return { z: 0, p: 1, bin: 0 as GiBin };
+    let local = 0;
+    for (const j of nb) local += counts[j];
+    const w = nb.length; // Σ w_ij = Σ w_ij² for binary weights
+    const numerator = local - mean * w;
+    const denominator = s * Math.sqrt((n * w - w * w) / (n - 1));
+    if (denominator === 0) return { z: 0, p: 1, bin: 0 as GiBin };
+    const z = numerator / denominator;
+    const p = twoTailedP(z);
+    return { z, p, bin: confidenceBin(z, p) };
+  });
+}
+
+/** Summary statistics of the counts (for the response: mean and standard deviation S, population). */
+export function countStats(counts: readonly number[]): { n: number; mean: number; sd: number } {
+  const n = counts.length;
+  if (n === 0) return { n, mean: 0, sd: 0 };
+  const mean = counts.reduce((a, b) => a + b, 0) / n;
+  const variance = counts.reduce((a, b) => a + b * b, 0) / n - mean * mean;
+  return { n, mean, sd: Math.sqrt(Math.max(0, variance)) };
+}
+
+/**
+ * Neighbour lists (self included) of cells whose centres lie within `band` of each other, in
+ * metres of a metric projection. For a hexagon grid of edge `size` the adjacent cells' centres are
+ * √3·size apart, so a band of ~1.1·√3·size takes the six adjacent hexagons and no more (the next
+ * ring is 3·size away). Bucketed by band-sized squares: O(n), not O(n²).
+ */
+export function neighboursWithin(centres: readonly (readonly [number, number])[], band: number): number[][] {
+  // Numeric bucket keys (a string per cell costs more than the whole statistic).
+  const key = (bx: number, by: number) => bx * 1_048_576 + by;
+  const buckets = new Map<number, number[]>();
+  centres.forEach(([x, y], i) => {
+    const k = key(Math.floor(x / band), Math.floor(y / band));
+    const list = buckets.get(k);
+    if (list) list.push(i);
+    else buckets.set(k, [i]);
+  });
+  const band2 = band * band;
+  return centres.map(([x, y]) => {
+    const bx = Math.floor(x / band);
+    const by = Math.floor(y / band);
+    const out: number[] = [];
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (const j of buckets.get(key(bx + dx, by + dy)) ?? []) {
+          const ex = centres[j][0] - x;
+          const ey = centres[j][1] - y;
+          if (ex * ex + ey * ey <= band2) out.push(j);
+        }
+      }
+    }
+    return out.sort((a, b) => a - b);
+  });
+}

@@ -1,0 +1,314 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import { BACKENDS } from '../../helpers/db.js';
+import { buildTestApp } from '../../helpers/app.js';
+import { auth, centre, COUNTY, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS, type World } from '../../helpers/world.js';
+import { around, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
+import type { DbHandle } from '../../../db/index.js';
+import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../../../db/queries/tiles.js';
+import { encodeTile } from '../../../server/tiles/encode.js';
+import { FULL_SCOPE } from '../../../db/queries/scope.js';
+
+// ---------------------------------------------------------------- tile maths (independent of the code under test)
+
+const R = 6378137;
+/** WGS84 degrees → Web Mercator metres. */
+const mercator = ([lon, lat]: [number, number]) => [(R * lon * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
+/** The XYZ tile holding a point. */
+function tileOf(p: [number, number], z: number): TileAddress {
+  const [mx, my] = mercator(p);
+  const size = (2 * Math.PI * R) / 2 ** z;
+  return { z, x: Math.floor((mx + Math.PI * R) / size), y: Math.floor((Math.PI * R - my) / size) };
+}
+/** A point in a tile's units (extent 4096, y down). */
+function toTileUnits(p: [number, number], t: TileAddress): [number, number] {
+  const [mx, my] = mercator(p);
+  const size = (2 * Math.PI * R) / 2 ** t.z;
+  return [((mx + Math.PI * R - t.x * size) / size) * 4096, ((Math.PI * R - my - t.y * size) / size) * 4096];
+}
+/** Every tile of zoom z over the test county. */
+function countyTiles(z: number): TileAddress[] {
+  const a = tileOf([COUNTY.box[0], COUNTY.box[3]], z);
+  const b = tileOf([COUNTY.box[2], COUNTY.box[1]], z);
+  const out: TileAddress[] = [];
+  for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) out.push({ z, x, y });
+  return out;
+}
+
+interface Decoded {
+  id: number | undefined;
+  type: number;
+  properties: Record<string, unknown>;
+  rings: [number, number][][];
+}
+
+function decode(buf: Buffer | Uint8Array): Record<string, Decoded[]> {
+  const tile = new VectorTile(new PbfReader(buf));
+  const out: Record<string, Decoded[]> = {};
+  for (const [name, layer] of Object.entries(tile.layers)) {
+    expect(layer.extent).toBe(4096);
+    out[name] = Array.from({ length: layer.length }, (_, i) => {
+      const f = layer.feature(i);
+      return { id: f.id, type: f.type, properties: { ...f.properties }, rings: f.loadGeometry().map((r) => r.map((p) => [p.x, p.y] as [number, number])) };
+    });
+  }
+  return out;
+}
+
+const bboxOf = (f: Decoded) => {
+  const pts = f.rings.flat();
+  return [Math.min(...pts.map((p) => p[0])), Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[1]))];
+};
+/** Twice the signed area (surveyor's formula, tile units): MVT wants exterior rings positive. */
+const ringArea = (r: [number, number][]) => r.reduce((s, p, i) => s + (r[(i + r.length - 1) % r.length][0] * p[1] - p[0] * r[(i + r.length - 1) % r.length][1]), 0);
+
+// ---------------------------------------------------------------- the data
+
+/*
+ *   网格1-1-1 (the manager's): 3 open 暴露垃圾 within 15 m of its centre, one of them overdue
+ *   网格1-1-2 (its neighbour):  2 open 机动车乱停放
+ *   网格2-2-2:                  3 open 占道经营 and 1 closed one
+ */
+const CASE: PlacedProblem[] = [
+  ...around(centre(MANAGER_BLOCK), 3).map((at, i) => ({ at, block: MANAGER_BLOCK, category: '06010', dueInHours: i === 0 ? -5 : 24, severity: 1 + i })),
+  ...around(centre(NEIGHBOUR_BLOCK), 2).map((at) => ({ at, block: NEIGHBOUR_BLOCK, category: '09009' })),
+  ...around(centre('430121002002002'), 4).map((at, i) => ({ at, block: '430121002002002', category: '09006', status: i === 3 ? 'closed' : 'dispatched' })),
+];
+
+describe.each(BACKENDS)('vector tiles on $name', (backend) => {
+  let handle: DbHandle;
+  let app: FastifyInstance;
+  let world: World;
+  let ids: number[];
+  beforeAll(async () => {
+    handle = await backend.open();
+    app = await buildTestApp(handle);
+    world = await createWorld(handle.db);
+    ids = await placeProblems(handle.db, CASE);
+  });
+  afterAll(async () => {
+    await app.close();
+    await handle.close();
+  });
+
+  const tileUrl = (layer: string, t: TileAddress, q = '') => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${q ? `?${q}` : ''}`;
+  const get = (url: string, token = world.tokens.leader, headers: Record<string, string> = {}) => app.inject({ url, headers: { ...auth(token), ...headers } });
+  /**
+   * Features of a layer over every tile of the county at zoom z (an empty tile adds none). A
+   * problem point in one tile's buffer is also in its neighbour: counted once (by id).
+   */
+  async function county(layer: 'regions' | 'problems', z: number, q = '', token = world.tokens.leader): Promise<Decoded[]> {
+    const out: Decoded[] = [];
+    const seen = new Set<number>();
+    for (const t of countyTiles(z)) {
+      const res = await get(tileUrl(layer, t, q), token);
+      expect([200, 204]).toContain(res.statusCode);
+      if (res.statusCode !== 200) continue;
+      for (const f of decode(res.rawPayload)[layer] ?? []) {
+        if (f.id !== undefined && seen.has(f.id)) continue;
+        if (f.id !== undefined) seen.add(f.id);
+        out.push(f);
+      }
+    }
+    return out;
+  }
+  const codes = (fs: Decoded[]) => [...new Set(fs.map((f) => f.properties.code as string))].sort();
+
+  describe('GET /tiles/regions/{z}/{x}/{y}.mvt', () => {
+    it('serves the blocks with code, name, level and parent_code from z12, plus the county outline', async () => {
+      const t = tileOf(centre(MANAGER_BLOCK), 14);
+      const res = await get(tileUrl('regions', t));
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+      const features = decode(res.rawPayload).regions;
+      const block = features.find((f) => f.properties.code === MANAGER_BLOCK)!;
+      expect(block.properties).toEqual({ code: MANAGER_BLOCK, name: '网格1-1-1', level: 'block', parent_code: '430121001001' });
+      expect(block.type).toBe(3);
+      const county = features.find((f) => f.properties.code === '430121')!;
+      expect(county.properties).toEqual({ code: '430121', name: '测试县', level: 'county' });
+      expect(new Set(features.map((f) => f.properties.level))).toEqual(new Set(['county', 'block']));
+    });
+
+    it('draws streets below z9, communities at z9–11 and blocks from z12', async () => {
+      const level = (l: string) => REGIONS.filter((r) => r.level === l || r.level === 'county').map((r) => r.code).sort();
+      expect(codes(await county('regions', 8))).toEqual(level('street'));
+      expect(codes(await county('regions', 10))).toEqual(level('community'));
+      expect(codes(await county('regions', 12))).toEqual(level('block'));
+      expect(codes(await county('regions', 12, 'level=street'))).toEqual(level('street'));
+    });
+
+    it("shows a manager only their own block and the regions above it", async () => {
+      expect(codes(await county('regions', 12, '', world.tokens.manager))).toEqual(['430121', MANAGER_BLOCK]);
+      expect(codes(await county('regions', 10, '', world.tokens.manager))).toEqual(['430121', '430121001001']);
+      expect(codes(await county('regions', 8, '', world.tokens.manager))).toEqual(['430121', '430121001']);
+    });
+
+    it('places a block where it is: its outline in tile units matches the projected corners', async () => {
+      const t = tileOf(centre(MANAGER_BLOCK), 12);
+      const f = decode((await get(tileUrl('regions', t))).rawPayload).regions.find((x) => x.properties.code === MANAGER_BLOCK)!;
+      const box = REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box;
+      const [x0, y1] = toTileUnits([box[0], box[1]], t);
+      const [x1, y0] = toTileUnits([box[2], box[3]], t);
+      const clamp = (v: number) => Math.min(4096 + 64, Math.max(-64, v));
+      const got = bboxOf(f);
+      [clamp(x0), clamp(y0), clamp(x1), clamp(y1)].forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1));
+      expect(ringArea(f.rings[0])).toBeGreaterThan(0);
+    });
+  });
+
+  describe('GET /tiles/problems/{z}/{x}/{y}.mvt', () => {
+    it('has one point per problem from z13, with id, status, category_code, severity and overdue', async () => {
+      const features = await county('problems', 14);
+      expect(features.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids);
+      const first = features.find((f) => f.id === ids[0])!;
+      expect(first.type).toBe(1);
+      expect(first.properties).toEqual({ id: ids[0], status: 'dispatched', category_code: '06010', severity: 1, overdue: true });
+      expect(features.find((f) => f.id === ids[1])!.properties.overdue).toBe(false);
+      // Where it is: within a tile unit of the projected point.
+      const t = tileOf(CASE[0].at, 14);
+      const res = decode((await get(tileUrl('problems', t))).rawPayload).problems.find((f) => f.id === ids[0])!;
+      const [ex, ey] = toTileUnits(CASE[0].at, t);
+      expect(Math.abs(res.rings[0][0][0] - ex)).toBeLessThanOrEqual(1);
+      expect(Math.abs(res.rings[0][0][1] - ey)).toBeLessThanOrEqual(1);
+    });
+
+    it('aggregates below z13: cells with count and overdue that add up to the matching problems', async () => {
+      for (const z of [8, 10, 12]) {
+        const cells = await county('problems', z);
+        expect(cells.every((c) => c.id === undefined && Object.keys(c.properties).sort().join() === 'count,overdue')).toBe(true);
+        expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(CASE.length);
+        expect(cells.reduce((a, c) => a + (c.properties.overdue as number), 0)).toBe(1);
+      }
+      // Cells are 64 × 64 units aligned with the tile: each point sits at a cell centre (32 + 64k).
+      for (const t of countyTiles(12)) {
+        const res = await get(tileUrl('problems', t));
+        if (res.statusCode !== 200) continue;
+        for (const c of decode(res.rawPayload).problems) expect(c.rings[0][0].map((v) => ((v % 64) + 64) % 64)).toEqual([32, 32]);
+      }
+      const closed = await county('problems', 10, 'status=closed');
+      expect(closed.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(1);
+    });
+
+    it('changes with the filters', async () => {
+      const parking = await county('problems', 14, 'category=09009');
+      expect(parking.map((f) => f.properties.category_code)).toEqual(['09009', '09009']);
+      const overdue = await county('problems', 14, 'overdue=true');
+      expect(overdue.map((f) => f.id)).toEqual([ids[0]]);
+    });
+
+    it("shows a manager nothing outside their area, at any zoom", async () => {
+      const points = await county('problems', 14, '', world.tokens.manager);
+      expect(points.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids.slice(0, 3));
+      const cells = await county('problems', 10, '', world.tokens.manager);
+      expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(3);
+    });
+
+    it('answers 204 for an empty tile and 400 for a tile that does not exist', async () => {
+      expect((await get('/tiles/problems/14/0/0.mvt')).statusCode).toBe(204);
+      expect((await get('/tiles/regions/14/0/0.mvt')).statusCode).toBe(204);
+      const bad = await get('/tiles/problems/3/8/0.mvt');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('BAD_REQUEST');
+      expect((await app.inject(tileUrl('problems', tileOf(centre(MANAGER_BLOCK), 14)))).statusCode).toBe(401);
+    });
+  });
+
+  describe('ETag', () => {
+    it('answers 304 to a matching If-None-Match, and a new ETag after a write or for other filters', async () => {
+      const t = tileOf(centre(MANAGER_BLOCK), 14);
+      const first = await get(tileUrl('problems', t));
+      const etag = first.headers.etag as string;
+      expect(etag).toMatch(/^"problems-/);
+      expect(first.headers['cache-control']).toBe('private, no-cache');
+      const again = await get(tileUrl('problems', t), world.tokens.leader, { 'if-none-match': etag });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      // Another caller (another scope) or another filter never matches this ETag.
+      expect((await get(tileUrl('problems', t), world.tokens.manager, { 'if-none-match': etag })).statusCode).toBe(200);
+      expect((await get(tileUrl('problems', t, 'category=06010'), world.tokens.leader, { 'if-none-match': etag })).statusCode).toBe(200);
+      const regionEtag = (await get(tileUrl('regions', t))).headers.etag as string;
+
+      const [newId] = await placeProblems(handle.db, [{ at: centre(MANAGER_BLOCK), block: MANAGER_BLOCK, category: '06010' }]);
+      const after = await get(tileUrl('problems', t), world.tokens.leader, { 'if-none-match': etag });
+      expect(after.statusCode).toBe(200);
+      expect(after.headers.etag).not.toBe(etag);
+      expect(decode(after.rawPayload).problems.map((f) => f.id)).toContain(newId);
+      // Region tiles key on the regions' version only: still 304.
+      expect((await get(tileUrl('regions', t), world.tokens.leader, { 'if-none-match': regionEtag })).statusCode).toBe(304);
+    });
+  });
+
+  describe('the two encoders', () => {
+    /** sql (ST_AsMVT) where the database has it; the JS encoder always. */
+    const encoders = (): TileEncoder[] => (handle.hasMvt ? ['sql', 'js'] : ['js']);
+    const encode = (layer: string, out: Buffer | Parameters<typeof encodeTile>[0][number]['features']) =>
+      Buffer.isBuffer(out) ? out : encodeTile([{ name: layer, features: out }]);
+
+    it(`uses ST_AsMVT exactly when the database can (${backend.name})`, () => {
+      expect(handle.hasMvt).toBe(backend.name === 'postgres');
+      expect(app.dbInfo.hasMvt).toBe(handle.hasMvt);
+    });
+
+    it('give the same layers, features, properties and geometry (±1 tile unit), clipped tiles included', async () => {
+      // z12 over the county (block outlines and the county outline cut by tile edges), z14 points,
+      // z10 aggregates.
+      const cases: [string, TileAddress][] = [
+        ...countyTiles(12).map((t) => ['regions', t] as [string, TileAddress]),
+        ...countyTiles(14).map((t) => ['problems', t] as [string, TileAddress]),
+        ...countyTiles(10).map((t) => ['problems', t] as [string, TileAddress]),
+      ];
+      let compared = 0;
+      for (const [layer, t] of cases) {
+        const decoded = [];
+        for (const enc of encoders()) {
+          const out =
+            layer === 'regions' ? await regionTile(handle.db, t, { scope: FULL_SCOPE }, enc) : await problemTile(handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
+          decoded.push(decode(encode(layer, out)));
+        }
+        const [ref, ...others] = decoded;
+        // Every polygon's exterior ring is positive (clockwise on screen), as the MVT spec says.
+        for (const f of ref[layer] ?? []) if (f.type === 3) expect(ringArea(f.rings[0])).toBeGreaterThan(0);
+        for (const other of others) {
+          expect(Object.keys(other)).toEqual(Object.keys(ref));
+          const a = ref[layer] ?? [];
+          const b = other[layer] ?? [];
+          expect(b.map((f) => [f.id, f.type, f.properties])).toEqual(a.map((f) => [f.id, f.type, f.properties]));
+          a.forEach((f, i) => {
+            const ba = bboxOf(f);
+            const bb = bboxOf(b[i]);
+            ba.forEach((v, k) => expect(Math.abs(v - bb[k])).toBeLessThanOrEqual(1));
+          });
+          compared += a.length;
+        }
+        if (others.length === 0) compared += (ref[layer] ?? []).length;
+      }
+      expect(compared).toBeGreaterThan(20);
+    });
+  });
+
+  describe('GET /tiles/{layer}.json', () => {
+    it('describes the regions layer as TileJSON 3.0.0 with the county bounds', async () => {
+      const res = await get('/tiles/regions.json');
+      expect(res.statusCode).toBe(200);
+      const tj = res.json();
+      expect(tj).toMatchObject({ tilejson: '3.0.0', scheme: 'xyz', minzoom: 0, maxzoom: 16 });
+      expect(tj.tiles[0]).toMatch(/^http:\/\/[^/]+\/tiles\/regions\/\{z\}\/\{x\}\/\{y\}\.mvt$/);
+      tj.bounds.forEach((v: number, i: number) => expect(v).toBeCloseTo(COUNTY.box[i], 6));
+      expect(tj.vector_layers[0]).toMatchObject({ id: 'regions', fields: { code: 'String', name: 'String', level: 'String', parent_code: 'String' } });
+    });
+
+    it('carries the filters into the problem tile URLs and bounds a manager to their block', async () => {
+      const tj = (await get('/tiles/problems.json?status=closed', world.tokens.manager)).json();
+      expect(tj.tiles[0]).toContain('/tiles/problems/{z}/{x}/{y}.mvt?status=closed');
+      const box = REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box;
+      tj.bounds.forEach((v: number, i: number) => expect(v).toBeCloseTo(box[i], 6));
+      expect(tj.vector_layers[0].id).toBe('problems');
+    });
+
+    it('rejects an unknown layer with 400', async () => {
+      expect((await get('/tiles/roads.json')).statusCode).toBe(400);
+    });
+  });
+});
