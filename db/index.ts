@@ -38,7 +38,7 @@ export class PostgisMissingError extends Error {
 }
 
 export function pgPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max,
     types: {
@@ -48,6 +48,10 @@ export function pgPool(url: string, max = 10): pg.Pool {
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle client dropped by the server (restart, DROP DATABASE … FORCE) must not crash the
+  // process; the pool replaces it on the next checkout.
+  pool.on('error', (err) => console.error(`PostgreSQL idle client error: ${err.message}`));
+  return pool;
 }
 
 /** Opens PostgreSQL, ensuring PostGIS; throws PostgisMissingError naming the Debian package. */

@@ -15,6 +15,7 @@ import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import escalationPlugin from './plugins/escalation.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
 import userRoutes from './routes/users.js';
@@ -96,6 +97,8 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(authPlugin);
+  // The 督办 sweep: every 5 minutes in a running service; tests call app.runEscalationSweep().
+  await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' ? 0 : 5 });
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });

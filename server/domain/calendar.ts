@@ -26,6 +26,9 @@ const OFFICIAL_HOLIDAYS = new Map(Object.entries(official.holidays));
 const OFFICIAL_WORKDAYS = new Map(Object.entries(official.workdays));
 const OFFICIAL_YEARS = new Set([...OFFICIAL_HOLIDAYS.keys()].map((d) => Number(d.slice(0, 4))));
 
+/** The years the bundled official schedule covers, ascending (for the admin screen's warning). */
+export const OFFICIAL_SCHEDULE_YEARS: readonly number[] = Object.freeze([...OFFICIAL_YEARS].sort((a, b) => a - b));
+
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,5 +1,83 @@
+/**
+ * Login, logout and "who am I". Login is the one public /api route besides /api/meta.
+ *
+ * Unknown user, inactive user and wrong password give the same 401 and message, and an unknown
+ * user still costs one argon2 verification, so neither the answer nor its timing tells whether
+ * an account exists.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { hash, verify } from '@node-rs/argon2';
+import { AppError } from '../errors.js';
+import { hashToken, newToken, userOf } from '../plugins/auth.js';
+import { errors } from '../schemas/common.js';
+import { LoginBody, LoginResponse, LogoutResponse, PublicUser } from '../schemas/auth.js';
+import { findLoginUser, getUser, insertToken, revokeToken } from '../../db/queries/users.js';
 
-/** Routes for auth: not written yet. */
-const routes: FastifyPluginAsyncTypebox = async () => {};
+const BAD_LOGIN = 'wrong username or password';
+
+/** A real argon2id hash of a random secret: unknown users are verified against it (equal timing). */
+const decoyHash = hash(newToken());
+
+/** The bearer token of this request, as the auth hook read it (header, or ?access_token=). */
+function currentToken(request: FastifyRequest): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  if (m) return m[1];
+  const q = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof q === 'string' && q ? q : null;
+}
+
+const publicUser = (u: {
+  id: number;
+  username: string;
+  display_name: string;
+  role: PublicUser['role'];
+  scope: string[];
+  department: string | null;
+}): PublicUser => ({
+  id: u.id,
+  username: u.username,
+  display_name: u.display_name,
+  role: u.role,
+  scope: u.scope,
+  department: u.department,
+});
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/login',
+    {
+      config: { public: true },
+      schema: { body: LoginBody, response: { 200: LoginResponse, ...errors(400, 401) }, security: [] },
+    },
+    async (request) => {
+      const { username, password } = request.body;
+      const user = await findLoginUser(app.db, username);
+      let ok = false;
+      try {
+        ok = await verify(user?.password_hash ?? (await decoyHash), password);
+      } catch {
+        // A stored value that is not an argon2 hash (e.g. '!no-login', '!disabled') never matches.
+        ok = false;
+      }
+      if (!user || !ok) throw new AppError('UNAUTHORIZED', BAD_LOGIN);
+      const token = newToken();
+      const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * 3_600_000);
+      await insertToken(app.db, user.id, hashToken(token), expiresAt);
+      return { token, expires_at: expiresAt.toISOString(), user: publicUser(user) };
+    },
+  );
+
+  app.post('/logout', { schema: { response: { 200: LogoutResponse, ...errors(401) } } }, async (request) => {
+    userOf(request);
+    const token = currentToken(request);
+    return { revoked: token ? await revokeToken(app.db, hashToken(token)) : false };
+  });
+
+  app.get('/me', { schema: { response: { 200: PublicUser, ...errors(401) } } }, async (request) => {
+    const me = await getUser(app.db, userOf(request).id);
+    if (!me) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
+    return publicUser(me);
+  });
+};
 export default routes;

@@ -30,7 +30,7 @@ const postgresBackend: TestBackend = {
   async open() {
     const url = process.env.TEST_DATABASE_URL!;
     const template = inject('pgTemplate')!;
-    const name = `${template.replace(/_pm_template$/, '')}_pm_${process.pid}_${++counter}_${Date.now() % 100000}`;
+    const name = `${template.replace(/_pm_template_\d+$/, '')}_pm_${process.pid}_${++counter}_${Date.now() % 100000}`;
     const admin = new pg.Client({ connectionString: adminUrl(url) });
     await admin.connect();
     for (let attempt = 0; ; attempt++) {

@@ -1,0 +1,262 @@
+/**
+ * Workflow transitions and the record (台账): one transaction per transition that locks the
+ * problem, checks version, role and status with the pure state machine, writes the new row and
+ * exactly one `problem_events` row, and bumps the map's data version.
+ *
+ * Concurrency: the row is read `FOR UPDATE` and written `WHERE version = $expected`, so of two
+ * transitions sent with the same version exactly one succeeds. On PostgreSQL the second waits for
+ * the lock and then reads the new version; on PGlite (one connection) they simply run in turn.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../types.js';
+import { problemScopeSql, type Scope } from './scope.js';
+import { loadCalendar } from './calendar.js';
+import {
+  allowedActions,
+  transition,
+  validateActionInput,
+  type Action,
+  type ActionInputError,
+  type Role,
+  type Status,
+} from '../../server/domain/workflow.js';
+import { computeDueAt, type ClockType } from '../../server/domain/deadline.js';
+
+/** Who performs a transition; `username` goes into the record as the actor. */
+export interface Actor {
+  id: number | null;
+  username: string;
+  role: Role;
+}
+
+export interface TransitionRequest {
+  action: Action;
+  /** The version the caller last read. */
+  version: number;
+  note?: string | null;
+  photos?: string[];
+  /** New deadline (extend only). */
+  dueAt?: Date | null;
+  /** The original problem (mark_duplicate only). */
+  duplicateOf?: number | null;
+}
+
+export type InvalidReason =
+  | ActionInputError
+  | 'due_at_in_past'
+  | 'due_at_not_allowed'
+  | 'duplicate_of_not_allowed'
+  | 'duplicate_of_self'
+  | 'duplicate_of_unknown'
+  | 'duplicate_of_other_category'
+  | 'duplicate_of_voided';
+
+export type TransitionOutcome =
+  | { kind: 'ok'; id: number; from: Status; to: Status; version: number }
+  | { kind: 'not_found' }
+  | { kind: 'version_conflict'; version: number; allowed: Action[] }
+  | { kind: 'refused'; reason: 'illegal' | 'forbidden'; version: number; allowed: Action[] }
+  | { kind: 'invalid'; reason: InvalidReason; version: number; allowed: Action[] };
+
+interface LockedProblem {
+  id: number;
+  status: Status;
+  version: number;
+  escalated: boolean;
+  due_at: Date | null;
+  category_code: string;
+  limit_value: number;
+  clock: ClockType;
+}
+
+/** Reads and locks one problem inside the caller's scope; `null` when missing or outside it. */
+async function lockProblem(trx: Transaction<DB>, id: number, scope: Scope): Promise<LockedProblem | null> {
+  // FOR UPDATE OF p: lock the problem only, not the shared category row.
+  const r = await sql<LockedProblem>`
+    SELECT p.id, p.status, p.version, p.escalated, p.due_at, p.category_code, c.limit_value, c.clock
+    FROM problems p JOIN categories c ON c.code = p.category_code
+    WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
+    FOR UPDATE OF p`.execute(trx);
+  return r.rows[0] ?? null;
+}
+
+/** The check a duplicate's original must pass: visible to the caller, same category, not voided. */
+async function checkDuplicateTarget(
+  trx: Transaction<DB>,
+  problem: LockedProblem,
+  targetId: number,
+  scope: Scope,
+): Promise<InvalidReason | null> {
+  if (targetId === problem.id) return 'duplicate_of_self';
+  const target = await trx
+    .selectFrom('problems')
+    .select(['category_code', 'status'])
+    .where('id', '=', targetId)
+    .where(problemScopeSql(scope))
+    .executeTakeFirst();
+  // A target outside the scope answers like a missing one: existence is not leaked.
+  if (!target) return 'duplicate_of_unknown';
+  if (target.category_code !== problem.category_code) return 'duplicate_of_other_category';
+  if (target.status === 'voided') return 'duplicate_of_voided';
+  return null;
+}
+
+/**
+ * Applies one workflow action in one transaction. Nothing is written unless the outcome is `ok`.
+ *
+ * @param now the instant of the transition (filing time, timestamps of the record); tests pass a
+ *   fixed one to get known deadlines
+ */
+export async function applyTransition(
+  db: Kysely<DB>,
+  problemId: number,
+  req: TransitionRequest,
+  actor: Actor,
+  scope: Scope,
+  now: Date = new Date(),
+): Promise<TransitionOutcome> {
+  return db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+    const p = await lockProblem(trx, problemId, scope);
+    if (!p) return { kind: 'not_found' };
+    const flags = { escalated: p.escalated };
+    const allowed = allowedActions(p.status, actor.role, flags);
+    if (req.version !== p.version) return { kind: 'version_conflict', version: p.version, allowed };
+
+    const verdict = transition(p.status, req.action, actor.role, flags);
+    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason, version: p.version, allowed };
+
+    const invalid = (reason: InvalidReason): TransitionOutcome => ({
+      kind: 'invalid',
+      reason,
+      version: p.version,
+      allowed,
+    });
+    // A field that an action does not use is refused rather than silently dropped.
+    if (req.dueAt != null && req.action !== 'extend') return invalid('due_at_not_allowed');
+    if (req.duplicateOf != null && req.action !== 'mark_duplicate') return invalid('duplicate_of_not_allowed');
+    const inputError = validateActionInput(req.action, {
+      note: req.note,
+      dueAt: req.dueAt,
+      currentDueAt: p.due_at,
+      duplicateOf: req.duplicateOf,
+    });
+    if (inputError) return invalid(inputError);
+    if (req.action === 'extend' && req.dueAt!.getTime() <= now.getTime()) return invalid('due_at_in_past');
+    if (req.action === 'mark_duplicate') {
+      const bad = await checkDuplicateTarget(trx, p, req.duplicateOf!, scope);
+      if (bad) return invalid(bad);
+    }
+
+    const note = req.note?.trim() || null;
+    const data: Record<string, unknown> = {};
+    const set: Record<string, unknown> = {};
+    switch (req.action) {
+      case 'file': {
+        // Overrides are read in the same transaction: PGlite has one connection, and the
+        // calendar an admin saved before this transaction began is the one that applies.
+        const due = computeDueAt(now, Number(p.limit_value), p.clock, await loadCalendar(trx));
+        Object.assign(set, { filed_at: now, due_at: due });
+        Object.assign(data, { due_at: due.toISOString(), limit_value: Number(p.limit_value), clock: p.clock });
+        break;
+      }
+      case 'dispatch':
+        set.dispatched_at = now;
+        break;
+      case 'resolve':
+        set.resolved_at = now;
+        break;
+      case 'close':
+        set.closed_at = now;
+        break;
+      case 'rework':
+        // Not resolved any more: the next `resolve` stamps the time again.
+        set.resolved_at = null;
+        set.rework_count = sql`rework_count + 1`;
+        break;
+      case 'void':
+        Object.assign(set, { voided_at: now, void_reason: note });
+        break;
+      case 'mark_duplicate':
+        Object.assign(set, { voided_at: now, void_reason: note, duplicate_of: req.duplicateOf });
+        data.duplicate_of = req.duplicateOf;
+        break;
+      case 'extend':
+        Object.assign(set, { due_at: req.dueAt, extension_count: sql`extension_count + 1` });
+        Object.assign(data, {
+          due_at: req.dueAt!.toISOString(),
+          previous_due_at: p.due_at ? p.due_at.toISOString() : null,
+        });
+        break;
+      case 'escalate':
+        Object.assign(set, { escalated: true, escalated_at: now });
+        break;
+      case 'start':
+        break;
+    }
+
+    const updated = await trx
+      .updateTable('problems')
+      .set({ ...set, status: verdict.to, updated_at: now, version: sql`version + 1` })
+      .where('id', '=', p.id)
+      .where('version', '=', req.version)
+      .returning(['version'])
+      .executeTakeFirst();
+    // Unreachable while the row lock holds; kept so a future change to the locking cannot let
+    // two writers through.
+    if (!updated) return { kind: 'version_conflict', version: p.version, allowed };
+    data.version = updated.version;
+
+    await trx
+      .insertInto('problem_events')
+      .values({
+        problem_id: p.id,
+        at: now,
+        actor: actor.username,
+        actor_id: actor.id,
+        action: req.action,
+        from_status: p.status,
+        to_status: verdict.to,
+        note,
+        photos: req.photos ?? [],
+        data: JSON.stringify(data),
+      })
+      .execute();
+    await bumpProblemsVersion(trx);
+    return { kind: 'ok', id: p.id, from: p.status, to: verdict.to, version: updated.version };
+  });
+}
+
+/** Tiles and map ETags key on this counter: bump it with every write that changes a problem. */
+export async function bumpProblemsVersion(db: Kysely<DB>): Promise<void> {
+  await sql`UPDATE data_version SET problems = problems + 1`.execute(db);
+}
+
+export interface ProblemEventRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  note: string | null;
+  photos: string[];
+  data: Record<string, unknown> | null;
+}
+
+/**
+ * A problem's record, oldest first; `null` when the problem is missing or outside the scope.
+ * One query: the problem row decides visibility, the LEFT JOIN brings its events.
+ */
+export async function listProblemEvents(
+  db: Kysely<DB>,
+  problemId: number,
+  scope: Scope,
+): Promise<ProblemEventRow[] | null> {
+  const r = await sql<ProblemEventRow & { id: number | null }>`
+    SELECT e.id, e.at, e.actor, e.action, e.from_status, e.to_status, e.note, e.photos, e.data
+    FROM problems p LEFT JOIN problem_events e ON e.problem_id = p.id
+    WHERE p.id = ${problemId} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
+    ORDER BY e.id`.execute(db);
+  if (r.rows.length === 0) return null;
+  return r.rows.filter((e) => e.id !== null) as ProblemEventRow[];
+}
