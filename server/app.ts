@@ -9,6 +9,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import compress from '@fastify/compress';
+import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
 import type { DbHandle } from '../db/index.js';
 import errorsPlugin from './plugins/errors.js';
@@ -86,6 +88,9 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   });
 
   await app.register(errorsPlugin);
+  // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
+  // fast enough for dynamic answers). Static assets are served pre-compressed below.
+  await app.register(compress, { global: true, threshold: 1024, brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
   await app.register(configPlugin, { config });
   await app.register(dbPlugin, { handle: db, owns: ownsDb });
   await app.register(swagger, {
@@ -117,7 +122,7 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, preCompressed: true });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
       return reply.sendFile('index.html');

@@ -1,0 +1,452 @@
+/**
+ * The map in headless Debian Chromium against the real app (in-process, PGlite, a small demo
+ * county): what a leader and a block manager see and do.
+ */
+import { mkdirSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from 'kysely';
+import { BACKENDS } from '../helpers/db.js';
+import { buildTestApp } from '../helpers/app.js';
+import type { DbHandle } from '../../db/index.js';
+import { loadDemo } from '../../db/seed/load.js';
+import {
+  ROOT,
+  TransferMeter,
+  createUser,
+  ensureWebBuilt,
+  insertAdminToken,
+  jumpAndSettle,
+  launchChromium,
+  listen,
+  loginThroughForm,
+  waitForMap,
+} from './harness.js';
+
+const PASSWORD = 'e2e-password-1';
+const RESULTS = join(ROOT, 'test-results');
+
+interface StatsRow {
+  code: string;
+  open: number;
+  overdue: number;
+  on_time_rate: number | null;
+}
+
+describe('web map in Chromium (pglite, small demo county)', () => {
+  let handle: DbHandle;
+  let app: FastifyInstance;
+  let origin: string;
+  let browser: Browser;
+  let adminToken: string;
+  let leaderToken: string;
+  let managerToken: string;
+  let managerBlock: string;
+  let leader: { context: BrowserContext; page: Page; requests: string[] };
+
+  const api = async <T>(token: string, url: string): Promise<{ status: number; body: T }> => {
+    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    return { status: res.statusCode, body: res.json() as T };
+  };
+  const tokenOf = async (username: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    return (res.json() as { token: string }).token;
+  };
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    handle = await BACKENDS[0].open();
+    await loadDemo(handle.db, { blocks: 150, problems: 1500 });
+    adminToken = await insertAdminToken(handle.db);
+    app = await buildTestApp(handle);
+    // The manager owns the block with the most open problems, so their list is not empty.
+    const busiest = await sql<{ region_code: string }>`SELECT region_code FROM problems
+      WHERE status NOT IN ('closed', 'voided') GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT 1`.execute(
+      handle.db,
+    );
+    managerBlock = busiest.rows[0].region_code;
+    await createUser(app, adminToken, {
+      username: 'e2e-leader',
+      display_name: '王县长',
+      role: 'leader',
+      password: PASSWORD,
+    });
+    await createUser(app, adminToken, {
+      username: 'e2e-manager',
+      display_name: '李网格长',
+      role: 'manager',
+      scope: [managerBlock],
+      password: PASSWORD,
+    });
+    leaderToken = await tokenOf('e2e-leader');
+    managerToken = await tokenOf('e2e-manager');
+    origin = await listen(app);
+    browser = await launchChromium();
+    mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await leader?.context.close();
+    await browser?.close();
+    await app?.close();
+    await handle?.close();
+  });
+
+  it('loads the county view for a leader offline, with numbers, heat and street labels, in under 2 MB', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    const page = await context.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    leader = { context, page, requests };
+    const meter = await TransferMeter.attach(page);
+    const started = Date.now();
+    await page.goto(origin);
+    await loginThroughForm(page, 'e2e-leader', PASSWORD);
+    await waitForMap(page, { level: 'street' });
+    const elapsed = Date.now() - started;
+    await meter.settle();
+    console.log(
+      `county view first load: ${(meter.bytes / 1024).toFixed(0)} KiB in ${meter.requests} requests, ${elapsed} ms`,
+    );
+    for (const [url, bytes] of meter.top(6))
+      console.log(`  ${(bytes / 1024).toFixed(0).padStart(6)} KiB ${url.replace(origin, '')}`);
+    expect(meter.bytes).toBeLessThan(2 * 1024 * 1024);
+
+    // Who is logged in, with role and scope.
+    await expect(page.locator('#who').textContent()).resolves.toContain('王县长');
+    expect(await page.locator('#who .role-badge').textContent()).toBe('领导');
+
+    // Street names are drawn as map labels with no glyph server.
+    const labels = await page.evaluate(() => {
+      const map = (window as any).__problemMap.map;
+      return map.queryRenderedFeatures({ layers: ['regions-street-label'] }).map((f: any) => f.properties.name);
+    });
+    expect(labels.length).toBeGreaterThan(3);
+    const streets = await sql<{ name: string }>`SELECT name FROM regions WHERE level = 'street'`.execute(handle.db);
+    expect(streets.rows.map((r) => r.name)).toEqual(expect.arrayContaining(labels));
+
+    // The heat comes from the server's problem tiles.
+    expect(requests.some((u) => u.startsWith(`${origin}/tiles/problems/`))).toBe(true);
+    // Offline: nothing but this server was asked for anything.
+    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual(
+      [],
+    );
+
+    // The street colours are the API's open counts.
+    const apiStreets = (await api<{ regions: StatsRow[] }>(leaderToken, '/api/stats/regions?level=street')).body
+      .regions;
+    const state = await page.evaluate(
+      (codes) => {
+        const map = (window as any).__problemMap.map;
+        return codes.map((id: string) => map.getFeatureState({ source: 'regions-street', id }));
+      },
+      apiStreets.map((r) => r.code),
+    );
+    expect(state.map((s: { open: number }) => s.open)).toEqual(apiStreets.map((r) => r.open));
+
+    await page.screenshot({ path: join(RESULTS, 'county-view.png') });
+    copyFileSync(join(RESULTS, 'county-view.png'), join(ROOT, 'docs', 'screenshot-county.png'));
+  });
+
+  it('shows the API numbers as block feature state for three random blocks', async () => {
+    const { page } = leader;
+    const seq = await page.evaluate(() => (window as any).__problemMap.lastStats().seq);
+    await page.locator('select[name=level]').selectOption('block');
+    await waitForMap(page, { level: 'block', afterSeq: seq });
+    const rows = (await api<{ regions: StatsRow[] }>(leaderToken, '/api/stats/regions?level=block')).body.regions;
+    expect(rows.length).toBeGreaterThan(100);
+    const picked = [...rows].sort(() => Math.random() - 0.5).slice(0, 3);
+    const states = await page.evaluate(
+      (codes) => {
+        const map = (window as any).__problemMap.map;
+        return codes.map((id: string) => map.getFeatureState({ source: 'regions-block', id }));
+      },
+      picked.map((r) => r.code),
+    );
+    picked.forEach((row, i) => {
+      expect(states[i]).toMatchObject({ open: row.open, overdue: row.overdue, value: row.open });
+      expect(states[i].on_time_rate).toBe(row.on_time_rate);
+    });
+  });
+
+  it('opens the region panel on a click with the same numbers as the API', async () => {
+    const { page } = leader;
+    // A block with open items; click a point inside it at a zoom where single problems are not drawn.
+    const row = (
+      await sql<{ code: string; lon: number; lat: number }>`
+      SELECT r.code, ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat
+      FROM regions r WHERE r.level = 'block' AND r.code = ${managerBlock}`.execute(handle.db)
+    ).rows[0];
+    await jumpAndSettle(page, [row.lon, row.lat], 12.6);
+    // A pixel inside the block where no problem cluster is drawn (a cluster click zooms in instead).
+    const point = await page.evaluate(
+      ([lon, lat, code]) => {
+        const map = (window as any).__problemMap.map;
+        const p = map.project([lon, lat]);
+        const r = map.getCanvas().getBoundingClientRect();
+        for (let d = 0; d <= 40; d += 4) {
+          for (const [dx, dy] of [
+            [0, 0],
+            [d, 0],
+            [-d, 0],
+            [0, d],
+            [0, -d],
+            [d, d],
+            [-d, -d],
+            [d, -d],
+            [-d, d],
+          ]) {
+            const q = [p.x + dx, p.y + dy];
+            const block = map.queryRenderedFeatures(q, { layers: ['regions-block-fill'] })[0];
+            const busy = map.queryRenderedFeatures(
+              [
+                [q[0] - 12, q[1] - 12],
+                [q[0] + 12, q[1] + 12],
+              ],
+              { layers: ['problems-cells', 'problems-points'] },
+            );
+            if (block?.properties.code === code && busy.length === 0) return { x: r.left + q[0], y: r.top + q[1] };
+          }
+        }
+        return null;
+      },
+      [row.lon, row.lat, row.code] as const,
+    );
+    expect(point).not.toBeNull();
+    await page.mouse.click(point!.x, point!.y);
+    await page.waitForSelector(`#region-panel[data-code="${row.code}"][data-ready="true"]`);
+    const shown = Object.fromEntries(
+      await Promise.all(
+        ['open', 'overdue', 'closed_in_period'].map(async (k) => [
+          k,
+          Number((await page.locator(`#region-panel [data-stat=${k}] .value`).textContent())!.replace(/,/g, '')),
+        ]),
+      ),
+    );
+    const panel = (
+      await api<{ totals: { open: number; overdue: number; closed_in_period: number }; categories: unknown[] }>(
+        leaderToken,
+        `/api/stats/regions/${row.code}`,
+      )
+    ).body;
+    expect(shown).toEqual({
+      open: panel.totals.open,
+      overdue: panel.totals.overdue,
+      closed_in_period: panel.totals.closed_in_period,
+    });
+    expect(panel.totals.open).toBeGreaterThan(0);
+    await expect(page.locator('#region-panel .trend polyline').count()).resolves.toBe(2);
+  });
+
+  it('changes the numbers and the tiles query on a filter change without fetching any geometry again', async () => {
+    const { page, requests } = leader;
+    const before = requests.length;
+    const seq = await page.evaluate(() => (window as any).__problemMap.lastStats().seq);
+    await page.locator('#filters input[name=overdue]').check();
+    await waitForMap(page, { level: 'block', afterSeq: seq });
+    const after = requests.slice(before);
+    expect(after.filter((u) => /\/api\/regions(\?|$)/.test(u) || u.includes('/tiles/regions/'))).toEqual([]);
+    expect(after.some((u) => u.includes('/api/stats/regions?') && u.includes('overdue=true'))).toBe(true);
+    expect(page.url()).toContain('overdue=1');
+
+    const filtered = (await api<{ regions: StatsRow[] }>(leaderToken, '/api/stats/regions?level=block&overdue=true'))
+      .body.regions;
+    const all = (await api<{ regions: StatsRow[] }>(leaderToken, '/api/stats/regions?level=block')).body.regions;
+    const changed = filtered.filter((r) => r.open !== all.find((a) => a.code === r.code)!.open);
+    expect(changed.length).toBeGreaterThan(0);
+    const sample = changed.slice(0, 3);
+    const states = await page.evaluate(
+      (codes) => {
+        const map = (window as any).__problemMap.map;
+        return codes.map((id: string) => map.getFeatureState({ source: 'regions-block', id }).open);
+      },
+      sample.map((r) => r.code),
+    );
+    expect(states).toEqual(sample.map((r) => r.open));
+    // The panel follows the filter too.
+    await page.waitForSelector('#region-panel[data-ready="true"]');
+  });
+
+  it('reproduces the view from a link', async () => {
+    const { context, page } = leader;
+    const url = page.url();
+    const second = await context.newPage();
+    await second.goto(url);
+    // The token lives in the tab's sessionStorage: a new tab logs in, and the link survives it.
+    await loginThroughForm(second, 'e2e-leader', PASSWORD);
+    await waitForMap(second, { level: 'block' });
+    const view = await second.evaluate(() => (window as any).__problemMap.view());
+    expect(view.filters.overdue).toBe(true);
+    expect(view.level).toBe('block');
+    const zoom = await second.evaluate(() => (window as any).__problemMap.map.getZoom());
+    expect(zoom).toBeCloseTo(await page.evaluate(() => (window as any).__problemMap.map.getZoom()), 1);
+    await second.close();
+  });
+
+  it('finds a region by name and flies to it with its panel open', async () => {
+    const { page } = leader;
+    const street = (
+      await sql<{
+        code: string;
+        name: string;
+      }>`SELECT code, name FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`.execute(handle.db)
+    ).rows[0];
+    await page.locator('#region-search').fill(street.name.slice(0, 2));
+    await page.locator(`#search-results button[data-code="${street.code}"]`).click();
+    await page.waitForSelector(`#region-panel[data-code="${street.code}"][data-ready="true"]`);
+    expect(await page.locator('#region-name').getAttribute('data-code')).toBe(street.code);
+    await page.waitForFunction(() => !(window as any).__problemMap.map.isMoving());
+    const centre = await page.evaluate(() => (window as any).__problemMap.map.getCenter());
+    const box = (
+      await sql<{
+        x0: number;
+        y0: number;
+        x1: number;
+        y1: number;
+      }>`SELECT ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1 FROM regions WHERE code = ${street.code}`.execute(
+        handle.db,
+      )
+    ).rows[0];
+    expect(centre.lng).toBeGreaterThan(box.x0);
+    expect(centre.lng).toBeLessThan(box.x1);
+    expect(centre.lat).toBeGreaterThan(box.y0);
+    expect(centre.lat).toBeLessThan(box.y1);
+  });
+
+  it('shows a manager only their area, and a problem elsewhere cannot be opened', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    const page = await context.newPage();
+    await page.goto(origin);
+    await loginThroughForm(page, 'e2e-manager', PASSWORD);
+    await waitForMap(page, { level: 'block' });
+    await page.waitForSelector('#manager-list li[data-id]');
+
+    // Every number on the map belongs to the manager's block.
+    const codes: string[] = await page.evaluate(() =>
+      (window as any).__problemMap.lastStats().rows.map((r: { code: string }) => r.code),
+    );
+    expect(codes.length).toBeGreaterThan(0);
+    for (const c of codes) expect(c.startsWith(managerBlock)).toBe(true);
+    // The map fits the area and greys out the rest.
+    const fit = await page.evaluate(() => {
+      const map = (window as any).__problemMap.map;
+      const mask = map.getSource('scope-mask').serialize().data;
+      return {
+        zoom: map.getZoom(),
+        maskFeatures: mask.features.length,
+        holes: mask.features[0]?.geometry.coordinates.length - 1,
+      };
+    });
+    expect(fit.zoom).toBeGreaterThan(11);
+    expect(fit.maskFeatures).toBe(1);
+    expect(fit.holes).toBeGreaterThanOrEqual(1);
+
+    // The list holds their open items by deadline.
+    const listed = await page
+      .locator('#manager-list li[data-id]')
+      .evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
+    const own = await sql<{
+      id: number;
+    }>`SELECT id FROM problems WHERE region_code LIKE ${`${managerBlock}%`} AND status NOT IN ('closed', 'voided')`.execute(
+      handle.db,
+    );
+    expect(new Set(listed)).toEqual(new Set(own.rows.map((r) => r.id)));
+
+    // A problem in another block: the API says 404 and the page shows nothing.
+    const elsewhere = (
+      await sql<{
+        id: number;
+      }>`SELECT id FROM problems WHERE region_code NOT LIKE ${`${managerBlock}%`} ORDER BY id LIMIT 1`.execute(
+        handle.db,
+      )
+    ).rows[0].id;
+    expect((await api(managerToken, `/api/problems/${elsewhere}`)).status).toBe(404);
+    const opened = await page.evaluate((id) => (window as any).__problemMap.openProblem(id), elsewhere);
+    expect(opened).toBe(false);
+    expect(await page.locator('.maplibregl-popup').count()).toBe(0);
+    // Their own problem opens, with its actions.
+    const mine = listed[0];
+    expect(await page.evaluate((id) => (window as any).__problemMap.openProblem(id), mine)).toBe(true);
+    await page.waitForSelector(`.problem-popup[data-problem-id="${mine}"]`);
+    expect(await page.locator('.problem-popup button.action').count()).toBeGreaterThan(0);
+
+    // A transition from the popup: the first action that needs no form, sent with the version seen.
+    const action = await page
+      .locator('.problem-popup button.action')
+      .evaluateAll((bs) =>
+        bs
+          .map((b) => (b as HTMLElement).dataset.action!)
+          .find((a) => ['file', 'dispatch', 'start', 'resolve'].includes(a)),
+      );
+    expect(action).toBeDefined();
+    const before = (
+      await api<{ properties: { status: string; version: number } }>(managerToken, `/api/problems/${mine}`)
+    ).body.properties;
+    await page.locator(`.problem-popup button.action[data-action=${action}]`).click();
+    await expect
+      .poll(
+        async () =>
+          (await api<{ properties: { version: number } }>(managerToken, `/api/problems/${mine}`)).body.properties
+            .version,
+        { timeout: 10_000 },
+      )
+      .toBe(before.version + 1);
+    await page.waitForSelector(`.problem-popup[data-problem-id="${mine}"]`);
+    await page.screenshot({ path: join(RESULTS, 'manager-view.png') });
+
+    // Report a problem by clicking the map inside the area.
+    await page.keyboard.press('Escape');
+    await page.locator('#add-problem-start').click();
+    const inside = (
+      await sql<{
+        lon: number;
+        lat: number;
+      }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM regions WHERE code = ${managerBlock}`.execute(
+        handle.db,
+      )
+    ).rows[0];
+    const px = await page.evaluate(
+      ([lon, lat]) => {
+        const map = (window as any).__problemMap.map;
+        const p = map.project([lon, lat]);
+        const r = map.getCanvas().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      },
+      [inside.lon, inside.lat] as const,
+    );
+    await page.mouse.click(px.x, px.y);
+    await page.locator('#add-problem select[name=category_code]').selectOption('06010');
+    await page.locator('#add-problem textarea[name=description]').fill('E2E 测试：路边暴露垃圾');
+    await page.locator('#add-problem input[name=photo]').fill('https://example.org/photo.jpg');
+    await page.locator('#add-problem button[type=submit]').click();
+    const created = Number(
+      await (await page.waitForSelector('#add-problem [data-created]')).getAttribute('data-created'),
+    );
+    const row = (
+      await sql<{
+        region_code: string;
+        category_code: string;
+        photos: string[];
+      }>`SELECT region_code, category_code, photos FROM problems WHERE id = ${created}`.execute(handle.db)
+    ).rows[0];
+    expect(row).toMatchObject({
+      region_code: managerBlock,
+      category_code: '06010',
+      photos: ['https://example.org/photo.jpg'],
+    });
+
+    copyFileSync(join(RESULTS, 'manager-view.png'), join(ROOT, 'docs', 'screenshot-manager.png'));
+    await context.close();
+  });
+});

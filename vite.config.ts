@@ -1,0 +1,49 @@
+/**
+ * Builds the web map (web/) into dist/web, which server/app.ts serves with an SPA fallback.
+ *
+ * Every emitted text asset also gets a `.gz` and a `.br` twin: the county view's first load is
+ * mostly MapLibre (≈1.6 MB raw, ≈0.45 MB gzip), so serving pre-compressed files
+ * (`@fastify/static` `preCompressed: true`) is what keeps it under 2 MB on the wire.
+ */
+import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
+
+/** Emits `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB. */
+function precompress(): Plugin {
+  return {
+    name: 'problem-map-precompress',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const [fileName, chunk] of Object.entries(bundle)) {
+        if (!/\.(m?js|css|html|svg|json|pbf)$/.test(fileName)) continue;
+        const source = chunk.type === 'chunk' ? chunk.code : chunk.source;
+        const raw = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
+        if (raw.length < 1024) continue;
+        this.emitFile({ type: 'asset', fileName: `${fileName}.gz`, source: gzipSync(raw, { level: 9 }) });
+        this.emitFile({
+          type: 'asset',
+          fileName: `${fileName}.br`,
+          source: brotliCompressSync(raw, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+          }),
+        });
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root: 'web',
+  publicDir: 'public',
+  build: {
+    outDir: process.env.WEB_OUT_DIR ?? '../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 1600,
+  },
+  plugins: [precompress()],
+  server: {
+    // `npx vite` during development: the API runs on PORT (default 3000) via `npm run dev`.
+    proxy: { '/api': 'http://127.0.0.1:3000', '/tiles': 'http://127.0.0.1:3000' },
+  },
+});

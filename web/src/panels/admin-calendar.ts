@@ -1,0 +1,100 @@
+/**
+ * Admin working calendar: one month at a time, each day with its kind (working day or day off)
+ * and where that comes from (official holiday, 调休 make-up day, weekend, override). Overriding a
+ * day PUTs it; resetting DELETEs the override.
+ */
+import { api, type CalendarDay } from '../api.js';
+import { h, render } from '../dom.js';
+import { shanghaiDay, t } from '../i18n/index.js';
+
+/** First and last day (YYYY-MM-DD) of a YYYY-MM month (pure). */
+export function monthRange(month: string): { from: string; to: string } {
+  const [y, m] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
+}
+
+export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new Date()).slice(0, 7)): Promise<void> {
+  const picker = h('input', { type: 'month', value: month });
+  picker.addEventListener('change', () => void renderCalendar(root, picker.value));
+  const message = h('p', { class: 'small', role: 'status' });
+  render(root, h('label', {}, t('cal.month'), picker), h('p', { class: 'muted' }, t('common.loading')));
+  const { from, to } = monthRange(month);
+  let days: CalendarDay[];
+  try {
+    days = (await api.calendar(from, to)).days;
+  } catch (err) {
+    render(
+      root,
+      h('label', {}, t('cal.month'), picker),
+      h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })),
+    );
+    return;
+  }
+  const rows = days.map((d) => {
+    const note = h('input', { placeholder: t('cal.note'), value: d.source === 'override' ? (d.name ?? '') : '' });
+    const setKind = async (kind: 'workday' | 'holiday') => {
+      try {
+        await api.putDay(d.date, kind, note.value.trim() || null);
+        await renderCalendar(root, month);
+      } catch (err) {
+        message.textContent = t('common.error', { message: (err as Error).message });
+        message.className = 'small error';
+      }
+    };
+    const weekday = new Date(`${d.date}T00:00:00+08:00`).toLocaleDateString('zh-CN', {
+      weekday: 'short',
+      timeZone: 'Asia/Shanghai',
+    });
+    return h(
+      'tr',
+      { class: d.workday ? 'workday' : 'holiday', 'data-date': d.date },
+      h('td', {}, `${d.date} ${weekday}`),
+      h('td', {}, d.workday ? t('cal.workday') : t('cal.holiday')),
+      h('td', {}, d.source, d.name ? ` · ${d.name}` : ''),
+      h('td', {}, note),
+      h(
+        'td',
+        {},
+        h('button', { class: 'small', onclick: () => void setKind('workday') }, t('cal.workday')),
+        h('button', { class: 'small', onclick: () => void setKind('holiday') }, t('cal.holiday')),
+        d.source === 'override'
+          ? h(
+              'button',
+              {
+                class: 'small link',
+                onclick: async () => {
+                  await api.deleteDay(d.date).catch((e: Error) => (message.textContent = e.message));
+                  await renderCalendar(root, month);
+                },
+              },
+              t('cal.reset'),
+            )
+          : null,
+      ),
+    );
+  });
+  render(
+    root,
+    h('label', {}, t('cal.month'), picker),
+    message,
+    h(
+      'table',
+      { class: 'grid calendar', id: 'calendar-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, t('cal.date')),
+          h('th', {}, t('cal.kind')),
+          h('th', {}, t('cal.source')),
+          h('th', {}, t('cal.note')),
+          h('th', {}, t('cal.override')),
+        ),
+      ),
+      h('tbody', {}, ...rows),
+    ),
+  );
+}

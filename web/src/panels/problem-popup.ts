@@ -1,0 +1,134 @@
+/**
+ * The problem popup: category, status, description, photo links, deadline countdown, chain,
+ * history and the caller's workflow buttons. A problem the caller may not see answers 404 and the
+ * popup shows nothing at all (no hint that it exists).
+ */
+import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
+import { api, ApiError, type ProblemFeature, type ProblemEvent } from '../api.js';
+import { h } from '../dom.js';
+import { actionLabel, countdown, formatDateTime, statusLabel, t } from '../i18n/index.js';
+import { OPEN_STATUSES, type Status } from '../../../server/domain/workflow.js';
+import { actionButtons } from './problem-actions.js';
+
+export function problemDetails(problem: ProblemFeature, events: ProblemEvent[]): (Element | null)[] {
+  const p = problem.properties;
+  const open = OPEN_STATUSES.includes(p.status as Status);
+  const cd = countdown(p.due_at, new Date(), undefined, open);
+  return [
+    h(
+      'div',
+      { class: 'problem-head' },
+      h('strong', {}, `#${p.id} ${p.category_name}`),
+      h('span', { class: `status status-${p.status}` }, statusLabel(p.status)),
+    ),
+    h(
+      'div',
+      { class: 'flags' },
+      p.overdue ? h('span', { class: 'flag over' }, t('problem.overdue')) : null,
+      p.escalated ? h('span', { class: 'flag esc' }, t('problem.escalated')) : null,
+    ),
+    h('p', { class: 'description' }, p.description || '–'),
+    p.address ? h('p', { class: 'small' }, `${t('problem.address')}：${p.address}`) : null,
+    h('p', { class: 'small' }, `${t('problem.reported')}：${formatDateTime(p.reported_at)}`),
+    h(
+      'p',
+      { class: 'small' },
+      `${t('problem.due')}：${formatDateTime(p.due_at)} `,
+      h('span', { class: `countdown ${cd.state}`, 'data-countdown': '' }, cd.text),
+    ),
+    h('p', { class: 'small chain' }, `${t('problem.chain')}：${p.chain.map((c) => c.name).join(' / ')}`),
+    p.photos.length
+      ? h(
+          'p',
+          { class: 'small' },
+          `${t('problem.photos')}：`,
+          ...p.photos.map((url, i) =>
+            h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, `${t('problem.photo', { n: i + 1 })} `),
+          ),
+        )
+      : null,
+    h(
+      'details',
+      { class: 'history' },
+      h('summary', {}, `${t('problem.history')} (${events.length})`),
+      h(
+        'ol',
+        {},
+        ...events.map((e) =>
+          h(
+            'li',
+            { class: 'small' },
+            `${formatDateTime(e.at)} ${e.actor} ${actionLabel(e.action)}`,
+            e.to_status ? ` → ${statusLabel(e.to_status)}` : '',
+            e.note ? h('div', { class: 'muted' }, e.note) : null,
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+/** Loads a problem with its history; null when it does not exist for this caller (404). */
+export async function loadProblem(id: number): Promise<{ problem: ProblemFeature; events: ProblemEvent[] } | null> {
+  try {
+    const [problem, ev] = await Promise.all([api.problem(id), api.events(id)]);
+    return { problem, events: ev.events };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return null;
+    throw err;
+  }
+}
+
+export class ProblemPopup {
+  private popup: Popup | null = null;
+  /** Id of the problem shown, for the debug handle and tests. */
+  shown: number | null = null;
+
+  constructor(
+    private readonly map: MapLibreMap,
+    private readonly onChanged: (problem: ProblemFeature) => void,
+    private readonly onSelect: (lngLat: [number, number] | null) => void,
+  ) {}
+
+  close(): void {
+    this.popup?.remove();
+    this.popup = null;
+    this.shown = null;
+    this.onSelect(null);
+  }
+
+  /** Opens the popup for a problem; shows nothing if the caller may not see it. */
+  async open(id: number, at?: [number, number], notice?: string): Promise<boolean> {
+    const loaded = await loadProblem(id);
+    if (!loaded) {
+      this.close();
+      return false;
+    }
+    const { problem, events } = loaded;
+    const coords = (problem.geometry as { coordinates?: [number, number] }).coordinates ?? at;
+    if (!coords) return false;
+    const body = h('div', { class: 'problem-popup', 'data-problem-id': id });
+    if (notice) body.append(h('p', { class: 'notice small' }, notice));
+    body.append(
+      ...problemDetails(problem, events).filter((e): e is Element => e !== null),
+      actionButtons(problem, (updated, message) => {
+        if (updated) this.onChanged(updated);
+        void this.open(id, coords, message);
+      }),
+    );
+    this.popup?.remove();
+    this.popup = new Popup({ maxWidth: '340px', closeOnClick: true })
+      .setLngLat(coords)
+      .setDOMContent(body)
+      .addTo(this.map);
+    this.popup.on('close', () => {
+      if (this.shown === id) {
+        this.shown = null;
+        this.onSelect(null);
+      }
+    });
+    this.shown = id;
+    this.onSelect(coords);
+    return true;
+  }
+}
