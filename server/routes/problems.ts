@@ -1,5 +1,242 @@
+/**
+ * /api/problems: create one, import many (CSV or GeoJSON), list (GeoJSON, keyset pages), detail.
+ * Workflow transitions and the event record live in routes/workflow.ts under the same prefix.
+ */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError, notFound } from '../errors.js';
+import { requireRole, userOf } from '../plugins/auth.js';
+import { errors, IdParam, parseBBox } from '../schemas/common.js';
+import {
+  CreateProblemBody,
+  CreateProblemResponse,
+  ImportBody,
+  ImportQuery,
+  ImportResponse,
+  ListProblemsQuery,
+  ProblemCollection,
+  ProblemFeature,
+} from '../schemas/problems.js';
+import { coordinateProblem, toWgs84 } from '../domain/coords.js';
+import {
+  ImportFormatError,
+  parseProblemCsv,
+  parseProblemGeoJson,
+  parseReportedAt,
+  type ParsedImport,
+} from '../domain/problem-import.js';
+import {
+  createProblem,
+  decodeCursor,
+  encodeCursor,
+  findPossibleDuplicates,
+  getCategoryLookup,
+  getProblemFeature,
+  importProblems,
+  listProblems,
+} from '../../db/queries/problems.js';
+import { getCategory } from '../../db/queries/categories.js';
 
-/** Routes for problems: not written yet. */
-const routes: FastifyPluginAsyncTypebox = async () => {};
+/** Reports dated further ahead than this (phone clock drift) are refused. */
+const FUTURE_TOLERANCE_MS = 10 * 60_000;
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // GeoJSON's own media type (RFC 7946); plain application/json is parsed by Fastify already.
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+
+  app.post(
+    '/',
+    {
+      preHandler: requireRole('admin', 'inspector', 'manager', 'department'),
+      schema: {
+        summary: 'Report one problem at a point; the database assigns its block',
+        body: CreateProblemBody,
+        response: { 201: CreateProblemResponse, ...errors(400, 401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const b = request.body;
+      const coordError = coordinateProblem(b.lon, b.lat);
+      if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+      const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
+
+      const category = await getCategory(app.db, b.category);
+      if (!category || !category.active)
+        throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, { category: b.category });
+
+      const now = new Date();
+      let reportedAt = now;
+      if (b.reported_at) {
+        const parsed = parseReportedAt(b.reported_at);
+        if (!parsed)
+          throw new AppError('VALIDATION_FAILED', `reported_at ${JSON.stringify(b.reported_at)} is not a valid date`);
+        if (parsed.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
+          throw new AppError('UNPROCESSABLE', 'reported_at is in the future');
+        reportedAt = parsed;
+      }
+
+      const result = await app.db.transaction().execute(async (trx) => {
+        const created = await createProblem(
+          trx,
+          {
+            lon,
+            lat,
+            category_code: category.code,
+            description: b.description ?? '',
+            address: b.address ?? null,
+            source: b.source ?? 'inspection',
+            severity: b.severity ?? 1,
+            reporter: b.reporter ?? null,
+            photos: b.photos ?? [],
+            reported_at: reportedAt,
+          },
+          request.scope,
+          { id: user.id, username: user.username },
+        );
+        if (!created.ok) {
+          if (created.reason === 'outside_coverage') {
+            throw new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map', {
+              lon,
+              lat,
+              crs: b.crs ?? 'wgs84',
+            });
+          }
+          // A refusal to create reveals nothing the caller did not send, so 403 (not 404) is honest here.
+          throw new AppError(
+            'FORBIDDEN',
+            user.role === 'department'
+              ? `category ${category.code} is not handled by your department`
+              : 'the point is outside your area',
+          );
+        }
+        const possible = await findPossibleDuplicates(trx, created.id, request.scope);
+        const problem = await getProblemFeature(trx, created.id, request.scope, user.role);
+        return { created, possible, problem: problem! };
+      });
+
+      return reply.code(201).send({
+        id: result.created.id,
+        region_code: result.created.region_code,
+        chain: result.problem.properties.chain ?? [],
+        possible_duplicates: result.possible,
+        recurrence_of: result.created.recurrence_of,
+        problem: result.problem,
+      });
+    },
+  );
+
+  app.post(
+    '/import',
+    {
+      preHandler: requireRole('admin', 'inspector'),
+      schema: {
+        summary:
+          'Import problems from CSV (UTF-8 or GBK) or a GeoJSON FeatureCollection; all-or-nothing unless mode=partial',
+        querystring: ImportQuery,
+        body: ImportBody,
+        response: { 201: ImportResponse, ...errors(400, 401, 403, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const ctx = { crs: request.query.crs ?? 'wgs84', categories: await getCategoryLookup(app.db), now: new Date() };
+      const body = request.body;
+      let parsed: ParsedImport;
+      try {
+        if (Buffer.isBuffer(body)) parsed = parseProblemCsv(body, ctx);
+        else if (body && typeof body === 'object') parsed = parseProblemGeoJson(body, ctx);
+        else
+          throw new AppError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            'send text/csv or a GeoJSON FeatureCollection (application/json or application/geo+json)',
+          );
+      } catch (err) {
+        if (!(err instanceof ImportFormatError)) throw err;
+        if (err.empty) throw new AppError('BAD_REQUEST', err.message);
+        throw new AppError('IMPORT_REJECTED', err.message, {
+          rejected: [{ line: err.line, reason: err.message }],
+          total: 0,
+        });
+      }
+      const partial = request.query.mode === 'partial';
+      // Refused already by a bad row? Still stage the good ones, so the one report also names the
+      // rows outside coverage; the transaction is then rolled back.
+      const checkOnly = !partial && parsed.rejected.length > 0;
+
+      const outcome = await app.db.transaction().execute(async (trx) => {
+        const r = await importProblems(
+          trx,
+          parsed.rows,
+          { id: user.id, username: user.username },
+          { partial, checkOnly },
+        );
+        const rejected = [...parsed.rejected, ...r.outside].sort((a, b) => a.line - b.line);
+        // Throwing rolls the transaction back: a refused import writes nothing.
+        if (r.created === 0) {
+          throw new AppError(
+            'IMPORT_REJECTED',
+            `${rejected.length} of ${parsed.total} rows cannot be imported; nothing was imported`,
+            {
+              rejected,
+              total: parsed.total,
+            },
+          );
+        }
+        return { created: r.created, rejected };
+      });
+      return reply.code(201).send({ ...outcome, total: parsed.total });
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        summary: 'Problems as a GeoJSON FeatureCollection, newest first, one page at a time (follow `next`)',
+        querystring: ListProblemsQuery,
+        response: { 200: ProblemCollection, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { bbox, limit, cursor, ...filters } = request.query;
+      let after;
+      if (cursor) {
+        after = decodeCursor(cursor);
+        if (!after)
+          throw new AppError('BAD_REQUEST', 'invalid cursor: pass the `next` value of the previous page unchanged');
+      }
+      let box: [number, number, number, number] | undefined;
+      if (bbox) {
+        box = parseBBox(bbox);
+        if (box[0] > box[2] || box[1] > box[3])
+          throw new AppError('BAD_REQUEST', 'bbox must be minLon,minLat,maxLon,maxLat');
+      }
+      const page = await listProblems(app.db, request.scope, { filters, bbox: box, limit: limit ?? 100, after });
+      return {
+        type: 'FeatureCollection' as const,
+        features: page.features,
+        next: page.next ? encodeCursor(page.next) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        summary: 'One problem with its region chain and the workflow actions open to the caller',
+        params: IdParam,
+        response: { 200: ProblemFeature, ...errors(401, 404) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const feature = await getProblemFeature(app.db, request.params.id, request.scope, user.role);
+      // Outside the caller's scope looks exactly like a missing id: existence is not leaked.
+      if (!feature) throw notFound(`problem ${request.params.id}`);
+      return feature;
+    },
+  );
+};
+
 export default routes;

@@ -1,0 +1,500 @@
+/**
+ * Problems: create (with block assignment, duplicate and recurrence checks), bulk import, list
+ * with keyset pagination, and the Feature shape every problem endpoint answers with.
+ *
+ * Region assignment everywhere is "the finest region whose polygon covers the point", computed by
+ * PostGIS. ST_Covers rather than ST_Contains: a point lying exactly on a block edge (inspectors
+ * often stand on the street that *is* the boundary) is covered by the block but not "contained",
+ * and would otherwise fall into no block at all. Two blocks sharing that edge both cover it; the
+ * lower code wins, so the answer is deterministic.
+ */
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { DB } from '../types.js';
+import { WGS84, asGeoJsonSql, envelopeSql } from '../spatial.js';
+import { problemScopeSql, type Scope } from './scope.js';
+import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
+import { allowedActions, type Action, type Role, type Status } from '../../server/domain/workflow.js';
+import type { ImportRow, Rejection, Source } from '../../server/domain/problem-import.js';
+
+/** Same category, open, within this distance (metres) and {@link DUPLICATE_WINDOW_HOURS}: a possible duplicate. */
+export const DUPLICATE_RADIUS_M = 50;
+export const DUPLICATE_WINDOW_HOURS = 24;
+/** Same category within this distance (metres) of a problem closed in the last {@link RECURRENCE_WINDOW_DAYS}: a recurrence. */
+export const RECURRENCE_RADIUS_M = 30;
+export const RECURRENCE_WINDOW_DAYS = 30;
+/** Rows per INSERT … SELECT FROM unnest(…) statement when staging an import. */
+export const IMPORT_CHUNK_ROWS = 10_000;
+
+export interface ChainEntry {
+  code: string;
+  name: string;
+  level: string;
+}
+
+/** Properties of a problem Feature (the API contract). Datetimes are ISO 8601 strings (UTC). */
+export interface ProblemProperties {
+  id: number;
+  category_code: string;
+  category_name: string;
+  status: Status;
+  severity: number;
+  source: string;
+  description: string;
+  address: string | null;
+  reporter: string | null;
+  photos: string[];
+  region_code: string;
+  reported_at: string;
+  due_at: string | null;
+  resolved_at: string | null;
+  closed_at: string | null;
+  overdue: boolean;
+  escalated: boolean;
+  rework_count: number;
+  extension_count: number;
+  duplicate_of: number | null;
+  recurrence_of: number | null;
+  version: number;
+  /** Detail only: county → block. */
+  chain?: ChainEntry[];
+  /** Detail only, when the caller's role is known. */
+  allowed_actions?: Action[];
+}
+
+export interface ProblemFeature {
+  type: 'Feature';
+  id: number;
+  geometry: { type: 'Point'; coordinates: [number, number] };
+  properties: ProblemProperties;
+}
+
+/**
+ * True when a point geometry column is within `metres` of `point`. The degree box (ST_Expand by the
+ * metres' worth of longitude at that latitude, and of latitude, plus 1 %) lets the GiST index on the
+ * column do the work — a geography cast of the column would bypass it; the exact test is then on the
+ * spheroid (geography), because degrees are not metres.
+ */
+function nearSql(column: RawBuilder<unknown>, point: RawBuilder<unknown>, metres: number): RawBuilder<boolean> {
+  return sql<boolean>`(${column} && ST_Expand(${point}, ${metres}::float8 / (111320 * cos(radians(ST_Y(${point})))) * 1.01, ${metres}::float8 / 110574 * 1.01)
+    AND ST_DWithin(${column}::geography, ${point}::geography, ${metres}::float8))`;
+}
+
+/** The open-status test plus the deadline: overdue = open past `due_at`, judged at the database's now(). */
+const overdueSql = (alias: string) =>
+  sql<boolean>`(${sql.ref(`${alias}.status`)} IN ${OPEN_STATUS_SQL} AND ${sql.ref(`${alias}.due_at`)} IS NOT NULL AND ${sql.ref(`${alias}.due_at`)} < now())`;
+
+/** Every column the Feature needs, from `problems as p` joined to `categories as c`. */
+function featureQuery(db: Kysely<DB>) {
+  return db
+    .selectFrom('problems as p')
+    .innerJoin('categories as c', 'c.code', 'p.category_code')
+    .select([
+      'p.id',
+      'p.category_code',
+      'c.name as category_name',
+      'p.status',
+      'p.severity',
+      'p.source',
+      'p.description',
+      'p.address',
+      'p.reporter',
+      'p.photos',
+      'p.region_code',
+      'p.reported_at',
+      'p.due_at',
+      'p.resolved_at',
+      'p.closed_at',
+      'p.escalated',
+      'p.rework_count',
+      'p.extension_count',
+      'p.duplicate_of',
+      'p.recurrence_of',
+      'p.version',
+      overdueSql('p').as('overdue'),
+      asGeoJsonSql('p.geom').as('geometry'),
+      // The cursor keeps the full microsecond precision of reported_at (a JS Date has milliseconds
+      // only, and a truncated key would repeat rows across pages).
+      sql<string>`p.reported_at::text`.as('cursor_at'),
+    ]);
+}
+
+type FeatureRow = Awaited<ReturnType<ReturnType<typeof featureQuery>['executeTakeFirstOrThrow']>>;
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function toFeature(row: FeatureRow): ProblemFeature {
+  return {
+    type: 'Feature',
+    id: row.id,
+    geometry: row.geometry as ProblemFeature['geometry'],
+    properties: {
+      id: row.id,
+      category_code: row.category_code,
+      category_name: row.category_name,
+      status: row.status as Status,
+      severity: row.severity,
+      source: row.source,
+      description: row.description,
+      address: row.address,
+      reporter: row.reporter,
+      photos: row.photos,
+      region_code: row.region_code,
+      reported_at: row.reported_at.toISOString(),
+      due_at: iso(row.due_at),
+      resolved_at: iso(row.resolved_at),
+      closed_at: iso(row.closed_at),
+      overdue: row.overdue,
+      escalated: row.escalated,
+      rework_count: row.rework_count,
+      extension_count: row.extension_count,
+      duplicate_of: row.duplicate_of,
+      recurrence_of: row.recurrence_of,
+      version: row.version,
+    },
+  };
+}
+
+/** The region and its ancestors, county first (codes are prefixes of each other: 6, 9, 12, 15 digits). */
+export async function getRegionChain(db: Kysely<DB>, code: string): Promise<ChainEntry[]> {
+  const prefixes = [6, 9, 12, 15].filter((n) => n <= code.length).map((n) => code.slice(0, n));
+  const rows = await db.selectFrom('regions').select(['code', 'name', 'level']).where('code', 'in', prefixes).execute();
+  return rows.sort((a, b) => a.code.length - b.code.length);
+}
+
+/**
+ * One problem as a Feature with its region chain, or null when it does not exist *or* lies outside
+ * `scope` (the route answers 404 for both, so existence is not leaked). With `role`, the Feature
+ * also lists the workflow actions that role may take now.
+ */
+export async function getProblemFeature(
+  db: Kysely<DB>,
+  id: number,
+  scope: Scope,
+  role?: Role,
+): Promise<ProblemFeature | null> {
+  const row = await featureQuery(db)
+    .where('p.id', '=', id)
+    .where(problemScopeSql(scope, 'p.region_code', 'p.category_code'))
+    .executeTakeFirst();
+  if (!row) return null;
+  const feature = toFeature(row);
+  feature.properties.chain = await getRegionChain(db, row.region_code);
+  if (role)
+    feature.properties.allowed_actions = allowedActions(feature.properties.status, role, { escalated: row.escalated });
+  return feature;
+}
+
+/** Alias the contract also uses. */
+export const getProblem = getProblemFeature;
+
+export interface ListProblemsOptions {
+  filters: ProblemFilters;
+  /** [minLon, minLat, maxLon, maxLat], WGS84 degrees. */
+  bbox?: [number, number, number, number];
+  limit: number;
+  /** Decoded cursor: the last row of the previous page. */
+  after?: ProblemCursor;
+}
+
+export interface ProblemCursor {
+  /** reported_at as PostgreSQL text (microseconds, with offset). */
+  at: string;
+  id: number;
+}
+
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/** Opaque cursor: base64url of `[reported_at text, id]`. */
+export function encodeCursor(c: ProblemCursor): string {
+  return Buffer.from(JSON.stringify([c.at, c.id])).toString('base64url');
+}
+
+/** The cursor, or null when it was not made by {@link encodeCursor}. */
+export function decodeCursor(value: string): ProblemCursor | null {
+  try {
+    const v = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(v) || v.length !== 2) return null;
+    const [at, id] = v as [unknown, unknown];
+    if (typeof at !== 'string' || !CURSOR_AT.test(at) || !Number.isSafeInteger(id) || (id as number) < 1) return null;
+    return { at, id: id as number };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A page of problems, newest first, inside the scope and the filters. Keyset pagination on
+ * (reported_at DESC, id DESC), served by the index of the same shape: a page costs the same at row
+ * 1,000,000 as at row 1, and rows inserted meanwhile never shift a page.
+ */
+export async function listProblems(
+  db: Kysely<DB>,
+  scope: Scope,
+  opts: ListProblemsOptions,
+): Promise<{ features: ProblemFeature[]; next: ProblemCursor | null }> {
+  let q = featureQuery(db)
+    .where(problemScopeSql(scope, 'p.region_code', 'p.category_code'))
+    .where(problemFilterSql(opts.filters, 'p'));
+  // Points: the bounding-box operator is exact (a point's box is the point), edges included.
+  if (opts.bbox) q = q.where(sql<boolean>`p.geom && ${envelopeSql(opts.bbox)}`);
+  if (opts.after)
+    q = q.where(sql<boolean>`(p.reported_at, p.id) < (${opts.after.at}::timestamptz, ${opts.after.id}::int8)`);
+  const rows = await q
+    .orderBy('p.reported_at', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  const page = rows.slice(0, opts.limit);
+  const last = page[page.length - 1];
+  return {
+    features: page.map(toFeature),
+    next: rows.length > opts.limit && last ? { at: last.cursor_at, id: last.id } : null,
+  };
+}
+
+export interface NewProblem {
+  /** WGS84 degrees (converted at the edge). */
+  lon: number;
+  lat: number;
+  category_code: string;
+  description: string;
+  address: string | null;
+  source: Source;
+  severity: number;
+  reporter: string | null;
+  photos: string[];
+  reported_at: Date;
+}
+
+export interface Actor {
+  id: number;
+  username: string;
+}
+
+export type CreateResult =
+  | { ok: true; id: number; region_code: string; recurrence_of: number | null }
+  | { ok: false; reason: 'outside_coverage' | 'outside_scope' };
+
+/** Finest region covering a WGS84 point (see the file comment for Covers), or null. */
+export async function findCoveringRegion(db: Kysely<DB>, lon: number, lat: number): Promise<string | null> {
+  const r = await sql<{ code: string }>`SELECT r.code FROM regions r
+    WHERE ST_Covers(r.geom, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), ${sql.lit(WGS84)}))
+    ORDER BY length(r.code) DESC, r.code LIMIT 1`.execute(db);
+  return r.rows[0]?.code ?? null;
+}
+
+/**
+ * Inserts one problem and its 'create' event. The region is assigned inside the INSERT itself and
+ * the recurrence link (same category, {@link RECURRENCE_RADIUS_M} m, closed within
+ * {@link RECURRENCE_WINDOW_DAYS} days before the report) too, so the row is right the moment it
+ * exists. The caller's scope applies to both: a manager cannot create outside their area, and a
+ * recurrence is only linked to a problem the caller may see.
+ */
+export async function createProblem(
+  trx: Transaction<DB>,
+  input: NewProblem,
+  scope: Scope,
+  actor: Actor,
+): Promise<CreateResult> {
+  const inserted = await sql<{ id: number; region_code: string; recurrence_of: number | null }>`
+    WITH pt AS (
+      SELECT ST_SetSRID(ST_MakePoint(${input.lon}::float8, ${input.lat}::float8), ${sql.lit(WGS84)}) AS geom,
+             ${input.category_code}::text AS category_code
+    ), region AS (
+      SELECT r.code FROM regions r, pt WHERE ST_Covers(r.geom, pt.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1
+    )
+    INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
+    SELECT pt.category_code, ${input.description}, ${input.severity}, ${input.source}, ${input.reporter}, ${input.address}, ${input.photos}::text[],
+           pt.geom, region.code, ${input.reported_at}::timestamptz, ${actor.id},
+           (SELECT q.id FROM problems q
+             WHERE q.category_code = pt.category_code AND q.status = 'closed'
+               AND q.closed_at >= ${input.reported_at}::timestamptz - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
+               AND ${nearSql(sql`q.geom`, sql`pt.geom`, RECURRENCE_RADIUS_M)}
+               AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}
+             ORDER BY ST_Distance(q.geom::geography, pt.geom::geography), q.id LIMIT 1)
+    FROM pt, region
+    WHERE ${problemScopeSql(scope, 'region.code', 'pt.category_code')}
+    RETURNING id, region_code, recurrence_of`.execute(trx);
+  const row = inserted.rows[0];
+  if (!row) {
+    // Only on refusal: tell "no block here" from "not your block".
+    const code = await findCoveringRegion(trx, input.lon, input.lat);
+    return { ok: false, reason: code === null ? 'outside_coverage' : 'outside_scope' };
+  }
+  await trx
+    .insertInto('problem_events')
+    .values({
+      problem_id: row.id,
+      actor: actor.username,
+      actor_id: actor.id,
+      action: 'create',
+      from_status: null,
+      to_status: 'reported',
+      photos: input.photos,
+    })
+    .execute();
+  await bumpProblemsVersion(trx);
+  return { ok: true, id: row.id, region_code: row.region_code, recurrence_of: row.recurrence_of };
+}
+
+export interface PossibleDuplicate {
+  id: number;
+  /** Metres, on the spheroid, one decimal. */
+  distance_m: number;
+  status: string;
+  reported_at: string;
+}
+
+/**
+ * Open problems of the same category within {@link DUPLICATE_RADIUS_M} m and
+ * {@link DUPLICATE_WINDOW_HOURS} h of problem `id`, nearest first, inside `scope` (a manager is
+ * never told about a neighbour's problem). Listed, not refused: the inspector decides.
+ */
+export async function findPossibleDuplicates(db: Kysely<DB>, id: number, scope: Scope): Promise<PossibleDuplicate[]> {
+  const r = await sql<{ id: number; distance_m: number; status: string; reported_at: Date }>`
+    SELECT q.id, round(ST_Distance(q.geom::geography, n.geom::geography)::numeric, 1) AS distance_m, q.status, q.reported_at
+    FROM problems n JOIN problems q ON q.category_code = n.category_code AND q.id <> n.id
+    WHERE n.id = ${id}
+      AND q.status IN ${OPEN_STATUS_SQL}
+      AND q.reported_at BETWEEN n.reported_at - make_interval(hours => ${DUPLICATE_WINDOW_HOURS}) AND n.reported_at + make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
+      AND ${nearSql(sql`q.geom`, sql`n.geom`, DUPLICATE_RADIUS_M)}
+      AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}
+    ORDER BY distance_m, q.id`.execute(db);
+  return r.rows.map((d) => ({
+    id: d.id,
+    distance_m: d.distance_m,
+    status: d.status,
+    reported_at: d.reported_at.toISOString(),
+  }));
+}
+
+/** Tiles and region ETags key on this counter: bump it in the same transaction as the write. */
+export async function bumpProblemsVersion(trx: Kysely<DB>): Promise<void> {
+  await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
+}
+
+/**
+ * Category code, name and legacy code → code, for the active categories (imports name categories
+ * either way; Excel sheets usually carry names).
+ */
+export async function getCategoryLookup(db: Kysely<DB>): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('categories')
+    .select(['code', 'name', 'legacy_code'])
+    .where('active', '=', true)
+    .execute();
+  const map = new Map<string, string>();
+  // Codes last, so a code always wins over a (pathological) name equal to another code.
+  for (const r of rows) if (r.legacy_code) map.set(r.legacy_code, r.code);
+  for (const r of rows) map.set(r.name, r.code);
+  for (const r of rows) map.set(r.code, r.code);
+  return map;
+}
+
+export interface ImportResult {
+  created: number;
+  /** Rows outside every region (from SQL), by line. */
+  outside: Rejection[];
+}
+
+/**
+ * Loads validated rows in one transaction, set-based: the rows go into a temporary staging table
+ * {@link IMPORT_CHUNK_ROWS} at a time (one INSERT … FROM unnest(arrays) per chunk), one spatial
+ * join assigns every row its region (polygons as the outer side of the join, so each polygon is
+ * prepared once and probes the staging table's GiST index), one join links recurrences, and one
+ * INSERT … SELECT … RETURNING writes the problems and their 'import' events.
+ *
+ * With `partial = false`, any row outside coverage stops before writing: the result has
+ * `created: 0` and the caller must roll the transaction back. With `partial = true` the covered
+ * rows are written and the others returned. `checkOnly` stages and assigns without writing (the
+ * import is already refused, but the report should also name the rows outside coverage).
+ */
+export async function importProblems(
+  trx: Transaction<DB>,
+  rows: readonly ImportRow[],
+  actor: Actor,
+  { partial, checkOnly = false }: { partial: boolean; checkOnly?: boolean },
+): Promise<ImportResult> {
+  if (rows.length === 0) return { created: 0, outside: [] };
+  // ON COMMIT DROP: the staging tables vanish with the transaction, whether it commits or not.
+  await sql`CREATE TEMP TABLE problem_import (
+      line int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text NOT NULL, description text NOT NULL,
+      address text, source text NOT NULL, severity int NOT NULL, reporter text, photos text[] NOT NULL, reported_at timestamptz NOT NULL
+    ) ON COMMIT DROP`.execute(trx);
+  for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS) {
+    const chunk = rows.slice(start, start + IMPORT_CHUNK_ROWS);
+    // Photos travel as one string per row joined by the unit separator (U+001F, never in a URL):
+    // SQL arrays must be rectangular, so a text[][] cannot carry lists of different lengths.
+    await sql`INSERT INTO problem_import
+      SELECT u.line, ST_SetSRID(ST_MakePoint(u.lon, u.lat), ${sql.lit(WGS84)}), u.category_code, u.description, u.address, u.source, u.severity, u.reporter,
+             CASE WHEN u.photos = '' THEN '{}'::text[] ELSE string_to_array(u.photos, chr(31)) END, u.reported_at
+      FROM unnest(${chunk.map((r) => r.line)}::int[], ${chunk.map((r) => r.lon)}::float8[], ${chunk.map((r) => r.lat)}::float8[],
+                  ${chunk.map((r) => r.category_code)}::text[], ${chunk.map((r) => r.description)}::text[], ${chunk.map((r) => r.address)}::text[],
+                  ${chunk.map((r) => r.source)}::text[], ${chunk.map((r) => r.severity)}::int[], ${chunk.map((r) => r.reporter)}::text[],
+                  ${chunk.map((r) => r.photos.join('\u001f'))}::text[], ${chunk.map((r) => r.reported_at.toISOString())}::timestamptz[])
+        AS u(line, lon, lat, category_code, description, address, source, severity, reporter, photos, reported_at)`.execute(
+      trx,
+    );
+  }
+  await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
+  await sql`ANALYZE problem_import`.execute(trx);
+  // Blocks first: they are small, and every covered point has exactly one (two on a shared edge,
+  // the lower code wins). Joining all levels at once would also test each point against the large
+  // county and street polygons: measured 8× slower for 100,000 points in the demo county.
+  await sql`CREATE TEMP TABLE problem_import_region ON COMMIT DROP AS
+    SELECT DISTINCT ON (i.line) i.line, r.code
+    FROM regions r JOIN problem_import i ON ST_Covers(r.geom, i.geom)
+    WHERE r.level = 'block'
+    ORDER BY i.line, r.code`.execute(trx);
+  // The rare point in a gap between blocks goes to the finest region that does cover it.
+  // MATERIALIZED: find the (few) unassigned rows first, so only they meet the large polygons.
+  await sql`INSERT INTO problem_import_region
+    WITH gap AS MATERIALIZED (
+      SELECT i.line, i.geom FROM problem_import i WHERE NOT EXISTS (SELECT 1 FROM problem_import_region a WHERE a.line = i.line)
+    )
+    SELECT DISTINCT ON (g.line) g.line, r.code
+    FROM gap g JOIN regions r ON ST_Covers(r.geom, g.geom)
+    ORDER BY g.line, length(r.code) DESC, r.code`.execute(trx);
+  const outside = await sql<{ line: number }>`SELECT i.line FROM problem_import i
+    WHERE NOT EXISTS (SELECT 1 FROM problem_import_region a WHERE a.line = i.line) ORDER BY i.line`.execute(trx);
+  const rejected = outside.rows.map((r) => ({
+    line: r.line,
+    reason: 'outside every region (no block covers this point)',
+  }));
+  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected };
+
+  // Recurrences as their own set-based step: the problems closed in the window are few, so they
+  // drive the join and probe the staging table's index. (A per-row subquery inside the INSERT
+  // below would rescan the very table being filled: quadratic.)
+  await sql`CREATE TEMP TABLE problem_import_recurrence ON COMMIT DROP AS
+    WITH closed AS MATERIALIZED (
+      SELECT q.id, q.geom, q.category_code, q.closed_at FROM problems q
+      WHERE q.status = 'closed' AND q.closed_at >= (SELECT min(reported_at) FROM problem_import) - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
+    )
+    SELECT DISTINCT ON (i.line) i.line, c.id
+    FROM closed c JOIN problem_import i
+      ON i.category_code = c.category_code
+     AND c.closed_at >= i.reported_at - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
+     AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
+    ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
+
+  const created = await sql<{ created: number }>`
+    WITH ins AS (
+      INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
+      SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
+      FROM problem_import i JOIN problem_import_region a ON a.line = i.line
+      LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
+      -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
+      -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
+      ORDER BY a.code, i.line
+      RETURNING id
+    ), ev AS (
+      INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
+      SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
+      RETURNING 1
+    )
+    SELECT count(*)::int AS created FROM ev`.execute(trx);
+  const n = created.rows[0]?.created ?? 0;
+  if (n > 0) await bumpProblemsVersion(trx);
+  return { created: n, outside: rejected };
+}

@@ -1,0 +1,380 @@
+/**
+ * Parsing and row-level validation of a problem import (CSV or GeoJSON), before anything touches
+ * the database. Pure: bytes or a parsed JSON body in, valid rows and rejected rows (with the line
+ * a person can find in their spreadsheet) out. Region assignment and writing are SQL's job
+ * (db/queries/problems.ts `importProblems`).
+ */
+import { parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
+import { coordinateProblem, toWgs84, type InputCrs } from './coords.js';
+import { fromShanghai } from './calendar.js';
+
+export const SOURCES = ['inspection', 'citizen', 'hotline', 'other'] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** One row ready to load: coordinates already converted to WGS84 (degrees). */
+export interface ImportRow {
+  /** CSV physical line (header = 1) or GeoJSON feature index (0-based). */
+  line: number;
+  lon: number;
+  lat: number;
+  category_code: string;
+  description: string;
+  address: string | null;
+  source: Source;
+  severity: number;
+  reporter: string | null;
+  photos: string[];
+  reported_at: Date;
+}
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+export interface ParsedImport {
+  rows: ImportRow[];
+  rejected: Rejection[];
+  /** Data rows seen (valid + rejected), header excluded. */
+  total: number;
+}
+
+/** Category code, name or legacy code → category code (active categories only). */
+export type CategoryLookup = ReadonlyMap<string, string>;
+
+export interface ImportContext {
+  crs: InputCrs;
+  categories: CategoryLookup;
+  /** "Now" for defaults and the future-date check. */
+  now: Date;
+}
+
+/** A whole-file problem (no rows at all, missing columns, not CSV): the caller answers 4xx. */
+export class ImportFormatError extends Error {
+  constructor(
+    message: string,
+    readonly line = 1,
+    /** Nothing to import at all (an empty body), rather than a malformed one. */
+    readonly empty = false,
+  ) {
+    super(message);
+    this.name = 'ImportFormatError';
+  }
+}
+
+/** Reports dated more than this far ahead of the server clock are refused (phone clocks drift a little). */
+const FUTURE_TOLERANCE_MS = 10 * 60_000;
+
+/**
+ * Bytes of a CSV as text. Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK), newer
+ * Excel and most tools in UTF-8, often with a BOM. Strict UTF-8 decoding fails on GBK bytes (their
+ * lead bytes 0x81–0xFE are followed by bytes UTF-8 forbids there), so: UTF-8 if it decodes, else
+ * GB18030 — the superset of GBK, so every GBK file decodes identically and the rare GB18030-only
+ * character does too.
+ */
+export function decodeCsv(bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'gb18030');
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+type Field =
+  | 'lon'
+  | 'lat'
+  | 'category'
+  | 'description'
+  | 'address'
+  | 'source'
+  | 'severity'
+  | 'reporter'
+  | 'reported_at'
+  | 'photos';
+
+/**
+ * Accepted header names per field, in order of preference (a sheet with both 事项 and 类别 uses
+ * 事项, the item; 类别 is often the group). Compared lower-cased and trimmed.
+ */
+const HEADER_ALIASES: Readonly<Record<Field, readonly string[]>> = {
+  lon: ['lon', 'lng', 'long', 'longitude', 'x', '经度'],
+  lat: ['lat', 'latitude', 'y', '纬度'],
+  category: [
+    'category',
+    'category_code',
+    'category_name',
+    '事项代码',
+    '事项编码',
+    '事项',
+    '事项名称',
+    '事项类别',
+    '类别代码',
+    '类别',
+  ],
+  description: ['description', 'desc', '描述', '问题描述'],
+  address: ['address', '地址', '位置'],
+  source: ['source', '来源'],
+  severity: ['severity', '等级', '严重程度'],
+  reporter: ['reporter', '上报人'],
+  reported_at: ['reported_at', 'reported', 'time', '上报时间', '时间'],
+  photos: ['photos', 'photo', '照片'],
+};
+
+/** Chinese labels for sources, as field apps and hotline exports write them. */
+const SOURCE_ALIASES: Readonly<Record<string, Source>> = {
+  inspection: 'inspection',
+  citizen: 'citizen',
+  hotline: 'hotline',
+  other: 'other',
+  巡查: 'inspection',
+  督查: 'inspection',
+  检查: 'inspection',
+  市民: 'citizen',
+  群众: 'citizen',
+  公众: 'citizen',
+  热线: 'hotline',
+  '12345': 'hotline',
+  其他: 'other',
+};
+
+/** 'YYYY-MM-DD', 'YYYY/MM/DD', optionally followed by ' HH:mm' or ' HH:mm:ss', no zone: Asia/Shanghai wall clock. */
+const LOCAL_TIME = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$/;
+/** ISO 8601 with an explicit zone. */
+const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Reads a report time. A zoned ISO timestamp is taken as is; a bare local time (the way people type
+ * it in Excel: '2026-03-05 14:30') is Asia/Shanghai. Returns null when it is not a valid instant.
+ */
+export function parseReportedAt(value: string): Date | null {
+  const v = value.trim();
+  if (ZONED_TIME.test(v)) {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+  const m = LOCAL_TIME.exec(v);
+  if (!m) return null;
+  const date = `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
+  const [h, min, s] = [Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)];
+  if (h > 23 || min > 59 || s > 59) return null;
+  try {
+    return new Date(
+      fromShanghai(date, `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`).getTime() + s * 1000,
+    );
+  } catch {
+    return null; // 2026-02-30 and friends
+  }
+}
+
+/** A record's fields by name, as text (CSV) or any JSON value (GeoJSON properties). */
+type RawRecord = Partial<Record<Field, unknown>>;
+
+const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v).trim());
+
+/** A number from a cell; '' and non-numbers give NaN (Number('') would give 0). */
+function numberOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  const s = text(v);
+  return s === '' ? NaN : Number(s);
+}
+
+/**
+ * Validates one record and converts its coordinates to WGS84. Returns the row, or the first reason
+ * it cannot be loaded (one reason per row keeps the report readable; fixing it reveals the next).
+ */
+export function validateRecord(
+  raw: RawRecord,
+  line: number,
+  ctx: ImportContext,
+  categoryValues: readonly unknown[] = [raw.category],
+): ImportRow | Rejection {
+  const reject = (reason: string): Rejection => ({ line, reason });
+  const lonText = text(raw.lon);
+  const latText = text(raw.lat);
+  if (lonText === '' || latText === '') return reject('longitude and latitude are required');
+  const lon = numberOf(raw.lon);
+  const lat = numberOf(raw.lat);
+  if (!Number.isFinite(lon)) return reject(`longitude ${JSON.stringify(lonText)} is not a number`);
+  if (!Number.isFinite(lat)) return reject(`latitude ${JSON.stringify(latText)} is not a number`);
+  const coordError = coordinateProblem(lon, lat);
+  if (coordError) return reject(coordError);
+
+  const categoryTexts = categoryValues.map(text).filter((s) => s !== '');
+  if (categoryTexts.length === 0) return reject('category is required');
+  const category = categoryTexts.map((c) => ctx.categories.get(c)).find((c) => c !== undefined);
+  if (!category)
+    return reject(
+      `unknown category ${JSON.stringify(categoryTexts[0])} (give a code such as 06010 or a name such as 暴露垃圾)`,
+    );
+
+  let reportedAt = ctx.now;
+  const whenText = text(raw.reported_at);
+  if (whenText !== '') {
+    const when = parseReportedAt(whenText);
+    if (!when)
+      return reject(`reported_at ${JSON.stringify(whenText)} is not a date (use 2026-03-05 14:30 or ISO 8601)`);
+    if (when.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS)
+      return reject(`reported_at ${JSON.stringify(whenText)} is in the future`);
+    reportedAt = when;
+  }
+
+  let severity = 1;
+  const severityText = text(raw.severity);
+  if (severityText !== '') {
+    severity = Number(severityText);
+    if (!Number.isInteger(severity) || severity < 1 || severity > 3)
+      return reject(`severity ${JSON.stringify(severityText)} must be 1, 2 or 3`);
+  }
+
+  let source: Source = 'inspection';
+  const sourceText = text(raw.source);
+  if (sourceText !== '') {
+    const s = SOURCE_ALIASES[sourceText.toLowerCase()];
+    if (!s) return reject(`source ${JSON.stringify(sourceText)} must be one of ${SOURCES.join(', ')}`);
+    source = s;
+  }
+
+  const photos = Array.isArray(raw.photos)
+    ? raw.photos.map(text).filter(Boolean)
+    : text(raw.photos)
+        .split(/[;；\s]+/)
+        .filter(Boolean);
+  const badPhoto = photos.find((p) => !/^https?:\/\/\S+$/.test(p));
+  if (badPhoto) return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`);
+
+  const [wlon, wlat] = toWgs84(lon, lat, ctx.crs);
+  return {
+    line,
+    lon: wlon,
+    lat: wlat,
+    category_code: category,
+    description: text(raw.description),
+    address: text(raw.address) || null,
+    source,
+    severity,
+    reporter: text(raw.reporter) || null,
+    photos,
+    reported_at: reportedAt,
+  };
+}
+
+const isRejection = (r: ImportRow | Rejection): r is Rejection => 'reason' in r;
+
+/**
+ * Parses a CSV import. Line numbers are physical lines of the file (header = line 1), so they match
+ * what a spreadsheet or text editor shows; a quoted field spanning lines is reported at its first.
+ */
+export function parseProblemCsv(bytes: Uint8Array, ctx: ImportContext): ParsedImport {
+  const content = decodeCsv(bytes);
+  if (content.trim() === '') throw new ImportFormatError('the CSV is empty', 1, true);
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(content, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
+  } catch (err) {
+    const e = err as { message?: string; lines?: number };
+    throw new ImportFormatError(`the CSV cannot be read: ${e.message ?? String(err)}`, e.lines ?? 1);
+  }
+  const [header, ...data] = records;
+  const names = header.record.map((h) => h.trim().toLowerCase());
+  const columnOf = (field: Field): number[] =>
+    HEADER_ALIASES[field].map((alias) => names.indexOf(alias)).filter((i) => i >= 0);
+  const columns = Object.fromEntries((Object.keys(HEADER_ALIASES) as Field[]).map((f) => [f, columnOf(f)])) as Record<
+    Field,
+    number[]
+  >;
+  const missing = (['lon', 'lat', 'category'] as const).filter((f) => columns[f].length === 0);
+  if (missing.length > 0) {
+    const want = { lon: 'lon or 经度', lat: 'lat or 纬度', category: 'category, 类别 or 事项' };
+    throw new ImportFormatError(
+      `missing column ${missing.map((f) => want[f]).join(', ')}; the header has: ${header.record.join(', ')}`,
+    );
+  }
+  if (data.length === 0) throw new ImportFormatError('the CSV has a header but no rows', 1, true);
+
+  const rows: ImportRow[] = [];
+  const rejected: Rejection[] = [];
+  for (const { record, info } of data) {
+    const embeddedBreaks = record.reduce((n, f) => n + (f.includes('\n') ? f.split('\n').length - 1 : 0), 0);
+    const line = info.lines - embeddedBreaks;
+    const raw: RawRecord = {};
+    for (const f of Object.keys(columns) as Field[]) {
+      const idx = columns[f][0];
+      if (idx !== undefined) raw[f] = record[idx];
+    }
+    const result = validateRecord(
+      raw,
+      line,
+      ctx,
+      columns.category.map((i) => record[i]),
+    );
+    if (isRejection(result)) rejected.push(result);
+    else rows.push(result);
+  }
+  return { rows, rejected, total: data.length };
+}
+
+/** GeoJSON property names, mapped to fields the same way as CSV headers. */
+function recordFromProperties(props: Record<string, unknown>): { raw: RawRecord; categories: unknown[] } {
+  const lower = new Map(Object.entries(props).map(([k, v]) => [k.trim().toLowerCase(), v]));
+  const raw: RawRecord = {};
+  for (const f of Object.keys(HEADER_ALIASES) as Field[]) {
+    if (f === 'lon' || f === 'lat') continue;
+    const alias = HEADER_ALIASES[f].find((a) => lower.has(a));
+    if (alias) raw[f] = lower.get(alias);
+  }
+  const categories = HEADER_ALIASES.category.filter((a) => lower.has(a)).map((a) => lower.get(a));
+  return { raw, categories };
+}
+
+/**
+ * Parses a GeoJSON FeatureCollection of Points. `line` is the feature's index in `features`
+ * (0-based, as `features[i]` in any GeoJSON tool).
+ */
+export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedImport {
+  const fc = body as { type?: unknown; features?: unknown };
+  if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new ImportFormatError('the body is not a GeoJSON FeatureCollection', 0);
+  }
+  if (fc.features.length === 0) throw new ImportFormatError('the FeatureCollection has no features', 0, true);
+  const rows: ImportRow[] = [];
+  const rejected: Rejection[] = [];
+  fc.features.forEach((feature: unknown, index: number) => {
+    const f = feature as {
+      type?: unknown;
+      geometry?: { type?: unknown; coordinates?: unknown } | null;
+      properties?: unknown;
+    };
+    if (!f || typeof f !== 'object' || f.type !== 'Feature') {
+      rejected.push({ line: index, reason: 'not a GeoJSON Feature' });
+      return;
+    }
+    const g = f.geometry;
+    if (!g || g.type !== 'Point' || !Array.isArray(g.coordinates)) {
+      rejected.push({
+        line: index,
+        reason: `geometry must be a Point, got ${g ? JSON.stringify(g.type) : 'null (empty geometry)'}`,
+      });
+      return;
+    }
+    if (g.coordinates.length < 2) {
+      rejected.push({ line: index, reason: 'empty Point: coordinates need [longitude, latitude]' });
+      return;
+    }
+    const props = f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};
+    const { raw, categories } = recordFromProperties(props);
+    // JSON has no NaN: a string coordinate is accepted only if it is a number in text.
+    const [lon, lat] = g.coordinates as unknown[];
+    const result = validateRecord({ ...raw, lon: lon ?? '', lat: lat ?? '' }, index, ctx, categories);
+    if (isRejection(result)) rejected.push(result);
+    else rows.push(result);
+  });
+  return { rows, rejected, total: fc.features.length };
+}

@@ -1,0 +1,149 @@
+/** Problems: create, import, list, detail. The single source of these request/response types. */
+import { Type, type Static, type TSchema } from 'typebox';
+import { BBoxParam, Crs } from './common.js';
+import { ProblemFilterQuery } from './filters.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ProblemStatus = Type.Union(
+  ['reported', 'filed', 'dispatched', 'in_progress', 'resolved', 'closed', 'voided'].map((s) => Type.Literal(s)),
+  { description: '上报 · 立案 · 派遣 · 处置中 · 已处置待核查 · 结案 · 作废' },
+);
+
+export const ProblemSource = Type.Union(
+  [Type.Literal('inspection'), Type.Literal('citizen'), Type.Literal('hotline'), Type.Literal('other')],
+  {
+    default: 'inspection',
+    description: 'inspection (督查/巡查) · citizen (市民) · hotline (12345) · other',
+  },
+);
+
+export const ChainEntry = Type.Object({ code: Type.String(), name: Type.String(), level: Type.String() });
+
+/** Feature properties of a problem (list and detail); detail adds `chain` and `allowed_actions`. */
+export const ProblemProperties = Type.Object(
+  {
+    id: Type.Integer(),
+    category_code: Type.String(),
+    category_name: Type.String(),
+    status: Type.String(),
+    severity: Type.Integer(),
+    source: Type.String(),
+    description: Type.String(),
+    address: Nullable(Type.String()),
+    reporter: Nullable(Type.String()),
+    photos: Type.Array(Type.String()),
+    region_code: Type.String(),
+    reported_at: Type.String({ description: 'ISO 8601, UTC' }),
+    due_at: Nullable(Type.String()),
+    resolved_at: Nullable(Type.String()),
+    closed_at: Nullable(Type.String()),
+    overdue: Type.Boolean({ description: 'open and past due_at (judged by the database clock)' }),
+    escalated: Type.Boolean(),
+    rework_count: Type.Integer(),
+    extension_count: Type.Integer(),
+    duplicate_of: Nullable(Type.Integer()),
+    recurrence_of: Nullable(Type.Integer()),
+    version: Type.Integer(),
+    chain: Type.Optional(Type.Array(ChainEntry)),
+    allowed_actions: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: true },
+);
+
+export const PointGeometry = Type.Object(
+  { type: Type.Literal('Point'), coordinates: Type.Array(Type.Number(), { minItems: 2, maxItems: 3 }) },
+  { additionalProperties: true },
+);
+
+export const ProblemFeature = Type.Object(
+  { type: Type.Literal('Feature'), id: Type.Integer(), geometry: PointGeometry, properties: ProblemProperties },
+  { additionalProperties: true },
+);
+
+export const ProblemCollection = Type.Object(
+  {
+    type: Type.Literal('FeatureCollection'),
+    features: Type.Array(ProblemFeature),
+    next: Nullable(Type.String({ description: 'cursor of the next page; null on the last page' })),
+  },
+  { additionalProperties: true },
+);
+
+export const ListProblemsQuery = Type.Object({
+  ...ProblemFilterQuery.properties,
+  bbox: Type.Optional(BBoxParam),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'the `next` of the previous page' }),
+  ),
+});
+export type ListProblemsQuery = Static<typeof ListProblemsQuery>;
+
+export const CreateProblemBody = Type.Object(
+  {
+    // Bounds are checked in the handler, not here: a swapped pair (lat 113) would otherwise be
+    // refused as "lat must be <= 90", hiding the real mistake the handler names.
+    lon: Type.Number({ description: 'longitude, degrees (-180..180)' }),
+    lat: Type.Number({ description: 'latitude, degrees (-90..90)' }),
+    crs: Type.Optional(Crs),
+    category: Type.String({ pattern: '^([0-9]{5}|L[0-9]{5})$', description: 'category (事项) code' }),
+    description: Type.String({ maxLength: 4000, default: '' }),
+    address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    source: Type.Optional(ProblemSource),
+    severity: Type.Integer({ minimum: 1, maximum: 3, default: 1 }),
+    reporter: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+    photos: Type.Array(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }), { maxItems: 20, default: [] }),
+    reported_at: Type.Optional(
+      Type.String({
+        format: 'date-time-or-date',
+        description: 'ISO 8601; without a zone it is Asia/Shanghai; default now',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateProblemBody = Static<typeof CreateProblemBody>;
+
+export const PossibleDuplicate = Type.Object({
+  id: Type.Integer(),
+  distance_m: Type.Number({ description: 'metres' }),
+  status: Type.String(),
+  reported_at: Type.String(),
+});
+
+export const CreateProblemResponse = Type.Object({
+  id: Type.Integer(),
+  region_code: Type.String(),
+  chain: Type.Array(ChainEntry),
+  possible_duplicates: Type.Array(PossibleDuplicate),
+  recurrence_of: Nullable(Type.Integer()),
+  problem: ProblemFeature,
+});
+
+export const ImportQuery = Type.Object({
+  crs: Crs,
+  mode: Type.Union([Type.Literal('all'), Type.Literal('partial')], {
+    default: 'all',
+    description:
+      'all: one bad row refuses the whole import (nothing written); partial: write the good rows, report the bad',
+  }),
+});
+export type ImportQuery = Static<typeof ImportQuery>;
+
+export const ImportBody = Type.Unknown({
+  description:
+    'CSV (text/csv; UTF-8 with or without BOM, or GBK) with columns lon,lat (or 经度,纬度), category (code or name; 类别 / 事项), ' +
+    'description/描述, address/地址, source/来源, severity/等级, reporter/上报人, reported_at/上报时间; or a GeoJSON FeatureCollection of Points',
+});
+
+export const Rejection = Type.Object({
+  line: Type.Integer({ description: 'CSV physical line (header = 1) or GeoJSON feature index (0-based)' }),
+  reason: Type.String(),
+});
+
+export const ImportResponse = Type.Object({
+  created: Type.Integer(),
+  rejected: Type.Array(Rejection),
+  total: Type.Integer(),
+});
