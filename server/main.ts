@@ -26,9 +26,11 @@ const handle = await createDb(config).catch((err: Error) => {
 await migrateToLatest(handle.db);
 
 const production = config.nodeEnv === 'production';
-const empty = !(await isDemoLoaded(handle.db)) && (await handle.db.selectFrom('regions').select('id').limit(1).execute()).length === 0;
-const wantDemo = config.demo === 'always' || (config.demo === 'auto' && handle.backend === 'pglite' && empty && !production);
-if (wantDemo && !(await isDemoLoaded(handle.db))) {
+const loaded = await isDemoLoaded(handle.db);
+const hasRegions = (await handle.db.selectFrom('regions').select('id').limit(1).execute()).length > 0;
+if (!loaded && config.demo === 'always' && hasRegions) {
+  console.warn('DEMO=1 ignored: this database already holds regions (npm run seed -- --reset replaces them with the demo)');
+} else if (!loaded && (config.demo === 'always' || (config.demo === 'auto' && handle.backend === 'pglite' && !hasRegions && !production))) {
   console.log('loading the demo county 长沙县 (synthetic blocks, ~20,000 problems)…');
   const t = Date.now();
   await loadDemo(handle.db, { log: (m: string) => console.log(`  ${m}`) });
