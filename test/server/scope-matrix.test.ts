@@ -1,0 +1,1239 @@
+/**
+ * The scope matrix (issue 3, part 7 "Scope everywhere"):
+ *
+ * 1. Completeness: every route the app serves (app.routeTable) has an entry in MATRIX below, and
+ *    the public routes are exactly PUBLIC_ROUTES. A route added later without an entry fails here.
+ * 2. Every route × every caller (anonymous and each role): 401 without a token, 403 for a role the
+ *    route refuses, 2xx for a role it serves.
+ * 3. Isolation: the manager of block 430121001001001 reads, counts, downloads, tiles and changes
+ *    nothing of the neighbouring block through any endpoint (detail routes answer 404, exactly as
+ *    for a missing id), and every answer still holds the manager's own problem (so the checks can
+ *    fail). The 城管局 department user likewise sees only 城管局 categories.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { sql, type Kysely } from 'kysely';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import { hash } from '@node-rs/argon2';
+import { BACKENDS } from '../helpers/db.js';
+import { buildTestApp } from '../helpers/app.js';
+import {
+  auth,
+  centre,
+  COUNTY,
+  createWorld,
+  MANAGER_BLOCK,
+  NEIGHBOUR_BLOCK,
+  REGIONS,
+  type RoleName,
+  type World,
+} from '../helpers/world.js';
+import type { DbHandle } from '../../db/index.js';
+import type { DB } from '../../db/types.js';
+import { hashToken } from '../../server/plugins/auth.js';
+import { codeVisible } from '../../db/queries/scope.js';
+
+// ---------------------------------------------------------------- callers
+
+type Who = RoleName | 'anonymous';
+const ROLES: RoleName[] = ['admin', 'leader', 'manager', 'inspector', 'department'];
+const CALLERS: Who[] = ['anonymous', ...ROLES];
+
+/** The manager's scope, as the auth plugin derives it. */
+const MANAGER_SCOPE = { regions: [MANAGER_BLOCK], department: null };
+/** Region codes the manager may not see (neither inside their block nor an ancestor of it). */
+const HIDDEN_CODES = REGIONS.map((r) => r.code).filter((c) => !codeVisible(MANAGER_SCOPE, c));
+/** A block far from both (street 2), where role-matrix writes land. */
+const FAR_BLOCK = '430121002002002';
+const FAR_BLOCK_REGION = REGIONS.find((r) => r.code === FAR_BLOCK)!;
+const LOGIN_PASSWORD = 'matrix-pass-123';
+const CALENDAR_DATE = '2031-03-04';
+
+// ---------------------------------------------------------------- the data
+
+/** Ids of the fixture problems. */
+interface Ids {
+  /** Manager's block, 城管局 06010, filed, overdue. */
+  mine: number;
+  /** Manager's block, 06010, dispatched, not overdue (pairs with `mine` for a DBSCAN cluster). */
+  mine2: number;
+  /** Neighbour block, 06010, dispatched, overdue. */
+  neigh: number;
+  /** Neighbour block, 06010, in progress. */
+  neigh2: number;
+  /** Neighbour block, 交警 09009, in progress, overdue (≈ 550 m north of the other two). */
+  traffic: number;
+  traffic2: number;
+  /** Role-matrix transition targets (manager's block, 06010), one per role. */
+  transition: Record<RoleName, number>;
+}
+
+const HOUR = 3_600_000;
+const DESCRIPTION_NEIGH = '邻居网格独有描述甲乙丙';
+
+async function insertProblem(
+  db: Kysely<DB>,
+  p: {
+    at: [number, number];
+    block: string;
+    category: string;
+    status: string;
+    dueInHours: number;
+    description?: string;
+  },
+): Promise<number> {
+  const now = Date.now();
+  const reported = new Date(now - 3 * 24 * HOUR);
+  const due = new Date(now + p.dueInHours * HOUR);
+  const { rows } = await sql<{
+    id: number;
+  }>`INSERT INTO problems (category_code, description, status, geom, region_code, reported_at, filed_at, dispatched_at, due_at)
+    VALUES (${p.category}, ${p.description ?? '测试问题'}, ${p.status}, ST_SetSRID(ST_MakePoint(${p.at[0]}, ${p.at[1]}), 4326), ${p.block},
+      ${reported}, ${p.status === 'reported' ? null : reported}, ${['reported', 'filed'].includes(p.status) ? null : reported},
+      ${p.status === 'reported' ? null : due})
+    RETURNING id`.execute(db);
+  const id = Number(rows[0].id);
+  await sql`INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note)
+    VALUES (${id}, ${reported}, 'seed', 'report', NULL, ${p.status}, 'scope matrix fixture')`.execute(db);
+  return id;
+}
+
+/** Offsets a point by metres (small distances). */
+const offset = ([lon, lat]: [number, number], east: number, north: number): [number, number] => [
+  lon + east / (111_320 * Math.cos((lat * Math.PI) / 180)),
+  lat + north / 110_540,
+];
+
+async function loadProblems(db: Kysely<DB>): Promise<Ids> {
+  const m = centre(MANAGER_BLOCK);
+  const n = centre(NEIGHBOUR_BLOCK);
+  const mine = await insertProblem(db, {
+    at: m,
+    block: MANAGER_BLOCK,
+    category: '06010',
+    status: 'filed',
+    dueInHours: -30,
+  });
+  const mine2 = await insertProblem(db, {
+    at: offset(m, 10, 0),
+    block: MANAGER_BLOCK,
+    category: '06010',
+    status: 'dispatched',
+    dueInHours: 48,
+  });
+  const neigh = await insertProblem(db, {
+    at: n,
+    block: NEIGHBOUR_BLOCK,
+    category: '06010',
+    status: 'dispatched',
+    dueInHours: -5,
+    description: DESCRIPTION_NEIGH,
+  });
+  const neigh2 = await insertProblem(db, {
+    at: offset(n, 10, 0),
+    block: NEIGHBOUR_BLOCK,
+    category: '06010',
+    status: 'in_progress',
+    dueInHours: 24,
+  });
+  const t = offset(n, 0, 550);
+  const traffic = await insertProblem(db, {
+    at: t,
+    block: NEIGHBOUR_BLOCK,
+    category: '09009',
+    status: 'in_progress',
+    dueInHours: -2,
+  });
+  const traffic2 = await insertProblem(db, {
+    at: offset(t, 10, 0),
+    block: NEIGHBOUR_BLOCK,
+    category: '09009',
+    status: 'dispatched',
+    dueInHours: 12,
+  });
+  // Role-matrix transition targets, south of the manager's cluster (≈ 400 m: a separate DBSCAN neighbourhood).
+  const base = offset(m, 0, -400);
+  const start: Record<RoleName, string> = {
+    admin: 'reported',
+    leader: 'dispatched',
+    manager: 'filed',
+    inspector: 'resolved',
+    department: 'dispatched',
+  };
+  const transition = {} as Record<RoleName, number>;
+  let k = 0;
+  for (const role of ROLES) {
+    transition[role] = await insertProblem(db, {
+      at: offset(base, 15 * k++, 0),
+      block: MANAGER_BLOCK,
+      category: '06010',
+      status: start[role],
+      dueInHours: 72,
+    });
+  }
+  return { mine, mine2, neigh, neigh2, traffic, traffic2, transition };
+}
+
+// ---------------------------------------------------------------- decoding helpers
+
+const R = 6378137;
+function tileOf([lon, lat]: [number, number], z: number) {
+  const mx = (R * lon * Math.PI) / 180;
+  const my = R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+  const size = (2 * Math.PI * R) / 2 ** z;
+  return { z, x: Math.floor((mx + Math.PI * R) / size), y: Math.floor((Math.PI * R - my) / size) };
+}
+/** Every tile of zoom z over the test county. */
+function countyTiles(z: number) {
+  const a = tileOf([COUNTY.box[0], COUNTY.box[3]], z);
+  const b = tileOf([COUNTY.box[2], COUNTY.box[1]], z);
+  const out: { z: number; x: number; y: number }[] = [];
+  for (let x = a.x; x <= b.x; x++) for (let y = a.y; y <= b.y; y++) out.push({ z, x, y });
+  return out;
+}
+function tileFeatures(buf: Buffer, layer: string): Record<string, unknown>[] {
+  const tile = new VectorTile(new PbfReader(buf));
+  const l = tile.layers[layer];
+  if (!l) return [];
+  return Array.from({ length: l.length }, (_, i) => ({ ...l.feature(i).properties, __id: l.feature(i).id }));
+}
+function csvRecords(body: Buffer | string): Record<string, string>[] {
+  return parse(typeof body === 'string' ? body : body.toString('utf8'), {
+    columns: true,
+    bom: true,
+    skip_empty_lines: true,
+  });
+}
+/** Rows of the first sheet as objects keyed by the header row (the first row whose cells include `headerCell`). */
+async function xlsxRecords(body: Buffer, headerCell: string): Promise<Record<string, unknown>[]> {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(body as unknown as ArrayBuffer);
+  const ws = wb.worksheets[0];
+  const rows: unknown[][] = [];
+  ws.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  const h = rows.findIndex((r) => r.includes(headerCell));
+  expect(h, `xlsx has a header row with ${headerCell}`).toBeGreaterThanOrEqual(0);
+  const header = rows[h] as string[];
+  return rows.slice(h + 1).map((r) => Object.fromEntries(header.map((k, i) => [k, r[i]])));
+}
+
+// ---------------------------------------------------------------- the matrix
+
+interface Ctx {
+  world: World;
+  ids: Ids;
+  /** Current version of a problem (transitions need it). */
+  version(id: number): Promise<number>;
+  /** A unique suffix for names created by this run. */
+  seq(): number;
+}
+
+interface Entry {
+  /** Roles the route serves; the others get 403. 'all' = every signed-in role. 'public' = no token needed. */
+  allowed: RoleName[] | 'all' | 'public';
+  /** Status(es) a served caller gets (default [200]). */
+  ok?: number[];
+  /** The request a given caller sends (headers for the token are added by the runner). */
+  request: (ctx: Ctx, who: Who) => InjectOptions | Promise<InjectOptions>;
+  /** Where scope is tested for this route: an isolation test name below, or why there is nothing to scope. */
+  scope: string;
+}
+
+const ISO = {
+  problems: 'isolation: problem list, detail, events',
+  regions: 'isolation: regions list, search, detail',
+  stats: 'isolation: stats and panel',
+  rankings: 'isolation: rankings and bulletin',
+  hotspots: 'isolation: hotspots and hotspot exports',
+  exports: 'isolation: problem exports',
+  tiles: 'isolation: tiles and TileJSON',
+  writes: 'isolation: writes outside the area',
+};
+
+const tileUrl = (layer: string, z: number) => {
+  const t = tileOf(centre(MANAGER_BLOCK), z);
+  return `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt`;
+};
+
+const TRANSITION_ACTION: Record<RoleName, string> = {
+  admin: 'file',
+  leader: 'escalate',
+  manager: 'dispatch',
+  inspector: 'close',
+  department: 'start',
+};
+
+/** Keyed by `${method} ${url}` exactly as app.routeTable records it. */
+const MATRIX: Record<string, Entry> = {
+  // health.ts
+  'GET /healthz': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/healthz' }),
+    scope: 'public: process liveness, no data',
+  },
+  'GET /readyz': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/readyz' }),
+    scope: 'public: database reachability, no data',
+  },
+  'GET /api/meta': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/api/meta' }),
+    scope: 'public: name, version, basemap settings',
+  },
+  // auth.ts
+  'POST /api/auth/login': {
+    allowed: 'public',
+    request: () => ({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'matrix-login', password: LOGIN_PASSWORD },
+    }),
+    scope: 'public: the caller gets only their own token',
+  },
+  'POST /api/auth/logout': {
+    allowed: 'all',
+    // A throw-away token per role: logging out the world's tokens would break the rest of the file.
+    request: () => ({ method: 'POST', url: '/api/auth/logout' }),
+    scope: "revokes only the caller's own token",
+  },
+  'GET /api/auth/me': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/auth/me' }),
+    scope: 'the caller only',
+  },
+  // users.ts
+  'GET /api/users': { allowed: ['admin'], request: () => ({ method: 'GET', url: '/api/users' }), scope: 'admin only' },
+  'POST /api/users': {
+    allowed: ['admin'],
+    ok: [201],
+    request: (c, who) => ({
+      method: 'POST',
+      url: '/api/users',
+      payload: {
+        username: `matrix-${who}-${c.seq()}`,
+        display_name: '矩阵',
+        role: 'inspector',
+        password: LOGIN_PASSWORD,
+      },
+    }),
+    scope: 'admin only',
+  },
+  'PATCH /api/users/:id': {
+    allowed: ['admin'],
+    request: (c) => ({
+      method: 'PATCH',
+      url: `/api/users/${c.world.userIds.inspector}`,
+      payload: { display_name: `测试inspector${c.seq()}` },
+    }),
+    scope: 'admin only',
+  },
+  // categories.ts
+  'GET /api/categories': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/categories' }),
+    scope: 'reference data, the same for everyone',
+  },
+  'PATCH /api/categories/:code': {
+    allowed: ['admin'],
+    request: () => ({ method: 'PATCH', url: '/api/categories/06010', payload: { active: true } }),
+    scope: 'admin only',
+  },
+  // calendar.ts
+  'GET /api/calendar': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/calendar?from=2031-03-01&to=2031-03-10' }),
+    scope: 'reference data',
+  },
+  'PUT /api/calendar/:date': {
+    allowed: ['admin'],
+    request: () => ({
+      method: 'PUT',
+      url: `/api/calendar/${CALENDAR_DATE}`,
+      payload: { kind: 'holiday', note: 'scope matrix' },
+    }),
+    scope: 'admin only',
+  },
+  'DELETE /api/calendar/:date': {
+    allowed: ['admin'],
+    request: () => ({ method: 'DELETE', url: `/api/calendar/${CALENDAR_DATE}` }),
+    scope: 'admin only (runs after the PUT above)',
+  },
+  // regions.ts
+  'GET /api/regions': { allowed: 'all', request: () => ({ method: 'GET', url: '/api/regions' }), scope: ISO.regions },
+  'GET /api/regions/search': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/regions/search?q=网格' }),
+    scope: ISO.regions,
+  },
+  'GET /api/regions/:code': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/regions/${MANAGER_BLOCK}` }),
+    scope: ISO.regions,
+  },
+  'POST /api/regions/import': {
+    allowed: ['admin'],
+    // Re-imports a far block unchanged.
+    request: () => {
+      const [x0, y0, x1, y1] = FAR_BLOCK_REGION.box;
+      return {
+        method: 'POST',
+        url: '/api/regions/import',
+        payload: {
+          type: 'FeatureCollection',
+          features: [
+            {
+              type: 'Feature',
+              properties: {
+                code: FAR_BLOCK,
+                name: FAR_BLOCK_REGION.name,
+                level: 'block',
+                parent_code: FAR_BLOCK_REGION.parent_code,
+              },
+              geometry: {
+                type: 'Polygon',
+                coordinates: [
+                  [
+                    [x0, y0],
+                    [x1, y0],
+                    [x1, y1],
+                    [x0, y1],
+                    [x0, y0],
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      };
+    },
+    scope: 'admin only',
+  },
+  // problems.ts
+  'POST /api/problems': {
+    allowed: ['admin', 'inspector', 'manager', 'department'],
+    ok: [201],
+    request: () => ({
+      method: 'POST',
+      url: '/api/problems',
+      payload: {
+        lon: offset(centre(MANAGER_BLOCK), -200, 600)[0],
+        lat: offset(centre(MANAGER_BLOCK), -200, 600)[1],
+        category: '06010',
+        description: '矩阵上报',
+      },
+    }),
+    scope: ISO.writes,
+  },
+  'POST /api/problems/import': {
+    allowed: ['admin', 'inspector'],
+    ok: [201],
+    request: () => {
+      const [lon, lat] = centre(FAR_BLOCK);
+      return {
+        method: 'POST',
+        url: '/api/problems/import',
+        headers: { 'content-type': 'text/csv' },
+        payload: `lon,lat,category,description\n${lon},${lat},06010,矩阵导入\n`,
+      };
+    },
+    scope: ISO.writes,
+  },
+  'GET /api/problems': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/problems' }),
+    scope: ISO.problems,
+  },
+  'GET /api/problems/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}` }),
+    scope: ISO.problems,
+  },
+  // workflow.ts
+  'POST /api/problems/:id/transitions': {
+    allowed: 'all',
+    // Each role performs an action it holds on a problem it can see; refused actions are checked separately.
+    request: async (c, who) => {
+      const role: RoleName = who === 'anonymous' ? 'admin' : who;
+      const id = c.ids.transition[role];
+      return {
+        method: 'POST',
+        url: `/api/problems/${id}/transitions`,
+        payload: { action: TRANSITION_ACTION[role], version: await c.version(id), note: '矩阵' },
+      };
+    },
+    scope: ISO.writes,
+  },
+  'GET /api/problems/:id/events': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}/events` }),
+    scope: ISO.problems,
+  },
+  // stats.ts
+  'GET /api/stats/regions': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/stats/regions?level=block' }),
+    scope: ISO.stats,
+  },
+  'GET /api/stats/regions/:code': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/stats/regions/${MANAGER_BLOCK}` }),
+    scope: ISO.stats,
+  },
+  // rankings.ts
+  'GET /api/rankings': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/rankings?level=block' }),
+    scope: ISO.rankings,
+  },
+  // hotspots.ts
+  'GET /api/hotspots': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/hotspots?min_points=2&eps_m=100' }),
+    scope: ISO.hotspots,
+  },
+  'GET /api/exports/hotspots.csv': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/hotspots.csv?min_points=2' }),
+    scope: ISO.hotspots,
+  },
+  'GET /api/exports/hotspots.xlsx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/hotspots.xlsx?min_points=2' }),
+    scope: ISO.hotspots,
+  },
+  'GET /api/exports/hotspots.geojson': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/hotspots.geojson?min_points=2' }),
+    scope: ISO.hotspots,
+  },
+  // exports.ts
+  'GET /api/exports/problems.csv': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/problems.csv' }),
+    scope: ISO.exports,
+  },
+  'GET /api/exports/problems.xlsx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/problems.xlsx' }),
+    scope: ISO.exports,
+  },
+  'GET /api/exports/problems.geojson': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/problems.geojson' }),
+    scope: ISO.exports,
+  },
+  'GET /api/exports/rankings.xlsx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/exports/rankings.xlsx?level=block' }),
+    scope: ISO.rankings,
+  },
+  // tiles.ts
+  'GET /tiles/regions/:z/:x/:y.mvt': {
+    allowed: 'all',
+    ok: [200, 204],
+    request: () => ({ method: 'GET', url: tileUrl('regions', 14) }),
+    scope: ISO.tiles,
+  },
+  'GET /tiles/problems/:z/:x/:y.mvt': {
+    allowed: 'all',
+    ok: [200, 204],
+    request: () => ({ method: 'GET', url: tileUrl('problems', 14) }),
+    scope: ISO.tiles,
+  },
+  'GET /tiles/:layer.json': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/tiles/problems.json' }),
+    scope: ISO.tiles,
+  },
+};
+
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /api/meta', 'POST /api/auth/login'];
+
+// ---------------------------------------------------------------- the tests
+
+describe.each(BACKENDS)('scope matrix on $name', (backend) => {
+  let handle: DbHandle;
+  let app: FastifyInstance;
+  let world: World;
+  let ids: Ids;
+  let ctx: Ctx;
+  let counter = 0;
+
+  const as = (who: Who) => (who === 'anonymous' ? {} : auth(world.tokens[who]));
+  const get = (who: Who, url: string) => app.inject({ method: 'GET', url, headers: as(who) });
+  const json = async (who: Who, url: string) => {
+    const res = await get(who, url);
+    expect(res.statusCode, `${who} GET ${url}: ${res.body.slice(0, 300)}`).toBe(200);
+    return res.json();
+  };
+  /** Open problems a scope sees, from the database (what counts and hotspots must add up to). */
+  const openIds = async (where: 'manager' | 'department' | 'all'): Promise<number[]> => {
+    const { rows } = await sql<{ id: number }>`SELECT p.id FROM problems p JOIN categories c ON c.code = p.category_code
+      WHERE p.status NOT IN ('closed', 'voided')
+        AND (${where !== 'manager'} OR p.region_code LIKE ${MANAGER_BLOCK + '%'})
+        AND (${where !== 'department'} OR c.department = '城管局')
+      ORDER BY p.id`.execute(handle.db);
+    return rows.map((r) => Number(r.id));
+  };
+  const neighbourIds = () => [ids.neigh, ids.neigh2, ids.traffic, ids.traffic2];
+  const deptCategories = async () =>
+    new Set(
+      (
+        await sql<{ code: string }>`SELECT code FROM categories WHERE department = '城管局'`.execute(handle.db)
+      ).rows.map((r) => r.code),
+    );
+
+  beforeAll(async () => {
+    handle = await backend.open();
+    app = await buildTestApp(handle);
+    world = await createWorld(handle.db);
+    ids = await loadProblems(handle.db);
+    // A user with a real password for the (public) login route.
+    await handle.db
+      .insertInto('users')
+      .values({
+        username: 'matrix-login',
+        display_name: '登录',
+        role: 'inspector',
+        scope: [],
+        department: null,
+        password_hash: await hash(LOGIN_PASSWORD),
+      })
+      .execute();
+    ctx = {
+      world,
+      ids,
+      version: async (id) =>
+        Number(
+          (await sql<{ v: number }>`SELECT version AS v FROM problems WHERE id = ${id}`.execute(handle.db)).rows[0].v,
+        ),
+      seq: () => ++counter,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await handle?.close();
+  });
+
+  // ------------------------------------------------------------ 1. completeness
+
+  it('every route has a matrix entry, and the public routes are exactly the expected ones', () => {
+    const table = app.routeTable.map((r) => ({ key: `${r.method} ${r.url}`, public: r.public }));
+    expect(table.length).toBeGreaterThan(30);
+    const missing = table.filter((r) => !(r.key in MATRIX)).map((r) => r.key);
+    expect(
+      missing,
+      'routes without a scope-matrix entry: add them to MATRIX in test/server/scope-matrix.test.ts',
+    ).toEqual([]);
+    const stale = Object.keys(MATRIX).filter((k) => !table.some((r) => r.key === k));
+    expect(stale, 'matrix entries for routes the app no longer serves').toEqual([]);
+    expect(
+      table
+        .filter((r) => r.public)
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
+    expect(
+      Object.entries(MATRIX)
+        .filter(([, e]) => e.allowed === 'public')
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([...PUBLIC_ROUTES].sort());
+  });
+
+  // ------------------------------------------------------------ 3. isolation (reads first: the role matrix below writes)
+
+  it('fixture sanity: the admin sees the neighbour block and the 交警 problems (so the isolation checks can fail)', async () => {
+    const list = await json('admin', '/api/problems?limit=1000');
+    const seen = list.features.map((f: { id: number }) => f.id);
+    for (const id of [ids.mine, ...neighbourIds()]) expect(seen).toContain(id);
+    for (const id of neighbourIds()) expect((await get('admin', `/api/problems/${id}`)).statusCode).toBe(200);
+    expect((await json('admin', `/api/regions/${NEIGHBOUR_BLOCK}`)).properties.code).toBe(NEIGHBOUR_BLOCK);
+    const overdue = await json('admin', '/api/problems?overdue=true&limit=1000');
+    expect(overdue.features.map((f: { id: number }) => f.id).sort()).toEqual(
+      [ids.mine, ids.neigh, ids.traffic].sort((a, b) => a - b),
+    );
+  });
+
+  it(ISO.problems, async () => {
+    // List: own problem in, nothing of the neighbour, whatever filter asks for it.
+    const list = await json('manager', '/api/problems?limit=1000');
+    const seen: number[] = list.features.map((f: { id: number }) => f.id);
+    expect(seen).toContain(ids.mine);
+    expect(seen.sort((a, b) => a - b)).toEqual(
+      (
+        await sql<{
+          id: number;
+        }>`SELECT id FROM problems WHERE region_code LIKE ${MANAGER_BLOCK + '%'} ORDER BY id`.execute(handle.db)
+      ).rows.map((r) => Number(r.id)),
+    );
+    for (const f of list.features) expect(f.properties.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+    for (const url of [
+      `/api/problems?region=${NEIGHBOUR_BLOCK}`,
+      `/api/problems?q=${encodeURIComponent(DESCRIPTION_NEIGH)}`,
+      `/api/problems?bbox=${REGIONS.find((r) => r.code === NEIGHBOUR_BLOCK)!.box.join(',')}`,
+      '/api/problems?category=09009',
+    ]) {
+      expect((await json('manager', url)).features, url).toEqual([]);
+    }
+    expect(
+      (await json('admin', `/api/problems?q=${encodeURIComponent(DESCRIPTION_NEIGH)}`)).features.map(
+        (f: { id: number }) => f.id,
+      ),
+    ).toEqual([ids.neigh]);
+    // Detail and events: the neighbour's problem is a 404 exactly like a missing id.
+    const missing = await get('manager', '/api/problems/99999999');
+    expect(missing.statusCode).toBe(404);
+    for (const id of neighbourIds()) {
+      for (const url of [`/api/problems/${id}`, `/api/problems/${id}/events`]) {
+        const res = await get('manager', url);
+        expect(res.statusCode, `manager GET ${url}`).toBe(404);
+        expect(res.json().error.code).toBe(missing.json().error.code);
+        expect(res.body).not.toContain(NEIGHBOUR_BLOCK);
+      }
+    }
+    const own = await json('manager', `/api/problems/${ids.mine}`);
+    expect(own.properties.region_code).toBe(MANAGER_BLOCK);
+    expect(own.properties.allowed_actions.length).toBeGreaterThan(0);
+    const events = await json('manager', `/api/problems/${ids.mine}/events`);
+    expect(events.events.length).toBeGreaterThanOrEqual(1);
+
+    // The department: only 城管局 categories, in every block.
+    const cats = await deptCategories();
+    const dept = await json('department', '/api/problems?limit=1000');
+    const deptSeen = dept.features.map((f: { id: number }) => f.id);
+    expect(deptSeen).toEqual(expect.arrayContaining([ids.mine, ids.neigh, ids.neigh2]));
+    expect(deptSeen).not.toContain(ids.traffic);
+    expect(deptSeen).not.toContain(ids.traffic2);
+    for (const f of dept.features) expect(cats.has(f.properties.category_code)).toBe(true);
+    expect((await json('department', '/api/problems?category=09009')).features).toEqual([]);
+    for (const id of [ids.traffic, ids.traffic2]) {
+      expect((await get('department', `/api/problems/${id}`)).statusCode).toBe(404);
+      expect((await get('department', `/api/problems/${id}/events`)).statusCode).toBe(404);
+    }
+    expect((await get('department', `/api/problems/${ids.neigh}`)).statusCode).toBe(200);
+  });
+
+  it(ISO.regions, async () => {
+    const all = await json('manager', '/api/regions');
+    const codes: string[] = all.features.map((f: { properties: { code: string } }) => f.properties.code);
+    expect(codes).toContain(MANAGER_BLOCK);
+    for (const c of codes) expect(HIDDEN_CODES, `manager sees region ${c}`).not.toContain(c);
+    for (const q of [
+      '?level=block',
+      '?parent=430121001001',
+      '?level=block&parent=430121001001',
+      '?level=community',
+      '?level=street',
+    ]) {
+      const res = await json('manager', `/api/regions${q}`);
+      for (const f of res.features)
+        expect(HIDDEN_CODES, `GET /api/regions${q} shows ${f.properties.code}`).not.toContain(f.properties.code);
+    }
+    expect(
+      (await json('manager', '/api/regions?level=block')).features.map(
+        (f: { properties: { code: string } }) => f.properties.code,
+      ),
+    ).toEqual([MANAGER_BLOCK]);
+    expect((await json('admin', '/api/regions?level=block')).features).toHaveLength(8);
+
+    for (const code of [NEIGHBOUR_BLOCK, '430121001002', '430121002', '430121002002002']) {
+      const res = await get('manager', `/api/regions/${code}`);
+      expect(res.statusCode, `manager GET /api/regions/${code}`).toBe(404);
+    }
+    const own = await json('manager', `/api/regions/${MANAGER_BLOCK}`);
+    expect(own.properties.chain.map((c: { code: string }) => c.code)).toContain('430121001001');
+
+    for (const q of ['网格', '社区', '街道', NEIGHBOUR_BLOCK, '4301210010']) {
+      const res = await json('manager', `/api/regions/search?q=${encodeURIComponent(q)}`);
+      for (const r of res.regions) expect(HIDDEN_CODES, `search ${q} shows ${r.code}`).not.toContain(r.code);
+    }
+    const found = await json('manager', `/api/regions/search?q=${encodeURIComponent('网格')}`);
+    expect(found.regions.map((r: { code: string }) => r.code)).toEqual([MANAGER_BLOCK]);
+    expect((await json('admin', `/api/regions/search?q=${encodeURIComponent('网格')}`)).regions.length).toBe(8);
+  });
+
+  it(ISO.stats, async () => {
+    const mineOpen = await openIds('manager');
+    const blocks = await json('manager', '/api/stats/regions?level=block');
+    expect(blocks.regions.map((r: { code: string }) => r.code)).toEqual([MANAGER_BLOCK]);
+    expect(blocks.regions[0].open).toBe(mineOpen.length);
+    expect(blocks.regions[0].overdue).toBeGreaterThanOrEqual(1);
+    for (const q of [
+      '?level=community',
+      '?level=street',
+      `?level=block&parent=430121001001`,
+      `?level=block&region=${NEIGHBOUR_BLOCK}`,
+    ]) {
+      const res = await json('manager', `/api/stats/regions${q}`);
+      for (const r of res.regions) {
+        expect(HIDDEN_CODES, `stats ${q} shows ${r.code}`).not.toContain(r.code);
+        // A row for an ancestor, if any, counts only the manager's own problems.
+        expect(r.open, `stats ${q} row ${r.code}`).toBeLessThanOrEqual(mineOpen.length);
+      }
+    }
+    const adminBlocks = await json('admin', '/api/stats/regions?level=block');
+    expect(adminBlocks.regions.find((r: { code: string }) => r.code === NEIGHBOUR_BLOCK).open).toBe(4);
+
+    // Panel: own block yes (its lists hold only own problems); anything else 404.
+    const panel = await json('manager', `/api/stats/regions/${MANAGER_BLOCK}`);
+    expect(panel.totals.open).toBe(mineOpen.length);
+    const overdueIds = panel.oldest_overdue.map((o: { id: number }) => o.id);
+    expect(overdueIds).toContain(ids.mine);
+    for (const o of panel.oldest_overdue) expect(o.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+    expect(panel.categories.reduce((s: number, c: { count: number }) => s + c.count, 0)).toBe(mineOpen.length);
+    expect(JSON.stringify(panel)).not.toContain(NEIGHBOUR_BLOCK);
+    for (const code of [NEIGHBOUR_BLOCK, '430121001001', '430121001', '430121', '430121002002002']) {
+      expect((await get('manager', `/api/stats/regions/${code}`)).statusCode, `manager panel ${code}`).toBe(404);
+    }
+
+    // The department: the neighbour block counts its 城管局 problems only.
+    const deptOpen = await openIds('department');
+    const deptBlocks = await json('department', '/api/stats/regions?level=block');
+    expect(deptBlocks.regions.find((r: { code: string }) => r.code === NEIGHBOUR_BLOCK).open).toBe(2);
+    expect(deptBlocks.regions.reduce((s: number, r: { open: number }) => s + r.open, 0)).toBe(deptOpen.length);
+    const deptPanel = await json('department', `/api/stats/regions/${NEIGHBOUR_BLOCK}`);
+    expect(deptPanel.totals.open).toBe(2);
+    expect(deptPanel.oldest_overdue.map((o: { id: number }) => o.id)).toEqual([ids.neigh]);
+    const cats = await deptCategories();
+    for (const c of deptPanel.categories) expect(cats.has(c.code)).toBe(true);
+  });
+
+  it(ISO.rankings, async () => {
+    for (const level of ['block', 'community', 'street']) {
+      const res = await json('manager', `/api/rankings?level=${level}`);
+      for (const u of res.units)
+        expect(u.code.startsWith(MANAGER_BLOCK), `rankings ${level} shows ${u.code}`).toBe(true);
+    }
+    expect((await json('manager', '/api/rankings?level=block')).units.map((u: { code: string }) => u.code)).toEqual([
+      MANAGER_BLOCK,
+    ]);
+    expect((await json('admin', '/api/rankings?level=block')).units.map((u: { code: string }) => u.code)).toContain(
+      NEIGHBOUR_BLOCK,
+    );
+
+    const res = await get('manager', '/api/exports/rankings.xlsx?level=block');
+    expect(res.statusCode).toBe(200);
+    const rows = (await xlsxRecords(res.rawPayload, '单位编码')).filter((r) =>
+      /^\d{6,15}$/.test(String(r['单位编码'] ?? '')),
+    );
+    expect(rows.map((r) => r['单位编码'])).toEqual([MANAGER_BLOCK]);
+    expect(res.rawPayload.toString('latin1')).not.toContain(NEIGHBOUR_BLOCK);
+    const adminRows = (
+      await xlsxRecords((await get('admin', '/api/exports/rankings.xlsx?level=block')).rawPayload, '单位编码')
+    ).map((r) => r['单位编码']);
+    expect(adminRows).toContain(NEIGHBOUR_BLOCK);
+  });
+
+  it(ISO.hotspots, async () => {
+    const mineOpen = await openIds('manager');
+    // DBSCAN: the admin finds a cluster in the neighbour block; the manager only their own.
+    const q = 'min_points=2&eps_m=100';
+    const admin = await json('admin', `/api/hotspots?${q}`);
+    expect(admin.features.map((f: { properties: { block_code: string } }) => f.properties.block_code)).toContain(
+      NEIGHBOUR_BLOCK,
+    );
+    const dbscan = await json('manager', `/api/hotspots?${q}`);
+    expect(dbscan.total).toBe(mineOpen.length);
+    expect(dbscan.features.length).toBeGreaterThan(0);
+    for (const f of dbscan.features) expect(f.properties.block_code, 'dbscan cluster block').toBe(MANAGER_BLOCK);
+    expect(JSON.stringify(dbscan)).not.toContain(NEIGHBOUR_BLOCK);
+
+    const gi = await json('manager', '/api/hotspots?method=gistar&cell_m=100');
+    expect(gi.total).toBe(mineOpen.length);
+    expect(gi.features.reduce((s: number, f: { properties: { count: number } }) => s + f.properties.count, 0)).toBe(
+      mineOpen.length,
+    );
+    for (const f of gi.features) {
+      if (f.properties.block_code !== null)
+        expect(HIDDEN_CODES, `gistar cell ${f.id} block`).not.toContain(f.properties.block_code);
+    }
+
+    // Exports: same answer, as files.
+    const csv = await get('manager', `/api/exports/hotspots.csv?${q}`);
+    expect(csv.statusCode).toBe(200);
+    const csvRows = csvRecords(csv.rawPayload);
+    expect(csvRows.length).toBe(dbscan.features.length);
+    for (const r of csvRows) expect(r['网格编码']).toBe(MANAGER_BLOCK);
+    const adminCsv = csvRecords((await get('admin', `/api/exports/hotspots.csv?${q}`)).rawPayload);
+    expect(adminCsv.map((r) => r['网格编码'])).toContain(NEIGHBOUR_BLOCK);
+
+    const xlsx = await get('manager', `/api/exports/hotspots.xlsx?${q}`);
+    expect(xlsx.statusCode).toBe(200);
+    const xrows = (await xlsxRecords(xlsx.rawPayload, '网格编码')).filter((r) => r['网格编码']);
+    expect(xrows.length).toBe(dbscan.features.length);
+    for (const r of xrows) expect(r['网格编码']).toBe(MANAGER_BLOCK);
+
+    const geo = await get('manager', `/api/exports/hotspots.geojson?${q}`);
+    expect(geo.statusCode).toBe(200);
+    const fc = JSON.parse(geo.body);
+    expect(fc.features.length).toBe(dbscan.features.length);
+    expect(fc.total).toBe(mineOpen.length);
+    for (const f of fc.features) expect(f.properties.block_code).toBe(MANAGER_BLOCK);
+
+    // The department: 交警 problems are not in its selection.
+    const deptOpen = await openIds('department');
+    const dept = await json('department', `/api/hotspots?${q}`);
+    expect(dept.total).toBe(deptOpen.length);
+    const cats = await deptCategories();
+    for (const f of dept.features)
+      for (const c of f.properties.top_categories)
+        expect(cats.has(c.code), `dept hotspot category ${c.code}`).toBe(true);
+  });
+
+  it(ISO.exports, async () => {
+    const own = (
+      await sql<{
+        id: number;
+      }>`SELECT id FROM problems WHERE region_code LIKE ${MANAGER_BLOCK + '%'} ORDER BY id`.execute(handle.db)
+    ).rows.map((r) => Number(r.id));
+
+    const csv = await get('manager', '/api/exports/problems.csv');
+    expect(csv.statusCode).toBe(200);
+    const rows = csvRecords(csv.rawPayload);
+    expect(rows.map((r) => Number(r['编号'])).sort((a, b) => a - b)).toEqual(own);
+    for (const r of rows) expect(r['网格编码']).toBe(MANAGER_BLOCK);
+    expect(
+      csvRecords((await get('admin', '/api/exports/problems.csv')).rawPayload).map((r) => r['网格编码']),
+    ).toContain(NEIGHBOUR_BLOCK);
+    // Token in the query string (download links) gives the same scope.
+    const viaQuery = await app.inject({
+      method: 'GET',
+      url: `/api/exports/problems.csv?access_token=${world.tokens.manager}`,
+    });
+    expect(csvRecords(viaQuery.rawPayload).map((r) => r['网格编码'])).not.toContain(NEIGHBOUR_BLOCK);
+
+    const xlsx = await get('manager', '/api/exports/problems.xlsx');
+    expect(xlsx.statusCode).toBe(200);
+    const xrows = (await xlsxRecords(xlsx.rawPayload, '编号')).filter((r) => typeof r['编号'] === 'number');
+    expect(xrows.map((r) => r['编号'] as number).sort((a, b) => a - b)).toEqual(own);
+    for (const r of xrows) expect(r['网格编码']).toBe(MANAGER_BLOCK);
+
+    const geo = await get('manager', '/api/exports/problems.geojson');
+    expect(geo.statusCode).toBe(200);
+    const fc = JSON.parse(geo.body);
+    expect(fc.features.map((f: { id: number }) => f.id).sort((a: number, b: number) => a - b)).toEqual(own);
+    for (const f of fc.features) expect(f.properties.region_code).toBe(MANAGER_BLOCK);
+    // A filter naming the neighbour gives an empty file, not the neighbour's rows.
+    expect(
+      csvRecords((await get('manager', `/api/exports/problems.csv?region=${NEIGHBOUR_BLOCK}`)).rawPayload),
+    ).toEqual([]);
+
+    // The department: no 交警 rows.
+    const cats = await deptCategories();
+    const drows = csvRecords((await get('department', '/api/exports/problems.csv')).rawPayload);
+    const dids = drows.map((r) => Number(r['编号']));
+    expect(dids).toEqual(expect.arrayContaining([ids.mine, ids.neigh]));
+    expect(dids).not.toContain(ids.traffic);
+    for (const r of drows) expect(cats.has(r['事项类别']), `dept export category ${r['事项类别']}`).toBe(true);
+  });
+
+  it(ISO.tiles, async () => {
+    const problemIds = async (who: Who, z: number, query = '') => {
+      const out: Record<string, unknown>[] = [];
+      for (const t of countyTiles(z)) {
+        const res = await get(who, `/tiles/problems/${t.z}/${t.x}/${t.y}.mvt${query}`);
+        expect([200, 204], `${who} problem tile ${t.z}/${t.x}/${t.y}`).toContain(res.statusCode);
+        if (res.statusCode === 200) out.push(...tileFeatures(res.rawPayload, 'problems'));
+      }
+      return out;
+    };
+    const regionCodes = async (who: Who, z: number) => {
+      const out: string[] = [];
+      for (const t of countyTiles(z)) {
+        const res = await get(who, `/tiles/regions/${t.z}/${t.x}/${t.y}.mvt`);
+        expect([200, 204]).toContain(res.statusCode);
+        if (res.statusCode === 200) out.push(...tileFeatures(res.rawPayload, 'regions').map((f) => String(f.code)));
+      }
+      return out;
+    };
+    const mineOpen = await openIds('manager');
+    const own = (
+      await sql<{ id: number }>`SELECT id FROM problems WHERE region_code LIKE ${MANAGER_BLOCK + '%'}`.execute(
+        handle.db,
+      )
+    ).rows.map((r) => Number(r.id));
+
+    // z14: one point per problem.
+    const adminPoints = (await problemIds('admin', 14)).map((f) => Number(f.id));
+    expect(adminPoints).toEqual(expect.arrayContaining(neighbourIds()));
+    const points = (await problemIds('manager', 14)).map((f) => Number(f.id));
+    expect(points).toContain(ids.mine);
+    for (const id of points) expect(own, `manager tile shows problem ${id}`).toContain(id);
+    expect((await problemIds('manager', 14, `?region=${NEIGHBOUR_BLOCK}`)).length).toBe(0);
+    // z10: aggregated cells add up to the manager's own (open, as the tiles select by default) problems.
+    const cells = await problemIds('manager', 10);
+    const cellTotal = cells.reduce((s, f) => s + Number(f.count ?? 0), 0);
+    expect(cellTotal).toBeGreaterThan(0);
+    expect([mineOpen.length, own.length]).toContain(cellTotal);
+    const adminCells = (await problemIds('admin', 10)).reduce((s, f) => s + Number(f.count ?? 0), 0);
+    expect(adminCells).toBeGreaterThan(cellTotal);
+
+    // The department: no 交警 points.
+    const cats = await deptCategories();
+    const deptPoints = await problemIds('department', 14);
+    expect(deptPoints.map((f) => Number(f.id))).toContain(ids.neigh);
+    for (const f of deptPoints)
+      expect(cats.has(String(f.category_code)), `dept tile category ${f.category_code}`).toBe(true);
+
+    // Region tiles: own block and its ancestors only.
+    for (const z of [14, 10]) {
+      const codes = await regionCodes('manager', z);
+      for (const c of codes) expect(HIDDEN_CODES, `manager region tile z${z} shows ${c}`).not.toContain(c);
+      if (z === 14) expect(codes).toContain(MANAGER_BLOCK);
+      expect((await regionCodes('admin', z)).some((c) => HIDDEN_CODES.includes(c))).toBe(true);
+    }
+
+    // TileJSON: bounds are the manager's block, not the county.
+    const box = REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box;
+    for (const layer of ['problems', 'regions']) {
+      const tj = await json('manager', `/tiles/${layer}.json`);
+      const [x0, y0, x1, y1] = tj.bounds;
+      const eps = 1e-6;
+      expect(
+        x0 >= box[0] - eps && y0 >= box[1] - eps && x1 <= box[2] + eps && y1 <= box[3] + eps,
+        `${layer}.json bounds ${tj.bounds}`,
+      ).toBe(true);
+    }
+    expect((await json('admin', '/tiles/problems.json')).bounds[2]).toBeCloseTo(COUNTY.box[2], 6);
+  });
+
+  it(ISO.writes, async () => {
+    const count = async () =>
+      Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(handle.db)).rows[0].n);
+    const eventsOf = async (id: number) =>
+      Number(
+        (
+          await sql<{ n: number }>`SELECT count(*)::int AS n FROM problem_events WHERE problem_id = ${id}`.execute(
+            handle.db,
+          )
+        ).rows[0].n,
+      );
+    const state = async (id: number) =>
+      (
+        await sql<{ status: string; version: number }>`SELECT status, version FROM problems WHERE id = ${id}`.execute(
+          handle.db,
+        )
+      ).rows[0];
+    const before = await count();
+
+    // Create in the neighbour block: refused, nothing written.
+    const [lon, lat] = centre(NEIGHBOUR_BLOCK);
+    const create = await app.inject({
+      method: 'POST',
+      url: '/api/problems',
+      headers: auth(world.tokens.manager),
+      payload: { lon, lat, category: '06010' },
+    });
+    expect(create.statusCode).toBe(403);
+    // The department cannot report a 交警 problem.
+    const deptCreate = await app.inject({
+      method: 'POST',
+      url: '/api/problems',
+      headers: auth(world.tokens.department),
+      payload: { lon, lat, category: '09009' },
+    });
+    expect(deptCreate.statusCode).toBe(403);
+    // Import is not a manager's or department's tool at all.
+    const csv = `lon,lat,category\n${lon},${lat},06010\n`;
+    for (const who of ['manager', 'department'] as const) {
+      const imp = await app.inject({
+        method: 'POST',
+        url: '/api/problems/import',
+        headers: { ...auth(world.tokens[who]), 'content-type': 'text/csv' },
+        payload: csv,
+      });
+      expect(imp.statusCode, `${who} import`).toBe(403);
+    }
+    expect(await count()).toBe(before);
+
+    // Transitions on the neighbour's problems: 404, and the problem and its record unchanged.
+    const attempts: [Who, number, string][] = [
+      ['manager', ids.neigh, 'resolve'],
+      ['manager', ids.neigh2, 'resolve'],
+      ['manager', ids.traffic, 'resolve'],
+      ['department', ids.traffic, 'resolve'],
+      ['department', ids.traffic2, 'start'],
+    ];
+    for (const [who, id, action] of attempts) {
+      const s0 = await state(id);
+      const e0 = await eventsOf(id);
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/problems/${id}/transitions`,
+        headers: as(who),
+        payload: { action, version: s0.version, note: 'x' },
+      });
+      expect(res.statusCode, `${who} ${action} problem ${id}: ${res.body}`).toBe(404);
+      expect(res.body).not.toContain('allowed_actions');
+      expect(await state(id)).toEqual(s0);
+      expect(await eventsOf(id)).toBe(e0);
+    }
+    // A stale version does not tell the manager the problem exists either.
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: `/api/problems/${ids.neigh}/transitions`,
+          headers: as('manager'),
+          payload: { action: 'resolve', version: 999 },
+        })
+      ).statusCode,
+    ).toBe(404);
+
+    // Marking an own problem a duplicate of the neighbour's: answered as for an id that does not exist.
+    const v = await ctx.version(ids.mine);
+    const dupNeigh = await app.inject({
+      method: 'POST',
+      url: `/api/problems/${ids.mine}/transitions`,
+      headers: as('manager'),
+      payload: { action: 'mark_duplicate', version: v, note: '重复', duplicate_of: ids.neigh },
+    });
+    const dupMissing = await app.inject({
+      method: 'POST',
+      url: `/api/problems/${ids.mine}/transitions`,
+      headers: as('manager'),
+      payload: { action: 'mark_duplicate', version: v, note: '重复', duplicate_of: 99999999 },
+    });
+    expect(dupNeigh.statusCode).toBe(dupMissing.statusCode);
+    expect(dupNeigh.statusCode).toBeGreaterThanOrEqual(400);
+    expect(dupNeigh.json().error.code).toBe(dupMissing.json().error.code);
+    expect(dupNeigh.json().error.details?.reason).toBe(dupMissing.json().error.details?.reason);
+    expect((await state(ids.mine)).status).toBe('filed');
+
+    // The manager's own problem in their own block is theirs to move (the positive side).
+    const ok = await app.inject({
+      method: 'POST',
+      url: `/api/problems/${ids.mine2}/transitions`,
+      headers: as('manager'),
+      payload: { action: 'resolve', version: await ctx.version(ids.mine2), note: '已清理' },
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json().properties.status).toBe('resolved');
+
+    // Reporting right at the block edge: the duplicate hints and the recurrence link never name the
+    // neighbour's problems 16 m away (the admin, reporting at the same spot, gets both).
+    const edge = centre(MANAGER_BLOCK)[1];
+    const east = offset([113.01, edge], 8, 0);
+    const west = offset([113.01, edge], -8, 0);
+    const openNext = await insertProblem(handle.db, {
+      at: east,
+      block: NEIGHBOUR_BLOCK,
+      category: '06010',
+      status: 'dispatched',
+      dueInHours: 24,
+    });
+    const closedNext = await insertProblem(handle.db, {
+      at: east,
+      block: NEIGHBOUR_BLOCK,
+      category: '06010',
+      status: 'dispatched',
+      dueInHours: 24,
+    });
+    // Duplicates are looked for among recent reports (a window of hours around the new one).
+    await sql`UPDATE problems SET reported_at = now() - interval '1 hour' WHERE id = ${openNext}`.execute(handle.db);
+    await sql`UPDATE problems SET status = 'closed', resolved_at = now() - interval '1 day', closed_at = now() - interval '1 day' WHERE id = ${closedNext}`.execute(
+      handle.db,
+    );
+    const report = (who: Who) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/problems',
+        headers: as(who),
+        payload: { lon: west[0], lat: west[1], category: '06010', description: '边界上报' },
+      });
+    const byManager = await report('manager');
+    expect(byManager.statusCode, byManager.body).toBe(201);
+    expect(byManager.json().region_code).toBe(MANAGER_BLOCK);
+    expect(byManager.json().possible_duplicates.map((d: { id: number }) => d.id)).not.toContain(openNext);
+    expect(byManager.json().recurrence_of).not.toBe(closedNext);
+    expect(byManager.body).not.toContain(NEIGHBOUR_BLOCK);
+    const byAdmin = await report('admin');
+    expect(byAdmin.statusCode).toBe(201);
+    expect(byAdmin.json().possible_duplicates.map((d: { id: number }) => d.id)).toContain(openNext);
+    expect(byAdmin.json().recurrence_of).toBe(closedNext);
+
+    // A manager cannot widen their own scope (users admin is admin only).
+    const widen = await app.inject({
+      method: 'PATCH',
+      url: `/api/users/${world.userIds.manager}`,
+      headers: as('manager'),
+      payload: { scope: ['430121'] },
+    });
+    expect(widen.statusCode).toBe(403);
+    expect((await json('manager', '/api/auth/me')).scope).toEqual([MANAGER_BLOCK]);
+  });
+
+  // ------------------------------------------------------------ 2. every route × every caller
+
+  it('a role refused an action gets 403 with the actions it does have', async () => {
+    const id = ids.transition.admin; // still 'reported' until the matrix below files it
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/problems/${id}/transitions`,
+      headers: as('leader'),
+      payload: { action: 'file', version: await ctx.version(id) },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('FORBIDDEN');
+  });
+
+  describe('every route × every caller', () => {
+    it.each(Object.keys(MATRIX))('%s', async (key) => {
+      const entry = MATRIX[key];
+      const outcome: Record<string, number> = {};
+      const expected: Record<string, string> = {};
+      for (const who of CALLERS) {
+        let headers: Record<string, string> = {};
+        if (who !== 'anonymous') {
+          headers = auth(world.tokens[who]);
+          if (key === 'POST /api/auth/logout') {
+            // A fresh token of this user, so logging out leaves the world's token alive.
+            const token = `matrix-logout-${who}-${ctx.seq()}`;
+            await handle.db
+              .insertInto('api_tokens')
+              .values({
+                user_id: world.userIds[who],
+                token_hash: hashToken(token),
+                expires_at: new Date(Date.now() + 3_600_000),
+              })
+              .execute();
+            headers = auth(token);
+          }
+        }
+        const req = await entry.request(ctx, who);
+        const res = await app.inject({
+          ...req,
+          headers: { ...(req.headers as Record<string, string> | undefined), ...headers },
+        } as InjectOptions);
+        outcome[who] = res.statusCode;
+        const ok = entry.ok ?? [200];
+        let want: number[];
+        if (entry.allowed === 'public') want = ok;
+        else if (who === 'anonymous') want = [401];
+        else if (entry.allowed === 'all' || entry.allowed.includes(who)) want = ok;
+        else want = [403];
+        expected[who] = want.join('|');
+        if (!want.includes(res.statusCode)) expected[who] += ` (got ${res.statusCode}: ${res.body.slice(0, 200)})`;
+      }
+      const pass = Object.fromEntries(
+        CALLERS.map((w) => [w, expected[w].split(' ')[0].split('|').includes(String(outcome[w]))]),
+      );
+      expect(pass, `${key}: ${JSON.stringify(expected)}`).toEqual(Object.fromEntries(CALLERS.map((w) => [w, true])));
+      // Every entry says where its scope is tested.
+      expect(entry.scope.length).toBeGreaterThan(0);
+    });
+  });
+
+  it('after the matrix: the world tokens still work and the manager still sees only their block', async () => {
+    for (const role of ROLES) expect((await get(role, '/api/auth/me')).statusCode).toBe(200);
+    const list = await json('manager', '/api/problems?limit=1000');
+    for (const f of list.features) expect(f.properties.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+    expect(list.features.map((f: { id: number }) => f.id)).not.toContain(ids.neigh);
+  });
+});
