@@ -3,42 +3,32 @@
  * real HTTP client downloads and discards the file. Prints rows, bytes, time and the process's
  * peak RSS (server and client share the process, so the figure is an upper bound for the server).
  *
- *   npx tsx bench/export-csv.ts
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pm_bench_export ROWS=1000000 npx tsx bench/export-csv.ts
- *   FILTER='region=430121001001' npx tsx bench/export-csv.ts   # a quarter of the rows: the peak should not change
+ *   npm run bench -- export-csv
+ *   EXPORT_ROWS=1000000 EXPORT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pm_bench_export npx tsx bench/export-csv.ts
+ *   FILTER='region=430121001001' npm run bench -- export-csv   # a quarter of the rows: the peak should not change
  *
- * The first run creates the database and generates ROWS problems in SQL (generate_series) over a
- * 20 × 20 grid of blocks; later runs reuse them.
+ * Not the demo county: its own database (EXPORT_DATABASE_URL, default `pm_bench_export` on the bench
+ * server) where the first run generates EXPORT_ROWS problems in SQL (generate_series) over a 20 × 20
+ * grid of blocks; later runs reuse them.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { openPostgres } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { upsertCategories } from '../db/queries/categories.js';
 import { DEFAULT_CATEGORIES } from '../db/seed/categories.js';
-import { buildApp } from '../server/app.js';
-import { loadConfig } from '../server/config.js';
-import { hashToken } from '../server/plugins/auth.js';
+import { benchApp, benchUser, ensureDatabase, envNumber, figure, mb, TEMPLATE_URL, withDatabase } from './lib.js';
 
-const ROWS = Number(process.env.ROWS ?? 1_000_000);
-const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pm_bench_export';
+const ROWS = envNumber('EXPORT_ROWS', 1_000_000);
+// Never the demo template: the generation below empties the database it runs on.
+const URL_ = process.env.EXPORT_DATABASE_URL ?? withDatabase(TEMPLATE_URL, 'pm_bench_export');
 /** Extra query string, e.g. FILTER='region=430121001001' (a quarter of the rows) to compare peaks. */
 const FILTER = process.env.FILTER ? `&${process.env.FILTER}` : '';
 
-async function ensureDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: u.toString() });
-  await admin.connect();
-  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
-  await admin.end();
-}
-
+if (URL_ === TEMPLATE_URL)
+  throw new Error('EXPORT_DATABASE_URL must not be the demo template: generating the rows empties it');
 await ensureDatabase(URL_);
 const handle = await openPostgres(URL_);
 await migrateToLatest(handle.db);
@@ -50,7 +40,9 @@ if (have < ROWS) {
   await sql`TRUNCATE problem_events, problems, regions RESTART IDENTITY CASCADE`.execute(handle.db);
   // County 430121 at 113.0–113.2 E, 28.2–28.4 N; 2 streets × 2 communities × 100 blocks of 0.01°.
   await sql`INSERT INTO regions (code, name, level, parent_code, geom, synthetic)
-    VALUES ('430121', '基准县', 'county', NULL, ST_Multi(ST_MakeEnvelope(113.0, 28.2, 113.2, 28.4, 4326)), true)`.execute(handle.db);
+    VALUES ('430121', '基准县', 'county', NULL, ST_Multi(ST_MakeEnvelope(113.0, 28.2, 113.2, 28.4, 4326)), true)`.execute(
+    handle.db,
+  );
   await sql`INSERT INTO regions (code, name, level, parent_code, geom, synthetic)
     SELECT '430121' || lpad(s::text, 3, '0'), '街道' || s, 'street', '430121',
            ST_Multi(ST_MakeEnvelope(113.0 + (s - 1) * 0.1, 28.2, 113.1 + (s - 1) * 0.1, 28.4, 4326)), true
@@ -64,7 +56,9 @@ if (have < ROWS) {
            '网格' || s || '-' || c || '-' || (bx * 10 + by + 1), 'block', '430121' || lpad(s::text, 3, '0') || lpad(c::text, 3, '0'),
            ST_Multi(ST_MakeEnvelope(113.0 + (s - 1) * 0.1 + bx * 0.01, 28.2 + (c - 1) * 0.1 + by * 0.01,
                                     113.01 + (s - 1) * 0.1 + bx * 0.01, 28.21 + (c - 1) * 0.1 + by * 0.01, 4326)), true
-    FROM generate_series(1, 2) s, generate_series(1, 2) c, generate_series(0, 9) bx, generate_series(0, 9) by`.execute(handle.db);
+    FROM generate_series(1, 2) s, generate_series(1, 2) c, generate_series(0, 9) bx, generate_series(0, 9) by`.execute(
+    handle.db,
+  );
   const categories = DEFAULT_CATEGORIES.map((c) => c.code);
   await sql`INSERT INTO problems (category_code, description, address, status, geom, region_code, reported_at, filed_at, due_at, closed_at, resolved_at)
     SELECT (${categories}::text[])[1 + (i % ${categories.length})], '基准问题描述 ' || i, '基准路' || (i % 500) || '号',
@@ -79,15 +73,8 @@ if (have < ROWS) {
   console.log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
-const token = `bench-export-${Date.now()}`;
-const user = await handle.db
-  .insertInto('users')
-  .values({ username: token, display_name: '基准', role: 'leader', scope: [], password_hash: '!no-login' })
-  .returning('id')
-  .executeTakeFirstOrThrow();
-await handle.db.insertInto('api_tokens').values({ user_id: user.id, token_hash: hashToken(token), expires_at: new Date(Date.now() + 3_600_000) }).execute();
-
-const app = await buildApp({ config: { ...loadConfig({ DEMO: '0' }), databaseUrl: URL_, logLevel: 'warn' }, db: handle, ownsDb: false, logger: false });
+const { token, userId } = await benchUser(handle.db, 'leader');
+const app = await benchApp(handle, URL_);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const port = (app.server.address() as AddressInfo).port;
 
@@ -113,13 +100,19 @@ const { bytes, lines } = await new Promise<{ bytes: number; lines: number }>((re
 });
 clearInterval(sampler);
 const seconds = (performance.now() - t0) / 1000;
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+const rows = lines - 1;
 console.log(
-  `GET /api/exports/problems.csv: ${lines - 1} rows, ${mb(bytes)} in ${seconds.toFixed(1)} s (${Math.round((lines - 1) / seconds)} rows/s); ` +
+  `GET /api/exports/problems.csv: ${rows} rows, ${mb(bytes)} in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)} rows/s); ` +
     `RSS before ${mb(baseline)}, peak ${mb(peak)} (+${mb(peak - baseline)}); process maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
 );
 
-await handle.db.deleteFrom('api_tokens').where('user_id', '=', user.id).execute();
-await handle.db.deleteFrom('users').where('id', '=', user.id).execute();
+// This database is kept between runs (not a copy): take the bench user out again.
+await handle.db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+await handle.db.deleteFrom('users').where('id', '=', userId).execute();
 await app.close();
 await handle.close();
+
+figure(
+  `CSV export of ${rows.toLocaleString('en')} rows${FILTER ? ` (${FILTER.slice(1)})` : ''}: peak RSS`,
+  `${mb(peak)} (+${mb(peak - baseline)} over ${mb(baseline)} before); ${mb(bytes)} in ${seconds.toFixed(1)} s`,
+);

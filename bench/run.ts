@@ -1,26 +1,35 @@
 /**
- * Runs the benchmark suite: every `bench/*.ts` except this file, one after another (they share the
- * two cores, so never in parallel), each in its own process, then prints a summary with each
- * bench's last line — by convention the headline figure.
+ * Runs the benchmark suite: every `bench/*.ts` except this file and `lib.ts`, one after another
+ * (they share the two cores, so never in parallel), each in its own process, then prints a summary:
+ * how each bench ended, and a table of the headline figures each recorded with `figure()`
+ * (bench/lib.ts), each with the command that reproduces it, ready to paste into bench/README.md.
  *
  *   npm run bench                      # all benches
- *   npm run bench -- import-csv stats  # only these
+ *   npm run bench -- import-csv stats  # only these, in the order given
  *
- * Environment variables (BENCH_DATABASE_URL, ROWS, RUNS, PROBLEMS …) pass through to every bench;
- * see each file's header and bench/README.md. Exit code 1 when any bench fails or misses its target.
+ * Environment variables (BENCH_DATABASE_URL, PROBLEMS, RUNS, IMPORT_ROWS, EXPORT_ROWS, FILTER,
+ * DATA_DIR …) pass through to every bench; see each file's header and bench/README.md. The load
+ * average is printed for each bench: figures taken while other work runs are slower.
+ * Exit code 1 when any bench fails or misses its target.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2).map((a) => a.replace(/\.ts$/, ''));
+const NOT_BENCHES = new Set(['run', 'lib']);
+/** The suite's order (the figures the README lists, in its order); any other bench follows, by name. */
+const ORDER = ['import-csv', 'stats', 'tiles', 'hotspots', 'export-csv', 'web-first-load'];
+const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
 const all = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .filter((f) => f.endsWith('.ts'))
   .map((f) => basename(f, '.ts'))
-  .sort();
+  .filter((n) => !NOT_BENCHES.has(n))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+const wanted = process.argv.slice(2).map((a) => a.replace(/\.ts$/, ''));
 const unknown = wanted.filter((w) => !all.includes(w));
 if (unknown.length > 0) {
   console.error(`unknown bench(es): ${unknown.join(', ')}; available: ${all.join(', ')}`);
@@ -28,39 +37,75 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? wanted : all;
 const tsx = join(here, '..', 'node_modules', '.bin', 'tsx');
+const scratch = mkdtempSync(join(tmpdir(), 'pm-bench-'));
+const figuresFile = join(scratch, 'figures.jsonl');
 
 interface Outcome {
   name: string;
   code: number | null;
   seconds: number;
-  last: string;
+  /** 1-minute load average when the bench started and when it ended. */
+  load: [number, number];
+}
+
+/** One line of BENCH_FIGURES, as bench/lib.ts `figure()` writes it. */
+interface Figure {
+  bench: string;
+  name: string;
+  value: string;
+  command: string;
 }
 
 function runBench(name: string): Promise<Outcome> {
   return new Promise((resolve) => {
     console.log(`\n=== ${name} ===`);
     const started = performance.now();
-    const child = spawn(tsx, [join(here, `${name}.ts`)], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
-    let last = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
-      const lines = chunk
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '');
-      if (lines.length > 0) last = lines[lines.length - 1];
+    const loadBefore = loadavg()[0];
+    const child = spawn(tsx, [join(here, `${name}.ts`)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, BENCH_FIGURES: figuresFile },
     });
-    child.on('close', (code) => resolve({ name, code, seconds: (performance.now() - started) / 1000, last }));
+    child.on('close', (code) =>
+      resolve({ name, code, seconds: (performance.now() - started) / 1000, load: [loadBefore, loadavg()[0]] }),
+    );
   });
 }
+
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+const startedAt = new Date();
+const loadBefore = loadNow();
+console.log(`${startedAt.toISOString()} on ${hostname()}, ${cpus().length} cores; load average before: ${loadBefore}`);
 
 const outcomes: Outcome[] = [];
 for (const name of selected) outcomes.push(await runBench(name));
 
-console.log('\n=== summary ===');
-for (const o of outcomes) {
-  console.log(
-    `${o.code === 0 ? 'ok  ' : 'FAIL'} ${o.name.padEnd(16)} ${o.seconds.toFixed(1).padStart(6)} s  ${o.last}`,
-  );
+let figures: Figure[] = [];
+try {
+  figures = readFileSync(figuresFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Figure);
+} catch {
+  // No bench got as far as a figure: the file was never written.
 }
+rmSync(scratch, { recursive: true, force: true });
+
+const date = startedAt.toISOString().slice(0, 10);
+console.log('\n=== summary ===');
+console.log(`${date}, ${cpus().length} cores; load average before ${loadBefore}, after ${loadNow()}`);
+for (const o of outcomes)
+  console.log(
+    `${o.code === 0 ? 'ok  ' : 'FAIL'} ${o.name.padEnd(16)} ${o.seconds.toFixed(1).padStart(6)} s  load ${o.load[0].toFixed(1)} → ${o.load[1].toFixed(1)}`,
+  );
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+const machine = (bench: string) => {
+  const o = outcomes.find((x) => x.name === bench);
+  return `${cpus().length} cores${o ? `, load ${o.load[0].toFixed(1)} → ${o.load[1].toFixed(1)}` : ''}`;
+};
+console.log('\n| figure | value | command | date | machine |\n|---|---|---|---|---|');
+for (const f of figures)
+  console.log(`| ${cell(f.name)} | ${cell(f.value)} | \`${cell(f.command)}\` | ${date} | ${machine(f.bench)} |`);
 process.exit(outcomes.every((o) => o.code === 0) ? 0 : 1);
