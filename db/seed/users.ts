@@ -10,7 +10,7 @@ import type { DB } from '../types.js';
 import { DEMO_COUNTY_CODE } from './load.js';
 
 /** Which area a demo manager gets: resolved against the loaded partition, which depends on the seed. */
-type DemoScope = 'first-xingsha-block' | 'first-xingsha-community' | null;
+type DemoScope = 'busiest-xingsha-block' | 'busiest-xingsha-community' | null;
 
 export interface DemoUser {
   username: string;
@@ -48,7 +48,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     role: 'manager',
     password: 'demo-manager-2026',
     department: null,
-    scope: 'first-xingsha-block',
+    scope: 'busiest-xingsha-block',
   },
   {
     username: 'community',
@@ -56,7 +56,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     role: 'manager',
     password: 'demo-community-2026',
     department: null,
-    scope: 'first-xingsha-community',
+    scope: 'busiest-xingsha-community',
   },
   {
     username: 'inspector',
@@ -77,16 +77,21 @@ export const DEMO_USERS: readonly DemoUser[] = [
 ];
 
 /**
- * The first block (lowest code) of 星沙街道 and its community. Deterministic for a partition:
- * block numbers run west→east, north→south inside the community with the lowest code.
+ * The 星沙街道 block with the most open problems (ties: lowest code) and its community, so the demo
+ * manager has work to show. Deterministic for a seed; without problems, the block with the lowest code.
  */
 export async function demoManagerAreas(db: Kysely<DB>): Promise<{ block: string; community: string } | null> {
   const r = await db
-    .selectFrom('regions')
-    .select(['code', 'parent_code'])
-    .where('level', '=', 'block')
-    .where('code', 'like', `${XINGSHA_STREET_CODE}%`)
-    .orderBy('code')
+    .selectFrom('regions as r')
+    .leftJoin('problems as p', (join) =>
+      join.onRef('p.region_code', '=', 'r.code').on('p.status', 'not in', ['closed', 'voided']),
+    )
+    .select(['r.code', 'r.parent_code'])
+    .where('r.level', '=', 'block')
+    .where('r.code', 'like', `${XINGSHA_STREET_CODE}%`)
+    .groupBy(['r.code', 'r.parent_code'])
+    .orderBy((eb) => eb.fn.count('p.id'), 'desc')
+    .orderBy('r.code')
     .limit(1)
     .executeTakeFirst();
   return r && r.parent_code ? { block: r.code, community: r.parent_code } : null;
@@ -107,9 +112,9 @@ export async function seedDemoUsers(db: Kysely<DB>): Promise<string[]> {
     display_name: u.display_name,
     role: u.role,
     scope:
-      u.scope === 'first-xingsha-block'
+      u.scope === 'busiest-xingsha-block'
         ? [areas.block]
-        : u.scope === 'first-xingsha-community'
+        : u.scope === 'busiest-xingsha-community'
           ? [areas.community]
           : [],
     department: u.department,

@@ -142,7 +142,7 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
     await expect(loadDemo(handle.db, SMALL)).rejects.toThrow(/already holds regions/);
   });
 
-  it('creates the demo users: the manager owns the first block of 星沙街道, passwords hashed with argon2', async () => {
+  it('creates the demo users: the manager owns the busiest block of 星沙街道 (so the demo has work), passwords hashed with argon2', async () => {
     expect(await isDemoLoaded(handle.db)).toBe(true);
     const written = await seedDemoUsers(handle.db);
     expect(written.sort()).toEqual(DEMO_USERS.map((u) => u.username).sort());
@@ -154,8 +154,11 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
     const firstBlock = await one(
       sql<{
         code: string;
-      }>`SELECT code FROM regions WHERE level = 'block' AND code LIKE '430121001%' ORDER BY code LIMIT 1`,
+      }>`SELECT r.code FROM regions r LEFT JOIN problems p ON p.region_code = r.code AND p.status NOT IN ('closed', 'voided')
+         WHERE r.level = 'block' AND r.code LIKE '430121001%' GROUP BY r.code ORDER BY count(p.id) DESC, r.code LIMIT 1`,
     );
+    const open = await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM problems WHERE region_code = ${firstBlock.code} AND status NOT IN ('closed', 'voided')`);
+    expect(open.n).toBeGreaterThan(0);
     const manager = users.find((u) => u.username === 'manager')!;
     expect(manager.scope).toEqual([firstBlock.code]);
     expect(users.find((u) => u.username === 'community')!.scope).toEqual([firstBlock.code.slice(0, 12)]);
