@@ -3,6 +3,8 @@
  * PostGIS in-process (the zero-setup default, persisted under `DATA_DIR`). Same SQL on both.
  */
 import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -75,6 +77,8 @@ export interface PGliteOptions {
   dataDir?: string;
   /** A `dumpDataDir()` tarball to start from (tests use a migrated template). */
   loadDataDir?: Blob | File;
+  /** Seconds to wait for another process's lock on `dataDir` (default 12: a crashed one's goes stale in 10). */
+  lockWaitSeconds?: number;
 }
 
 export async function createPGlite(opts: PGliteOptions = {}): Promise<PGlite> {
@@ -93,11 +97,53 @@ export function kyselyOnPGlite(pglite: PGlite): Kysely<DB> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) as unknown as pg.Pool }) });
 }
 
+/**
+ * A PGlite data directory must be opened by one process at a time: a second server on the same
+ * folder would run from its own in-memory copy and silently lose its writes. The lock (a
+ * `.lock` directory refreshed every 5 s) stops it; a lock left by a killed process goes stale
+ * after 10 s, so a restart right after a crash waits for it instead of failing.
+ */
+async function lockDataDir(dataDir: string, waitSeconds: number): Promise<() => Promise<void>> {
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath: join(dataDir, '.lock'),
+      stale: 10_000,
+      retries: { retries: waitSeconds, minTimeout: 1_000, maxTimeout: 1_000 },
+      onCompromised: (err) => console.error(`data directory lock lost: ${err.message}`),
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ELOCKED') {
+      throw new Error(
+        `another process is using the embedded database in ${dataDir} (only one may open it). ` +
+          'Stop the other server, or set DATA_DIR to another folder.',
+      );
+    }
+    throw err;
+  }
+}
+
 export async function openPGlite(opts: PGliteOptions = {}): Promise<DbHandle> {
-  const pglite = await createPGlite(opts);
+  const unlock = opts.dataDir ? await lockDataDir(opts.dataDir, opts.lockWaitSeconds ?? 12) : null;
+  let pglite: PGlite;
+  try {
+    pglite = await createPGlite(opts);
+  } catch (err) {
+    await unlock?.();
+    throw err;
+  }
   const db = kyselyOnPGlite(pglite);
   const hasMvt = await probeMvt(db);
-  return { db, backend: 'pglite', hasMvt, pglite, close: () => db.destroy() };
+  return {
+    db,
+    backend: 'pglite',
+    hasMvt,
+    pglite,
+    close: async () => {
+      await db.destroy();
+      await unlock?.();
+    },
+  };
 }
 
 /** PGlite's PostGIS is built without protobuf-c: ST_AsMVT raises there. One check at start-up. */

@@ -55,9 +55,22 @@ export interface BuildOptions {
   logger?: boolean | object;
 }
 
+/** The request as logged: the query's access_token is replaced. */
+export function redactedRequest(req: { method: string; url: string; id?: string }): Record<string, unknown> {
+  return { method: req.method, url: req.url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]'), reqId: req.id };
+}
+
 export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel },
+    logger:
+      logger === false
+        ? false
+        : {
+            level: config.logLevel,
+            // Tokens may ride in ?access_token= (downloads, tiles): never write them to the log.
+            serializers: { req: redactedRequest },
+            ...(typeof logger === 'object' ? logger : {}),
+          },
     bodyLimit: config.bodyLimit,
     ajv: {
       customOptions: {

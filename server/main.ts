@@ -47,7 +47,18 @@ try {
 }
 
 const app = await buildApp({ config, db: handle });
-await app.listen({ host: config.host, port: config.port });
+try {
+  await app.listen({ host: config.host, port: config.port });
+} catch (err) {
+  const code = (err as { code?: string }).code;
+  console.error(
+    code === 'EADDRINUSE'
+      ? `port ${config.port} on ${config.host} is already in use: stop the other program or start with PORT=<another port>`
+      : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
+  );
+  await app.close();
+  process.exit(1);
+}
 console.log(`问题地图 Problem Map on http://${config.host}:${config.port} (${handle.backend}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 let closing = false;

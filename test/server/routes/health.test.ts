@@ -44,3 +44,25 @@ describe.each(BACKENDS)('health checks on $name', (backend) => {
     expect(res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
 });
+
+describe('request log', () => {
+  it('never writes an ?access_token= to the log', async () => {
+    const { Writable } = await import('node:stream');
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const handle = await BACKENDS[0].open();
+    const app = await buildTestApp(handle, {}, { level: 'info', stream });
+    const res = await app.inject('/api/categories?access_token=secret-token-123&x=1');
+    expect(res.statusCode).toBe(401);
+    await app.close();
+    await handle.close();
+    const log = lines.join('');
+    expect(log).toContain('/api/categories?access_token=[redacted]&x=1');
+    expect(log).not.toContain('secret-token-123');
+  });
+});
