@@ -395,6 +395,12 @@ export interface ImportResult {
   created: number;
   /** Rows outside every region (from SQL), by line. */
   outside: Rejection[];
+  /**
+   * Imported rows that look like an open problem already on file (same category, within
+   * {@link DUPLICATE_RADIUS_M} m and {@link DUPLICATE_WINDOW_HOURS} h): a warning, not a refusal —
+   * the same file uploaded twice shows up here.
+   */
+  possibleDuplicates: { line: number; id: number; distance_m: number }[];
 }
 
 /**
@@ -415,7 +421,7 @@ export async function importProblems(
   actor: Actor,
   { partial, checkOnly = false }: { partial: boolean; checkOnly?: boolean },
 ): Promise<ImportResult> {
-  if (rows.length === 0) return { created: 0, outside: [] };
+  if (rows.length === 0) return { created: 0, outside: [], possibleDuplicates: [] };
   // ON COMMIT DROP: the staging tables vanish with the transaction, whether it commits or not.
   await sql`CREATE TEMP TABLE problem_import (
       line int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text NOT NULL, description text NOT NULL,
@@ -461,7 +467,24 @@ export async function importProblems(
     line: r.line,
     reason: 'outside every region (no block covers this point)',
   }));
-  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected };
+  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
+
+  // Possible duplicates among the problems already on file (before this import's rows exist):
+  // the few open problems reported near the file's time window drive the join.
+  const duplicates = await sql<{ line: number; id: number; distance_m: number }>`
+    WITH recent AS MATERIALIZED (
+      SELECT q.id, q.geom, q.category_code, q.reported_at FROM problems q
+      WHERE q.status IN ${OPEN_STATUS_SQL}
+        AND q.reported_at >= (SELECT min(reported_at) FROM problem_import) - make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
+        AND q.reported_at <= (SELECT max(reported_at) FROM problem_import) + make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
+    )
+    SELECT DISTINCT ON (i.line) i.line, r.id, round(ST_Distance(r.geom::geography, i.geom::geography)::numeric, 1) AS distance_m
+    FROM recent r JOIN problem_import i
+      ON i.category_code = r.category_code
+     AND abs(extract(epoch FROM i.reported_at - r.reported_at)) <= ${DUPLICATE_WINDOW_HOURS * 3600}
+     AND ${nearSql(sql`i.geom`, sql`r.geom`, DUPLICATE_RADIUS_M)}
+    JOIN problem_import_region a ON a.line = i.line
+    ORDER BY i.line, ST_Distance(r.geom::geography, i.geom::geography), r.id`.execute(trx);
 
   // Recurrences as their own set-based step: the problems closed in the window are few, so they
   // drive the join and probe the staging table's index. (A per-row subquery inside the INSERT
@@ -496,5 +519,5 @@ export async function importProblems(
     SELECT count(*)::int AS created FROM ev`.execute(trx);
   const n = created.rows[0]?.created ?? 0;
   if (n > 0) await bumpProblemsVersion(trx);
-  return { created: n, outside: rejected };
+  return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
 }

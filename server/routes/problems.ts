@@ -182,7 +182,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             },
           );
         }
-        return { created: r.created, rejected };
+        return { created: r.created, rejected, possible_duplicates: r.possibleDuplicates };
       });
       return reply.code(201).send({ ...outcome, total: parsed.total });
     },

@@ -146,4 +146,6 @@ export const ImportResponse = Type.Object({
   created: Type.Integer(),
   rejected: Type.Array(Rejection),
   total: Type.Integer(),
+  /** Rows that look like an open problem already on file (same category, 50 m, 24 h): imported, but flagged. */
+  possible_duplicates: Type.Array(Type.Object({ line: Type.Integer(), id: Type.Integer(), distance_m: Type.Number() })),
 });

@@ -72,7 +72,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
     const res = await importCsv(bytes);
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toEqual({ created: 3, rejected: [], total: 3 });
+    expect(res.json()).toEqual({ created: 3, rejected: [], total: 3, possible_duplicates: [] });
     const rows = await problems();
     expect(rows.map((r) => [r.category_code, r.description, r.region_code])).toEqual([
       ['06010', '路边垃圾堆放', '430121001001001'],
@@ -220,6 +220,20 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     ]);
   });
 
+  it('flags rows that repeat an open problem (same category, 50 m, 24 h) — the same file uploaded twice', async () => {
+    const csv = 'lon,lat,category,reported_at\n113.005,28.21,06010,2026-03-05 09:30\n113.035,28.23,06042,2026-03-05 10:00\n';
+    const first = await importCsv(csv);
+    expect(first.json().possible_duplicates).toEqual([]);
+    const ids = (await problems()).map((r) => r.id);
+    // Again, plus one row 300 m away and one of another category at the same spot.
+    const second = await importCsv(`${csv}113.008,28.21,06010,2026-03-05 09:40\n113.005,28.21,09006,2026-03-05 09:30\n`);
+    expect(second.statusCode).toBe(201);
+    expect(second.json().created).toBe(4);
+    const dups = second.json().possible_duplicates as { line: number; id: number; distance_m: number }[];
+    expect(dups.map((d) => d.line)).toEqual([2, 3]);
+    expect(dups.every((d) => ids.includes(d.id) && d.distance_m === 0)).toBe(true);
+  });
+
   it('is for admins and inspectors only', async () => {
     const csv = fixture('utf8-bom.csv');
     expect((await importCsv(csv, '', world.tokens.manager)).statusCode).toBe(403);
@@ -247,7 +261,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     const res = await importCsv(lines.join('\n'));
     const seconds = (Date.now() - started) / 1000;
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toEqual({ created: 10_000, rejected: [], total: 10_000 });
+    expect(res.json()).toEqual({ created: 10_000, rejected: [], total: 10_000, possible_duplicates: [] });
     const perBlock = await sql<{
       region_code: string;
       n: number;
