@@ -149,7 +149,9 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<DbHandle> {
 /** PGlite's PostGIS is built without protobuf-c: ST_AsMVT raises there. One check at start-up. */
 async function probeMvt(db: Kysely<DB>): Promise<boolean> {
   try {
-    await sql`SELECT ST_AsMVT(t, 'probe') FROM (SELECT ST_AsMVTGeom(ST_Point(0, 0), ST_MakeEnvelope(-1, -1, 1, 1)) AS geom) t`.execute(db);
+    await sql`SELECT ST_AsMVT(t, 'probe') FROM (SELECT ST_AsMVTGeom(ST_Point(0, 0), ST_MakeEnvelope(-1, -1, 1, 1)) AS geom) t`.execute(
+      db,
+    );
     return true;
   } catch {
     return false;

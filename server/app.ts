@@ -84,8 +84,10 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // CSV bodies (problem import) arrive as raw bytes: the encoding (UTF-8 or GBK) is detected later.
-  app.addContentTypeParser(['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'],
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
   );
 
   // Every route the app serves, for the scope matrix test (test/server/scope-matrix.test.ts):
@@ -96,19 +98,31 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' || (route.schema as { hide?: boolean } | undefined)?.hide) continue;
-      routeTable.push({ method, url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) });
+      routeTable.push({
+        method,
+        url: route.url,
+        public: Boolean((route.config as { public?: boolean } | undefined)?.public),
+      });
     }
   });
 
   await app.register(errorsPlugin);
   // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
   // fast enough for dynamic answers). Static assets are served pre-compressed below.
-  await app.register(compress, { global: true, threshold: 1024, brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
   await app.register(configPlugin, { config });
   await app.register(dbPlugin, { handle: db, owns: ownsDb });
   await app.register(swagger, {
     openapi: {
-      info: { title: '问题地图 Problem Map API', version: '0.1.0', description: 'Problems, responsibility blocks, workflow, statistics.' },
+      info: {
+        title: '问题地图 Problem Map API',
+        version: '0.1.0',
+        description: 'Problems, responsibility blocks, workflow, statistics.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -29,8 +29,13 @@ const production = config.nodeEnv === 'production';
 const loaded = await isDemoLoaded(handle.db);
 const hasRegions = (await handle.db.selectFrom('regions').select('id').limit(1).execute()).length > 0;
 if (!loaded && config.demo === 'always' && hasRegions) {
-  console.warn('DEMO=1 ignored: this database already holds regions (npm run seed -- --reset replaces them with the demo)');
-} else if (!loaded && (config.demo === 'always' || (config.demo === 'auto' && handle.backend === 'pglite' && !hasRegions && !production))) {
+  console.warn(
+    'DEMO=1 ignored: this database already holds regions (npm run seed -- --reset replaces them with the demo)',
+  );
+} else if (
+  !loaded &&
+  (config.demo === 'always' || (config.demo === 'auto' && handle.backend === 'pglite' && !hasRegions && !production))
+) {
   console.log('loading the demo county 长沙县 (synthetic blocks, ~20,000 problems)…');
   const t = Date.now();
   await loadDemo(handle.db, { log: (m: string) => console.log(`  ${m}`) });
@@ -59,7 +64,9 @@ try {
   await app.close();
   process.exit(1);
 }
-console.log(`问题地图 Problem Map on http://${config.host}:${config.port} (${handle.backend}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `问题地图 Problem Map on http://${config.host}:${config.port} (${handle.backend}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);
 
 let closing = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -28,6 +28,10 @@ export function getCategory(db: Kysely<DB>, code: string) {
   return db.selectFrom('categories').selectAll().where('code', '=', code).executeTakeFirst();
 }
 
+export function getCategoryByName(db: Kysely<DB>, name: string) {
+  return db.selectFrom('categories').selectAll().where('name', '=', name.trim()).executeTakeFirst();
+}
+
 /** Inserts or updates categories by code (one statement). */
 export async function upsertCategories(db: Kysely<DB>, rows: readonly CategoryInput[]): Promise<void> {
   if (rows.length === 0) return;

@@ -11,7 +11,9 @@ export default fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
       if (err instanceof AppError) {
-        return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });
+        return reply
+          .status(err.statusCode)
+          .send({ error: { code: err.code, message: err.message, details: err.details } });
       }
       const fe = err as FastifyError;
       if (fe.validation) {
@@ -19,7 +21,15 @@ export default fp(
           error: {
             code: 'VALIDATION_FAILED',
             message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
-            details: fe.validation.map((v) => ({ path: v.instancePath, message: v.message, params: v.params })),
+            details: fe.validation.map((v) => ({
+              path: v.instancePath,
+              // Name the allowed values instead of ajv's bare "must be equal to one of the allowed values".
+              message:
+                v.keyword === 'enum'
+                  ? `${v.message}: ${(v.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`
+                  : v.message,
+              params: v.params,
+            })),
           },
         });
       }
@@ -29,11 +39,25 @@ export default fp(
         return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal server error' } });
       }
       const code =
-        status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST';
-      return reply.status(status).send({ error: { code, message: fe.message } });
+        status === 413
+          ? 'PAYLOAD_TOO_LARGE'
+          : status === 415
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : status === 404
+              ? 'NOT_FOUND'
+              : 'BAD_REQUEST';
+      const hint =
+        status === 415
+          ? ' (send Content-Type: application/json, application/geo+json or text/csv)'
+          : status === 413
+            ? ` (limit: BODY_LIMIT_MB=${Math.round(app.initialConfig.bodyLimit! / 1048576)})`
+            : '';
+      return reply.status(status).send({ error: { code, message: fe.message + hint } });
     });
     app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+      reply
+        .status(404)
+        .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
     );
   },
   { name: 'errors' },

@@ -34,7 +34,7 @@ import {
   importProblems,
   listProblems,
 } from '../../db/queries/problems.js';
-import { getCategory } from '../../db/queries/categories.js';
+import { getCategory, getCategoryByName } from '../../db/queries/categories.js';
 
 /** Reports dated further ahead than this (phone clock drift) are refused. */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
@@ -60,7 +60,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
       const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
 
-      const category = await getCategory(app.db, b.category);
+      // By code, or by name as the CSV import accepts it (a user types 暴露垃圾, not 06010).
+      const category = (await getCategory(app.db, b.category)) ?? (await getCategoryByName(app.db, b.category));
+      if (category) b.category = category.code;
       if (!category || !category.active)
         throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, { category: b.category });
 

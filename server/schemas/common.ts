@@ -35,9 +35,13 @@ export const RegionLevel = Type.Union([
 ]);
 export type RegionLevel = Static<typeof RegionLevel>;
 
-export const Crs = Type.Union([Type.Literal('wgs84'), Type.Literal('cgcs2000'), Type.Literal('gcj02'), Type.Literal('bd09')], {
+// An enum, not a union of literals: a wrong value then gets one error naming the allowed values.
+export const Crs = Type.Unsafe<'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09'>({
+  type: 'string',
+  enum: ['wgs84', 'cgcs2000', 'gcj02', 'bd09'],
   default: 'wgs84',
-  description: 'coordinate system of the input; stored as WGS84/CGCS2000 (EPSG:4326)',
+  description:
+    'coordinate system of the input: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu); stored as WGS84/CGCS2000 (EPSG:4326)',
 });
 export type Crs = Static<typeof Crs>;
 
@@ -50,7 +54,12 @@ export const Geometry = Type.Object(
 );
 
 export const Feature = <P extends TSchema>(properties: P) =>
-  Type.Object({ type: Type.Literal('Feature'), id: Type.Optional(Type.Union([Type.String(), Type.Number()])), geometry: Type.Union([Geometry, Type.Null()]), properties });
+  Type.Object({
+    type: Type.Literal('Feature'),
+    id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    geometry: Type.Union([Geometry, Type.Null()]),
+    properties,
+  });
 
 export const FeatureCollection = <P extends TSchema>(properties: P, extra: Record<string, TSchema> = {}) =>
   Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Feature(properties)), ...extra });

@@ -13,7 +13,9 @@ describe('openPGlite with a data directory', () => {
     const first = await openPGlite({ dataDir: dir });
     await sql`CREATE TABLE kept (n int)`.execute(first.db);
     await sql`INSERT INTO kept VALUES (7)`.execute(first.db);
-    await expect(openPGlite({ dataDir: dir, lockWaitSeconds: 0 })).rejects.toThrow(/another process is using the embedded database/);
+    await expect(openPGlite({ dataDir: dir, lockWaitSeconds: 0 })).rejects.toThrow(
+      /another process is using the embedded database/,
+    );
     await first.close();
 
     const second = await openPGlite({ dataDir: dir, lockWaitSeconds: 0 });

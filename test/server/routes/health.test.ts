@@ -25,7 +25,11 @@ describe.each(BACKENDS)('health checks on $name', (backend) => {
   it('GET /readyz reports the backend once the database answers', async () => {
     const res = await app.inject('/readyz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ready', backend: backend.name === 'postgres' ? 'pg' : 'pglite', mvt: backend.name === 'postgres' });
+    expect(res.json()).toMatchObject({
+      status: 'ready',
+      backend: backend.name === 'postgres' ? 'pg' : 'pglite',
+      mvt: backend.name === 'postgres',
+    });
   });
 
   it('GET /readyz answers 503 when the database is gone', async () => {

@@ -221,12 +221,15 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
   });
 
   it('flags rows that repeat an open problem (same category, 50 m, 24 h) — the same file uploaded twice', async () => {
-    const csv = 'lon,lat,category,reported_at\n113.005,28.21,06010,2026-03-05 09:30\n113.035,28.23,06042,2026-03-05 10:00\n';
+    const csv =
+      'lon,lat,category,reported_at\n113.005,28.21,06010,2026-03-05 09:30\n113.035,28.23,06042,2026-03-05 10:00\n';
     const first = await importCsv(csv);
     expect(first.json().possible_duplicates).toEqual([]);
     const ids = (await problems()).map((r) => r.id);
     // Again, plus one row 300 m away and one of another category at the same spot.
-    const second = await importCsv(`${csv}113.008,28.21,06010,2026-03-05 09:40\n113.005,28.21,09006,2026-03-05 09:30\n`);
+    const second = await importCsv(
+      `${csv}113.008,28.21,06010,2026-03-05 09:40\n113.005,28.21,09006,2026-03-05 09:30\n`,
+    );
     expect(second.statusCode).toBe(201);
     expect(second.json().created).toBe(4);
     const dups = second.json().possible_duplicates as { line: number; id: number; distance_m: number }[];

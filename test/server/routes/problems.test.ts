@@ -181,6 +181,36 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect(await count('problems')).toBe(0);
     });
 
+    it('accepts the category by its Chinese name, as a user would type it', async () => {
+      const [lon, lat] = centre(MANAGER_BLOCK);
+      const res = await post(world.tokens.inspector, { lon, lat, category: '暴露垃圾' });
+      expect(res.statusCode).toBe(201);
+      expect(res.json().problem.properties.category_code).toBe(GARBAGE);
+    });
+
+    it('names the allowed coordinate systems when crs is wrong', async () => {
+      const [lon, lat] = centre(MANAGER_BLOCK);
+      const res = await post(world.tokens.inspector, { lon, lat, category: GARBAGE, crs: 'wgs' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.details).toEqual([
+        expect.objectContaining({ path: '/crs', message: expect.stringContaining('wgs84, cgcs2000, gcj02, bd09') }),
+      ]);
+    });
+
+    it('answers 415 with the accepted types when the body has an unknown content type', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/problems',
+        headers: { ...auth(world.tokens.inspector), 'content-type': 'application/xml' },
+        payload: '<p/>',
+      });
+      expect(res.statusCode).toBe(415);
+      expect(res.json().error).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: expect.stringContaining('application/json'),
+      });
+    });
+
     it('refuses an unknown category with 422 UNKNOWN_CATEGORY', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
       const res = await post(world.tokens.inspector, { lon, lat, category: '99999' });
