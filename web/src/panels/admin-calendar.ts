@@ -5,7 +5,14 @@
  */
 import { api, type CalendarDay } from '../api.js';
 import { h, render } from '../dom.js';
-import { shanghaiDay, t } from '../i18n/index.js';
+import { getLang, shanghaiDay, t, type Lang, type MessageKey } from '../i18n/index.js';
+
+const SOURCES = ['weekend', 'weekday', 'makeup_workday', 'holiday', 'override'];
+
+/** Where a day's kind comes from, in the page's language (周末, 调休上班, 管理员设定…); unknown ones as sent. */
+export function calendarSourceLabel(source: string, lang: Lang = getLang()): string {
+  return SOURCES.includes(source) ? t(`cal.src.${source}` as MessageKey, {}, lang) : source;
+}
 
 /** First and last day (YYYY-MM-DD) of a YYYY-MM month (pure). */
 export function monthRange(month: string): { from: string; to: string } {
@@ -42,7 +49,7 @@ export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new 
         message.className = 'small error';
       }
     };
-    const weekday = new Date(`${d.date}T00:00:00+08:00`).toLocaleDateString('zh-CN', {
+    const weekday = new Date(`${d.date}T00:00:00+08:00`).toLocaleDateString(getLang(), {
       weekday: 'short',
       timeZone: 'Asia/Shanghai',
     });
@@ -51,7 +58,7 @@ export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new 
       { class: d.workday ? 'workday' : 'holiday', 'data-date': d.date },
       h('td', {}, `${d.date} ${weekday}`),
       h('td', {}, d.workday ? t('cal.workday') : t('cal.holiday')),
-      h('td', {}, d.source, d.name ? ` · ${d.name}` : ''),
+      h('td', { 'data-source': d.source }, calendarSourceLabel(d.source), d.name ? ` · ${d.name}` : ''),
       h('td', {}, note),
       h(
         'td',
