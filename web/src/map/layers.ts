@@ -132,6 +132,9 @@ export function regionLabelLayer(level: Level): SymbolLayerSpecification {
     type: 'symbol',
     source: regionSourceId(level),
     minzoom: level === 'block' ? 13.5 : 0,
+    // Polygon labels repeat once per tile the polygon crosses: zoomed far into a street, its name
+    // would show several times, so a level's labels stop where its children's take over.
+    maxzoom: level === 'street' ? 12.5 : level === 'community' ? 15 : 24,
     layout: {
       visibility: 'none',
       'text-field': ['get', 'name'],
