@@ -40,6 +40,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1600,
+    // Brotli at quality 11 is slow by design (done once per build); rolldown's timing notice about
+    // it only alarms a new user on the first `npm start`.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   plugins: [precompress()],
   server: {
