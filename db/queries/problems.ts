@@ -14,7 +14,7 @@ import { WGS84, asGeoJsonSql, envelopeSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
 import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
 import { allowedActions, type Action, type Role, type Status } from '../../server/domain/workflow.js';
-import type { ImportRow, Rejection, Source } from '../../server/domain/problem-import.js';
+import type { ImportRow, NewProblem, Rejection } from '../../server/domain/problem-import.js';
 
 /** Same category, open, within this distance (metres) and {@link DUPLICATE_WINDOW_HOURS}: a possible duplicate. */
 export const DUPLICATE_RADIUS_M = 50;
@@ -252,19 +252,7 @@ export async function listProblems(
   };
 }
 
-export interface NewProblem {
-  /** WGS84 degrees (converted at the edge). */
-  lon: number;
-  lat: number;
-  category_code: string;
-  description: string;
-  address: string | null;
-  source: Source;
-  severity: number;
-  reporter: string | null;
-  photos: string[];
-  reported_at: Date;
-}
+export type { NewProblem };
 
 export interface Actor {
   id: number;

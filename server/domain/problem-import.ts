@@ -12,10 +12,9 @@ import { fromShanghai } from './calendar.js';
 export const SOURCES = ['inspection', 'citizen', 'hotline', 'other'] as const;
 export type Source = (typeof SOURCES)[number];
 
-/** One row ready to load: coordinates already converted to WGS84 (degrees). */
-export interface ImportRow {
-  /** CSV physical line (header = 1) or GeoJSON feature index (0-based). */
-  line: number;
+/** A problem to create, as the API and imports hand it to SQL. */
+export interface NewProblem {
+  /** WGS84 degrees (converted at the edge). */
   lon: number;
   lat: number;
   category_code: string;
@@ -26,6 +25,12 @@ export interface ImportRow {
   reporter: string | null;
   photos: string[];
   reported_at: Date;
+}
+
+/** One row ready to load: a new problem (coordinates already WGS84) and where it came from. */
+export interface ImportRow extends NewProblem {
+  /** CSV physical line (header = 1) or GeoJSON feature index (0-based). */
+  line: number;
 }
 
 export interface Rejection {

@@ -1,15 +1,11 @@
 /** User administration (admin only). Passwords go in, hashes never come out. */
 import { Type, type Static } from 'typebox';
 import { RegionCode } from './common.js';
-import { RoleSchema } from './auth.js';
+import { PublicUser, RoleSchema } from './auth.js';
 
+/** What an admin sees of a user: the public fields plus account state. */
 export const AdminUser = Type.Object({
-  id: Type.Integer(),
-  username: Type.String(),
-  display_name: Type.String(),
-  role: RoleSchema,
-  scope: Type.Array(Type.String()),
-  department: Type.Union([Type.String(), Type.Null()]),
+  ...PublicUser.properties,
   active: Type.Boolean(),
   demo: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
