@@ -9,7 +9,9 @@ import { defineConfig } from 'vitest/config';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromium);
 if (!haveChromium) {
-  console.warn(`\n⚠ ${chromium} not found: the e2e suite (test/e2e) is not run. Install it with: apt-get install chromium\n`);
+  console.warn(
+    `\n⚠ ${chromium} not found: the e2e suite (test/e2e) is not run. Install it with: apt-get install chromium\n`,
+  );
 }
 
 export default defineConfig({

@@ -32,7 +32,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -40,7 +41,8 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
   return value;
 }
 
@@ -51,10 +53,13 @@ function str(env: NodeJS.ProcessEnv, name: string): string | null {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const demoRaw = (env.DEMO ?? 'auto').toLowerCase();
-  const demo = demoRaw === '1' || demoRaw === 'true' ? 'always' : demoRaw === '0' || demoRaw === 'false' ? 'never' : demoRaw;
-  if (demo !== 'auto' && demo !== 'always' && demo !== 'never') throw new Error(`DEMO must be auto, 1 or 0, got ${JSON.stringify(env.DEMO)}`);
+  const demo =
+    demoRaw === '1' || demoRaw === 'true' ? 'always' : demoRaw === '0' || demoRaw === 'false' ? 'never' : demoRaw;
+  if (demo !== 'auto' && demo !== 'always' && demo !== 'never')
+    throw new Error(`DEMO must be auto, 1 or 0, got ${JSON.stringify(env.DEMO)}`);
   const databaseUrl = str(env, 'DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int(env, 'PORT', 3000, 0),

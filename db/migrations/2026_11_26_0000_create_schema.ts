@@ -157,7 +157,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['data_version', 'calendar_overrides', 'problem_events', 'problems', 'api_tokens', 'users', 'categories', 'regions']) {
+  for (const table of [
+    'data_version',
+    'calendar_overrides',
+    'problem_events',
+    'problems',
+    'api_tokens',
+    'users',
+    'categories',
+    'regions',
+  ]) {
     await sql.raw(`DROP TABLE IF EXISTS ${table} CASCADE`).execute(db);
   }
   await sql.raw('DROP FUNCTION IF EXISTS problem_events_refuse_change()').execute(db);

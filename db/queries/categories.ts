@@ -18,7 +18,19 @@ export interface CategoryInput {
 export function listCategories(db: Kysely<DB>) {
   return db
     .selectFrom('categories')
-    .select(['code', 'name', 'group_code', 'group_name', 'department', 'limit_value', 'clock', 'tags', 'local', 'legacy_code', 'active'])
+    .select([
+      'code',
+      'name',
+      'group_code',
+      'group_name',
+      'department',
+      'limit_value',
+      'clock',
+      'tags',
+      'local',
+      'legacy_code',
+      'active',
+    ])
     .orderBy('group_code')
     .orderBy('code')
     .execute();
@@ -56,7 +68,11 @@ export async function upsertCategories(db: Kysely<DB>, rows: readonly CategoryIn
 }
 
 /** Changes a category's deadline; returns the row or null when the code is unknown. */
-export function updateCategoryDeadline(db: Kysely<DB>, code: string, patch: { limit_value?: number; clock?: CategoryInput['clock']; department?: string; active?: boolean }) {
+export function updateCategoryDeadline(
+  db: Kysely<DB>,
+  code: string,
+  patch: { limit_value?: number; clock?: CategoryInput['clock']; department?: string; active?: boolean },
+) {
   return db
     .updateTable('categories')
     .set({ ...patch, updated_at: new Date() })

@@ -85,6 +85,8 @@ export async function* problemExportRows(db: Kysely<DB>, q: ExportQuery): AsyncG
 export async function countProblemExport(db: Kysely<DB>, q: ExportQuery): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     SELECT count(*) AS n FROM problems p
-    WHERE ${problemScopeSql(q.scope, 'p.region_code', 'p.category_code')} AND ${problemFilterSql(q.filters, 'p', q.now)}`.execute(db);
+    WHERE ${problemScopeSql(q.scope, 'p.region_code', 'p.category_code')} AND ${problemFilterSql(q.filters, 'p', q.now)}`.execute(
+    db,
+  );
   return Number(rows[0].n);
 }

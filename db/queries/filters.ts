@@ -19,7 +19,13 @@ export interface ProblemFilters {
   q?: string;
 }
 
-const list = (v: string | undefined): string[] | null => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+const list = (v: string | undefined): string[] | null =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Instant for a filter bound: a bare date is midnight Asia/Shanghai; `end` moves it to the next day (inclusive). */
@@ -43,7 +49,10 @@ export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Da
   const categories = list(f.category);
   if (categories) parts.push(sql`${col('category_code')} = ANY (${categories}::text[])`);
   const groups = list(f.group);
-  if (groups) parts.push(sql`${col('category_code')} IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (groups)
+    parts.push(
+      sql`${col('category_code')} IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`,
+    );
   if (f.tag) parts.push(sql`${col('category_code')} IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
   const sources = list(f.source);
   if (sources) parts.push(sql`${col('source')} = ANY (${sources}::text[])`);
@@ -52,7 +61,10 @@ export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Da
   if (f.to) parts.push(sql`${col('reported_at')} < ${filterInstant(f.to, true)}`);
   const nowSql = now ? sql`${now}::timestamptz` : sql`now()`;
   if (f.overdue === true) parts.push(sql`(${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} < ${nowSql})`);
-  if (f.overdue === false) parts.push(sql`NOT (${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} IS NOT NULL AND ${col('due_at')} < ${nowSql})`);
+  if (f.overdue === false)
+    parts.push(
+      sql`NOT (${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} IS NOT NULL AND ${col('due_at')} < ${nowSql})`,
+    );
   if (f.escalated !== undefined) parts.push(sql`${col('escalated')} = ${f.escalated}`);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

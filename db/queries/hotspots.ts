@@ -100,7 +100,12 @@ const PLACE_COLUMNS = sql`blk.code AS block_code, blk.name AS block_name, com.co
  * `minPoints` the core-point threshold (the point itself included, as ST_ClusterDBSCAN counts).
  * One statement; clusters ordered by size.
  */
-export async function clusterProblemsDbscan(db: Kysely<DB>, sel: HotspotSelection, epsMetres: number, minPoints: number): Promise<DbscanResult> {
+export async function clusterProblemsDbscan(
+  db: Kysely<DB>,
+  sel: HotspotSelection,
+  epsMetres: number,
+  minPoints: number,
+): Promise<DbscanResult> {
   const { rows } = await sql<{ total: number; noise: number; srid: number | null; clusters: DbscanCluster[] | null }>`
     WITH base AS (
       SELECT p.id, p.category_code, p.status, p.reported_at, p.region_code, p.geom
@@ -171,7 +176,11 @@ export interface HexCellCounts {
  * counts in exactly one cell (a point on a shared edge goes to the lowest i, j). Returns no cells
  * when the grid would exceed MAX_GISTAR_CELLS (`estimated` says how many it would have been).
  */
-export async function countProblemsPerHexagon(db: Kysely<DB>, sel: HotspotSelection, sizeMetres: number): Promise<HexCellCounts> {
+export async function countProblemsPerHexagon(
+  db: Kysely<DB>,
+  sel: HotspotSelection,
+  sizeMetres: number,
+): Promise<HexCellCounts> {
   // Area of a regular hexagon of edge a: (3√3/2)·a².
   const hexArea = ((3 * Math.sqrt(3)) / 2) * sizeMetres * sizeMetres;
   const { rows } = await sql<{
@@ -223,11 +232,23 @@ export async function countProblemsPerHexagon(db: Kysely<DB>, sel: HotspotSelect
                                   FROM cats k JOIN categories cat ON cat.code = k.category_code
                                   WHERE k.i = c.i AND k.j = c.j AND k.rn <= 3)))
              FROM counts c) AS details
-    FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(x) AS x, array_agg(y) AS y, array_agg(n) AS n FROM cells) a`.execute(db);
+    FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(x) AS x, array_agg(y) AS y, array_agg(n) AS n FROM cells) a`.execute(
+    db,
+  );
   const r = rows[0];
   const details = new Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>();
-  for (const d of r.details ?? []) details.set(`${d.i},${d.j}`, { top_categories: d.top_categories, fallback_block: d.fallback_block });
-  return { srid: r.srid, estimated: r.estimated ?? 0, i: r.i ?? [], j: r.j ?? [], x: r.x ?? [], y: r.y ?? [], n: r.n ?? [], details };
+  for (const d of r.details ?? [])
+    details.set(`${d.i},${d.j}`, { top_categories: d.top_categories, fallback_block: d.fallback_block });
+  return {
+    srid: r.srid,
+    estimated: r.estimated ?? 0,
+    i: r.i ?? [],
+    j: r.j ?? [],
+    x: r.x ?? [],
+    y: r.y ?? [],
+    n: r.n ?? [],
+    details,
+  };
 }
 
 export interface HexCellShape extends HotspotPlace {

@@ -34,7 +34,11 @@ export function codeVisible(scope: Scope, code: string): boolean {
  * SQL predicate: the problem row (`regionCol`, `categoryCol`) is inside the scope.
  * Column names are trusted identifiers from our own code, never user input.
  */
-export function problemScopeSql(scope: Scope, regionCol = 'problems.region_code', categoryCol = 'problems.category_code'): RawBuilder<boolean> {
+export function problemScopeSql(
+  scope: Scope,
+  regionCol = 'problems.region_code',
+  categoryCol = 'problems.category_code',
+): RawBuilder<boolean> {
   const parts: RawBuilder<unknown>[] = [];
   if (scope.regions !== null) {
     parts.push(sql`${sql.ref(regionCol)} LIKE ANY (${prefixPatterns(scope.regions)}::text[])`);

@@ -20,10 +20,20 @@ import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import { COUNT_KEYS, type CountKey, type IndicatorCounts } from '../../server/domain/indicators.js';
 
 /** Length of a region code at each level (6 + 3 + 3 + 3 digits). */
-export const LEVEL_CODE_LENGTH: Readonly<Record<RegionLevel, number>> = { county: 6, street: 9, community: 12, block: 15 };
+export const LEVEL_CODE_LENGTH: Readonly<Record<RegionLevel, number>> = {
+  county: 6,
+  street: 9,
+  community: 12,
+  block: 15,
+};
 
 /** The level below each level (blocks have none). */
-export const CHILD_LEVEL: Readonly<Record<RegionLevel, RegionLevel | null>> = { county: 'street', street: 'community', community: 'block', block: null };
+export const CHILD_LEVEL: Readonly<Record<RegionLevel, RegionLevel | null>> = {
+  county: 'street',
+  street: 'community',
+  community: 'block',
+  block: null,
+};
 
 /** A half-open period [from, to). */
 export interface Window {
@@ -105,7 +115,9 @@ function aggregateList(): RawBuilder<unknown> {
   for (const n of [1, 2] as const) {
     for (const key of COUNT_KEYS) parts.push(`count(*) FILTER (WHERE y.${key}_${n}) AS ${key}_${n}`);
     // Report → closure, in hours (docs/indicators.md: what the public waits, not the filing clock).
-    parts.push(`percentile_cont(0.5) WITHIN GROUP (ORDER BY y.hours_to_close) FILTER (WHERE y.closed_${n}) AS median_${n}`);
+    parts.push(
+      `percentile_cont(0.5) WITHIN GROUP (ORDER BY y.hours_to_close) FILTER (WHERE y.closed_${n}) AS median_${n}`,
+    );
   }
   return sql.raw(parts.join(',\n      '));
 }
@@ -129,7 +141,10 @@ export async function regionCounts(db: Kysely<DB>, q: RegionStatsQuery): Promise
   if (q.codes) regionWhere.push(sql`r.code = ANY (${[...q.codes]}::text[])`);
   if (q.regionScope) regionWhere.push(regionScopeSql(q.regionScope, 'r.code'));
   // Narrow the problem scan with the same prefixes (an index range on region_code).
-  const problemWhere: RawBuilder<unknown>[] = [problemScopeSql(q.problemScope, 'p.region_code', 'p.category_code'), problemFilterSql(q.filters, 'p', q.now)];
+  const problemWhere: RawBuilder<unknown>[] = [
+    problemScopeSql(q.problemScope, 'p.region_code', 'p.category_code'),
+    problemFilterSql(q.filters, 'p', q.now),
+  ];
   if (prefix) problemWhere.push(sql`p.region_code LIKE ${`${prefix}%`}`);
   if (q.codes) problemWhere.push(sql`p.region_code LIKE ANY (${q.codes.map((c) => `${c}%`)}::text[])`);
 
@@ -176,7 +191,13 @@ export async function regionCounts(db: Kysely<DB>, q: RegionStatsQuery): Promise
       out.median_hours_to_close = median === null || median === undefined ? null : Number(median);
       return out;
     };
-    return { code: String(row.code), name: String(row.name), level: row.level as RegionLevel, current: pick(1), previous: pick(2) };
+    return {
+      code: String(row.code),
+      name: String(row.name),
+      level: row.level as RegionLevel,
+      current: pick(1),
+      previous: pick(2),
+    };
   });
 }
 
@@ -212,7 +233,10 @@ function panelWhere(q: PanelQuery): RawBuilder<boolean> {
 }
 
 /** Problems open at the window's end, by category, most first. */
-export async function openByCategory(db: Kysely<DB>, q: PanelQuery): Promise<{ code: string; name: string; count: number }[]> {
+export async function openByCategory(
+  db: Kysely<DB>,
+  q: PanelQuery,
+): Promise<{ code: string; name: string; count: number }[]> {
   const te = new Date(Math.min(q.window.to.getTime(), q.now.getTime()));
   const { rows } = await sql<{ code: string; name: string; count: number }>`
     SELECT c.code, c.name, count(*)::int AS count
@@ -229,7 +253,10 @@ export async function openByCategory(db: Kysely<DB>, q: PanelQuery): Promise<{ c
  * Problems reported and closed per Asia/Shanghai day of the window (one statement; days without
  * either are filled with zeros by the caller). The +8 h shift is fixed: China has no DST.
  */
-export async function dailyTrend(db: Kysely<DB>, q: PanelQuery): Promise<Map<string, { reported: number; closed: number }>> {
+export async function dailyTrend(
+  db: Kysely<DB>,
+  q: PanelQuery,
+): Promise<Map<string, { reported: number; closed: number }>> {
   const { rows } = await sql<{ date: string; reported: number; closed: number }>`
     SELECT day AS date, sum(reported)::int AS reported, sum(closed)::int AS closed FROM (
       SELECT to_char(p.reported_at AT TIME ZONE 'UTC' + interval '8 hours', 'YYYY-MM-DD') AS day, 1 AS reported, 0 AS closed

@@ -109,7 +109,12 @@ export interface RegionTileOptions {
  * caller may see — their own area and its ancestors — clipped to the buffered tile and simplified
  * to one tile unit.
  */
-export async function regionTile(db: Kysely<DB>, t: TileAddress, opts: RegionTileOptions, encoder: TileEncoder): Promise<Buffer | TileFeature[]> {
+export async function regionTile(
+  db: Kysely<DB>,
+  t: TileAddress,
+  opts: RegionTileOptions,
+  encoder: TileEncoder,
+): Promise<Buffer | TileFeature[]> {
   const levels = opts.level ? [...new Set<RegionLevel>(['county', opts.level])] : regionLevelsForZoom(t.z);
   const ctes = sql`${boundsCte(t)},
     sel AS (
@@ -140,7 +145,12 @@ const OVERDUE_SQL = sql`(p.status IN ${OPEN_STATUS_SQL} AND p.due_at IS NOT NULL
  * aligned with the tile grid and a problem counts in the tile that holds it (not its buffer), so
  * the counts of all tiles of a zoom add up to the number of matching problems.
  */
-export async function problemTile(db: Kysely<DB>, t: TileAddress, opts: ProblemTileOptions, encoder: TileEncoder): Promise<Buffer | TileFeature[]> {
+export async function problemTile(
+  db: Kysely<DB>,
+  t: TileAddress,
+  opts: ProblemTileOptions,
+  encoder: TileEncoder,
+): Promise<Buffer | TileFeature[]> {
   const where = sql`${problemFilterSql(opts.filters, 'p')} AND ${problemScopeSql(opts.scope, 'p.region_code', 'p.category_code')}`;
   if (t.z >= PROBLEM_POINT_MIN_ZOOM) {
     const ctes = sql`${boundsCte(t)},
@@ -150,9 +160,21 @@ export async function problemTile(db: Kysely<DB>, t: TileAddress, opts: ProblemT
         FROM problems p, bounds b
         WHERE p.geom && ST_Transform(b.benv, ${sql.lit(WGS84)}) AND ${where}
       )`;
-    const out = await encodeOrSelect(db, encoder, 'problems', ctes, ['fid', 'id', 'status', 'category_code', 'severity', 'overdue'], ['id'], 'fid');
+    const out = await encodeOrSelect(
+      db,
+      encoder,
+      'problems',
+      ctes,
+      ['fid', 'id', 'status', 'category_code', 'severity', 'overdue'],
+      ['id'],
+      'fid',
+    );
     if (Buffer.isBuffer(out)) return out;
-    return out.map(({ geometry, fid, ...properties }) => ({ id: Number(fid), geometry, properties: properties as TileFeature['properties'] }));
+    return out.map(({ geometry, fid, ...properties }) => ({
+      id: Number(fid),
+      geometry,
+      properties: properties as TileFeature['properties'],
+    }));
   }
   const ctes = sql`${boundsCte(t)},
     pts AS (
@@ -177,7 +199,10 @@ export async function problemTile(db: Kysely<DB>, t: TileAddress, opts: ProblemT
     )`;
   const out = await encodeOrSelect(db, encoder, 'problems', ctes, ['count', 'overdue'], ['cy', 'cx']);
   if (Buffer.isBuffer(out)) return out;
-  return out.map(({ geometry, count, overdue }) => ({ geometry, properties: { count, overdue } as TileFeature['properties'] }));
+  return out.map(({ geometry, count, overdue }) => ({
+    geometry,
+    properties: { count, overdue } as TileFeature['properties'],
+  }));
 }
 
 export interface TileVersions {
@@ -197,7 +222,11 @@ export async function tileVersions(db: Kysely<DB>): Promise<TileVersions> {
            (SELECT max(due_at) FROM problems WHERE status NOT IN ('closed', 'voided') AND due_at <= now()) AS overdue_mark
     FROM data_version d`.execute(db);
   const r = rows[0];
-  return { regions: r?.regions ?? 0, problems: r?.problems ?? 0, overdueMark: r?.overdue_mark ? new Date(r.overdue_mark).toISOString() : null };
+  return {
+    regions: r?.regions ?? 0,
+    problems: r?.problems ?? 0,
+    overdueMark: r?.overdue_mark ? new Date(r.overdue_mark).toISOString() : null,
+  };
 }
 
 /**

@@ -143,7 +143,9 @@ export function createCalendar(overrides: readonly DayOverride[] = []): Calendar
     const makeup = OFFICIAL_WORKDAYS.get(date);
     if (makeup !== undefined) return { date, workday: true, source: 'makeup_workday', name: chineseName(makeup) };
     const dow = dayOfWeek(date);
-    return dow === 0 || dow === 6 ? { date, workday: false, source: 'weekend' } : { date, workday: true, source: 'weekday' };
+    return dow === 0 || dow === 6
+      ? { date, workday: false, source: 'weekend' }
+      : { date, workday: true, source: 'weekday' };
   }
 
   return {

@@ -120,7 +120,7 @@ function addWorkingHours(start: Date, limit: number, cal: Calendar, periods: [st
 
 function nthWorkdayAfter(date: string, n: number, cal: Calendar): string {
   let day = date;
-  for (let found = 0, idle = 0; found < n; ) {
+  for (let found = 0, idle = 0; found < n;) {
     day = addDays(day, 1);
     if (cal.isWorkday(day)) {
       found++;

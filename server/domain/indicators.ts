@@ -76,11 +76,21 @@ export const RATE_DEFINITIONS: Readonly<
   closure_rate: { zh: '结案率', numerator: 'closed', denominator: 'due', higherIsBetter: true },
   on_time_rate: { zh: '按期结案率', numerator: 'closed_on_time', denominator: 'due', higherIsBetter: true },
   disposal_rate: { zh: '处置率', numerator: 'disposed', denominator: 'disposal_due', higherIsBetter: true },
-  on_time_disposal_rate: { zh: '按期处置率', numerator: 'disposed_on_time', denominator: 'disposal_due', higherIsBetter: true },
+  on_time_disposal_rate: {
+    zh: '按期处置率',
+    numerator: 'disposed_on_time',
+    denominator: 'disposal_due',
+    higherIsBetter: true,
+  },
   // 返工率 over 应结案数 (domain.md's first variant); some counties divide by 处置数 instead.
   rework_rate: { zh: '返工率', numerator: 'reworked', denominator: 'due', higherIsBetter: false },
   extension_rate: { zh: '延期率', numerator: 'extended', denominator: 'disposal_due', higherIsBetter: false },
-  overdue_pending_rate: { zh: '超期待处置率', numerator: 'overdue_pending', denominator: 'disposal_due', higherIsBetter: false },
+  overdue_pending_rate: {
+    zh: '超期待处置率',
+    numerator: 'overdue_pending',
+    denominator: 'disposal_due',
+    higherIsBetter: false,
+  },
 };
 
 /** Chinese labels of the counts, for exports and the bulletin. */
@@ -153,7 +163,13 @@ export interface IndicatorConfig {
 
 /** domain.md's example department weights (100 points) and the standard grade bands. */
 export const DEFAULT_INDICATOR_CONFIG: IndicatorConfig = Object.freeze({
-  weights: Object.freeze({ disposal_rate: 30, on_time_disposal_rate: 20, rework_rate: 20, overdue_pending_rate: 20, extension_rate: 10 }),
+  weights: Object.freeze({
+    disposal_rate: 30,
+    on_time_disposal_rate: 20,
+    rework_rate: 20,
+    overdue_pending_rate: 20,
+    extension_rate: 10,
+  }),
   grades: Object.freeze({ A: 90, B: 75, C: 60, D: 40 }),
 }) as IndicatorConfig;
 
@@ -162,33 +178,45 @@ export const DEFAULT_INDICATOR_CONFIG: IndicatorConfig = Object.freeze({
  * replaces the default weights entirely (so a county can drop an indicator); `grades` merges per
  * grade. Throws an Error naming the bad member.
  */
-export function parseIndicatorConfig(input: unknown, base: IndicatorConfig = DEFAULT_INDICATOR_CONFIG): IndicatorConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('indicator config must be a JSON object');
+export function parseIndicatorConfig(
+  input: unknown,
+  base: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
+): IndicatorConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new Error('indicator config must be a JSON object');
   const obj = input as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (key !== 'weights' && key !== 'grades' && !key.startsWith('$') && key !== 'comment') throw new Error(`unknown member "${key}" (expected weights, grades)`);
+    if (key !== 'weights' && key !== 'grades' && !key.startsWith('$') && key !== 'comment')
+      throw new Error(`unknown member "${key}" (expected weights, grades)`);
   }
   let weights: Partial<Record<RateKey, number>> = { ...base.weights };
   if (obj.weights !== undefined) {
-    if (typeof obj.weights !== 'object' || obj.weights === null || Array.isArray(obj.weights)) throw new Error('"weights" must be an object');
+    if (typeof obj.weights !== 'object' || obj.weights === null || Array.isArray(obj.weights))
+      throw new Error('"weights" must be an object');
     weights = {};
     for (const [key, value] of Object.entries(obj.weights)) {
-      if (!(RATE_KEYS as readonly string[]).includes(key)) throw new Error(`unknown indicator "${key}" in weights (known: ${RATE_KEYS.join(', ')})`);
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`weight of "${key}" must be a number ≥ 0`);
+      if (!(RATE_KEYS as readonly string[]).includes(key))
+        throw new Error(`unknown indicator "${key}" in weights (known: ${RATE_KEYS.join(', ')})`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new Error(`weight of "${key}" must be a number ≥ 0`);
       weights[key as RateKey] = value;
     }
   }
-  if (Object.values(weights).reduce((s, w) => s + (w ?? 0), 0) <= 0) throw new Error('the weights must add up to more than 0');
+  if (Object.values(weights).reduce((s, w) => s + (w ?? 0), 0) <= 0)
+    throw new Error('the weights must add up to more than 0');
   const grades = { ...base.grades };
   if (obj.grades !== undefined) {
-    if (typeof obj.grades !== 'object' || obj.grades === null || Array.isArray(obj.grades)) throw new Error('"grades" must be an object');
+    if (typeof obj.grades !== 'object' || obj.grades === null || Array.isArray(obj.grades))
+      throw new Error('"grades" must be an object');
     for (const [key, value] of Object.entries(obj.grades)) {
       if (!['A', 'B', 'C', 'D'].includes(key)) throw new Error(`unknown grade "${key}" (A–D; E is everything below D)`);
-      if (typeof value !== 'number' || value < 0 || value > 100) throw new Error(`threshold of grade ${key} must be a number in 0–100`);
+      if (typeof value !== 'number' || value < 0 || value > 100)
+        throw new Error(`threshold of grade ${key} must be a number in 0–100`);
       grades[key as keyof IndicatorConfig['grades']] = value;
     }
   }
-  if (!(grades.A >= grades.B && grades.B >= grades.C && grades.C >= grades.D)) throw new Error('grade thresholds must satisfy A ≥ B ≥ C ≥ D');
+  if (!(grades.A >= grades.B && grades.B >= grades.C && grades.C >= grades.D))
+    throw new Error('grade thresholds must satisfy A ≥ B ≥ C ≥ D');
   return { weights, grades };
 }
 
@@ -269,7 +297,8 @@ export function indicatorValues(current: IndicatorCounts, previous: IndicatorCou
   const change = changeOf(cur, prev, keys);
   const out = { ...cur } as IndicatorValues;
   for (const key of RATE_KEYS) out[key] = round4(cur[key]);
-  out.median_hours_to_close = current.median_hours_to_close === null ? null : Math.round(current.median_hours_to_close * 10) / 10;
+  out.median_hours_to_close =
+    current.median_hours_to_close === null ? null : Math.round(current.median_hours_to_close * 10) / 10;
   for (const key of keys) change[key] = round4(change[key]);
   out.change = change;
   return out;
@@ -327,7 +356,10 @@ export type RankedUnit = { code: string; name: string; level: string } & Record<
  * rank, and the rank change against the previous month (ranked over the same units). Ordered by
  * rank; units with nothing due (null score) come last. Pure; the input is not mutated.
  */
-export function rankUnits(units: readonly UnitCounts[], config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG): RankedUnit[] {
+export function rankUnits(
+  units: readonly UnitCounts[],
+  config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
+): RankedUnit[] {
   const scores = units.map((u) => compositeScore(ratesOf(u.current), config));
   const previousScores = units.map((u) => compositeScore(ratesOf(u.previous), config));
   const ranks = competitionRanks(scores);
@@ -346,7 +378,8 @@ export function rankUnits(units: readonly UnitCounts[], config: IndicatorConfig 
       level: u.level,
       ...counts,
       ...rates,
-      median_hours_to_close: u.current.median_hours_to_close === null ? null : Math.round(u.current.median_hours_to_close * 10) / 10,
+      median_hours_to_close:
+        u.current.median_hours_to_close === null ? null : Math.round(u.current.median_hours_to_close * 10) / 10,
       score,
       grade: gradeOf(scores[i], config),
       rank,

@@ -164,10 +164,7 @@ export function nextStatus(status: Status, action: Action): Status | null {
 /** Actions `role` may perform on a problem in `status`, in {@link ACTIONS} order. */
 export function allowedActions(status: Status, role: Role, flags: WorkflowFlags = {}): Action[] {
   return ACTIONS.filter(
-    (a) =>
-      validFrom(status, a) &&
-      ROLE_ACTIONS[role].includes(a) &&
-      !(a === 'escalate' && flags.escalated),
+    (a) => validFrom(status, a) && ROLE_ACTIONS[role].includes(a) && !(a === 'escalate' && flags.escalated),
   );
 }
 
@@ -177,20 +174,13 @@ export function allowedActions(status: Status, role: Role, flags: WorkflowFlags 
  */
 export type TransitionRefusal = 'illegal' | 'forbidden';
 
-export type TransitionResult =
-  | { ok: true; to: Status }
-  | { ok: false; reason: TransitionRefusal; allowed: Action[] };
+export type TransitionResult = { ok: true; to: Status } | { ok: false; reason: TransitionRefusal; allowed: Action[] };
 
 /**
  * Check one action by one role. On refusal, `allowed` lists what this role may do instead, so
  * the API can answer 409 with the legal moves.
  */
-export function transition(
-  status: Status,
-  action: Action,
-  role: Role,
-  flags: WorkflowFlags = {},
-): TransitionResult {
+export function transition(status: Status, action: Action, role: Role, flags: WorkflowFlags = {}): TransitionResult {
   const allowed = allowedActions(status, role, flags);
   if (allowed.includes(action)) return { ok: true, to: nextStatus(status, action)! };
   const legalForSomeone = validFrom(status, action) && !(action === 'escalate' && flags.escalated);

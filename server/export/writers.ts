@@ -86,7 +86,11 @@ export function xlsxStream(sheets: readonly SheetSpec<any>[]): Readable {
       const sheet = workbook.addWorksheet(spec.name, {
         views: [{ state: 'frozen', ySplit: title.length + 1 }],
       });
-      sheet.columns = spec.columns.map((c) => ({ key: c.key, width: c.width ?? Math.max(10, c.header.length * 2 + 2), style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+      sheet.columns = spec.columns.map((c) => ({
+        key: c.key,
+        width: c.width ?? Math.max(10, c.header.length * 2 + 2),
+        style: c.numFmt ? { numFmt: c.numFmt } : {},
+      }));
       for (const [i, line] of title.entries()) {
         const r = sheet.addRow([line]);
         r.font = { bold: true, size: i === 0 ? 16 : 11 };
@@ -124,7 +128,10 @@ export function xlsxStream(sheets: readonly SheetSpec<any>[]): Readable {
  * `filename*` (every browser in use reads it), so Chinese file names survive.
  */
 export function attachmentHeader(utf8Name: string, asciiFallback: string): string {
-  const encoded = encodeURIComponent(utf8Name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(utf8Name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   const fallback = asciiFallback.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

@@ -76,7 +76,14 @@ export default fp(
         .where('u.active', '=', true)
         .executeTakeFirst();
       if (!row) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
-      request.user = { id: row.id, username: row.username, display_name: row.display_name, role: row.role, regions: row.scope, department: row.department };
+      request.user = {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        role: row.role,
+        regions: row.scope,
+        department: row.department,
+      };
       request.scope = scopeOf(request.user);
     });
   },

@@ -8,4 +8,6 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ config: Config }>(async (app, { config }) => void app.decorate('config', config), { name: 'config' });
+export default fp<{ config: Config }>(async (app, { config }) => void app.decorate('config', config), {
+  name: 'config',
+});

@@ -13,7 +13,12 @@ import { ProblemFilterQuery } from '../schemas/filters.js';
 import { RankingsQuery } from '../schemas/rankings.js';
 import { AppError } from '../errors.js';
 import { attachmentHeader, csvStream, geojsonStream, xlsxStream, type Column } from '../export/writers.js';
-import { countProblemExport, problemExportRows, type ExportQuery, type ProblemExportRow } from '../../db/queries/exports.js';
+import {
+  countProblemExport,
+  problemExportRows,
+  type ExportQuery,
+  type ProblemExportRow,
+} from '../../db/queries/exports.js';
 import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../domain/workflow.js';
 import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../domain/indicators.js';
@@ -21,7 +26,9 @@ import { toShanghaiDate } from '../domain/calendar.js';
 import { filtersOf } from './stats.js';
 import { computeRankings, loadIndicatorConfig, rankingsRequestOf } from './rankings.js';
 
-const AccessToken = { access_token: Type.Optional(Type.String({ description: 'the bearer token, for plain download links' })) };
+const AccessToken = {
+  access_token: Type.Optional(Type.String({ description: 'the bearer token, for plain download links' })),
+};
 const ProblemExportQuery = Type.Object({ ...ProblemFilterQuery.properties, ...AccessToken });
 const RankingsExportQuery = Type.Object({ ...RankingsQuery.properties, ...AccessToken });
 /** A streamed file: the body is a Node stream (Fastify sends streams as they are, unserialised). */
@@ -30,7 +37,12 @@ const FileBody = (description: string) => Type.Unsafe<Readable>({ type: 'string'
 /** Rows per sheet Excel can open (1,048,576 minus the header). */
 const XLSX_MAX_ROWS = 1_048_575;
 
-const SOURCE_LABELS_ZH: Readonly<Record<string, string>> = { inspection: '督查巡查', citizen: '市民上报', hotline: '12345热线', other: '其他' };
+const SOURCE_LABELS_ZH: Readonly<Record<string, string>> = {
+  inspection: '督查巡查',
+  citizen: '市民上报',
+  hotline: '12345热线',
+  other: '其他',
+};
 const SEVERITY_LABELS_ZH: Readonly<Record<number, string>> = { 1: '一般', 2: '较重', 3: '紧急' };
 const SHANGHAI_MS = 8 * 3_600_000;
 
@@ -74,7 +86,8 @@ function problemColumns(kind: Kind): Column<ProblemExportRow>[] {
 }
 
 /** Total row count of an XLSX problem export, written under the table. */
-const problemTotals = (count: number) => ({ id: '合计', category_code: `${count} 条` }) as Partial<Record<keyof ProblemExportRow, unknown>>;
+const problemTotals = (count: number) =>
+  ({ id: '合计', category_code: `${count} 条` }) as Partial<Record<keyof ProblemExportRow, unknown>>;
 
 function problemFeature(r: ProblemExportRow) {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -124,7 +137,11 @@ const LEVEL_ZH: Readonly<Record<string, string>> = { street: '街道（镇）', 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const indicatorConfig = loadIndicatorConfig(app.config.indicatorWeightsFile);
 
-  const exportQuery = (q: ProblemFilterQuery, scope: ExportQuery['scope']): ExportQuery => ({ filters: filtersOf(q), scope, now: new Date() });
+  const exportQuery = (q: ProblemFilterQuery, scope: ExportQuery['scope']): ExportQuery => ({
+    filters: filtersOf(q),
+    scope,
+    now: new Date(),
+  });
   const fileStem = () => `问题清单-${toShanghaiDate(new Date())}`;
   const asciiStem = () => `problems-${toShanghaiDate(new Date())}`;
 
@@ -140,7 +157,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const rows = problemExportRows(app.db, exportQuery(request.query, request.scope));
-      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
+      reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
       return reply.send(csvStream(problemColumns('csv'), rows));
     },
   );
@@ -152,19 +171,35 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['exports'],
         summary: 'The filtered problems as an Excel workbook (frozen header, widths, date and number formats)',
         querystring: ProblemExportQuery,
-        response: { 200: FileBody('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'), ...errors(400, 401, 422) },
+        response: {
+          200: FileBody('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+          ...errors(400, 401, 422),
+        },
       },
     },
     async (request, reply) => {
       const q = exportQuery(request.query, request.scope);
       const total = await countProblemExport(app.db, q);
       if (total > XLSX_MAX_ROWS) {
-        throw new AppError('UNPROCESSABLE', `${total} rows exceed what one Excel sheet holds (${XLSX_MAX_ROWS}); narrow the filters or export CSV`, { rows: total, max: XLSX_MAX_ROWS });
+        throw new AppError(
+          'UNPROCESSABLE',
+          `${total} rows exceed what one Excel sheet holds (${XLSX_MAX_ROWS}); narrow the filters or export CSV`,
+          { rows: total, max: XLSX_MAX_ROWS },
+        );
       }
       reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header('content-disposition', attachmentHeader(`${fileStem()}.xlsx`, `${asciiStem()}.xlsx`));
-      return reply.send(xlsxStream([{ name: '问题清单', columns: problemColumns('xlsx'), rows: problemExportRows(app.db, q), totals: problemTotals }]));
+      return reply.send(
+        xlsxStream([
+          {
+            name: '问题清单',
+            columns: problemColumns('xlsx'),
+            rows: problemExportRows(app.db, q),
+            totals: problemTotals,
+          },
+        ]),
+      );
     },
   );
 
@@ -197,7 +232,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['exports'],
         summary: 'The monthly ranking bulletin (月度通报) as an Excel workbook',
         querystring: RankingsExportQuery,
-        response: { 200: FileBody('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'), ...errors(400, 401) },
+        response: {
+          200: FileBody('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+          ...errors(400, 401),
+        },
       },
     },
     async (request, reply) => {
@@ -224,7 +262,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const totals = { ...sum, ...ratesOf(sum) };
       reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', attachmentHeader(`${county}创文巩卫问题处置月度通报-${result.period}.xlsx`, `rankings-${result.period}.xlsx`));
+        .header(
+          'content-disposition',
+          attachmentHeader(`${county}创文巩卫问题处置月度通报-${result.period}.xlsx`, `rankings-${result.period}.xlsx`),
+        );
       return reply.send(
         xlsxStream([
           {

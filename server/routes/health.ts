@@ -5,9 +5,13 @@ import { errors } from '../schemas/common.js';
 
 /** Liveness (process up) and readiness (database answers). Public. */
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { config: { public: true }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  app.get(
+    '/healthz',
+    { config: { public: true }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
 
   // Public facts the web page needs before login: basemap settings and the demo notice.
   app.get(
@@ -20,7 +24,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             name: Type.String(),
             version: Type.String(),
             backend: Type.String(),
-            basemap: Type.Object({ tianditu_key: Type.Union([Type.String(), Type.Null()]), url: Type.Union([Type.String(), Type.Null()]) }),
+            basemap: Type.Object({
+              tianditu_key: Type.Union([Type.String(), Type.Null()]),
+              url: Type.Union([Type.String(), Type.Null()]),
+            }),
           }),
         },
       },
@@ -37,13 +44,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/readyz',
     {
       config: { public: true },
-      schema: { response: { 200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), mvt: Type.Boolean() }), ...errors(503) } },
+      schema: {
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), mvt: Type.Boolean() }),
+          ...errors(503),
+        },
+      },
     },
     async (_request, reply) => {
       try {
         await sql`SELECT 1`.execute(app.db);
       } catch (err) {
-        return reply.status(503).send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'database not reachable', details: String(err) } });
+        return reply
+          .status(503)
+          .send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'database not reachable', details: String(err) } });
       }
       return { status: 'ready' as const, backend: app.dbInfo.backend, mvt: app.dbInfo.hasMvt };
     },

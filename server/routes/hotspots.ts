@@ -75,17 +75,26 @@ export async function runHotspots(db: Kysely<DB>, q: HotspotQuery, scope: Scope)
       noise: r.noise,
       eps_m: eps,
       min_points: minPoints,
-      features: r.clusters.map(({ hull, ...props }) => ({ type: 'Feature', id: props.cluster, geometry: hull, properties: props })),
+      features: r.clusters.map(({ hull, ...props }) => ({
+        type: 'Feature',
+        id: props.cluster,
+        geometry: hull,
+        properties: props,
+      })),
     };
   }
 
   const size = q.cell_m ?? DEFAULTS.cell_m;
   const grid = await countProblemsPerHexagon(db, sel, size);
   if (grid.estimated > MAX_GISTAR_CELLS) {
-    throw new AppError('BAD_REQUEST', `cell_m ${size} m lays about ${grid.estimated} hexagons over the selection; at most ${MAX_GISTAR_CELLS}: use larger cells or narrow the filters`, {
-      estimated_cells: grid.estimated,
-      max_cells: MAX_GISTAR_CELLS,
-    });
+    throw new AppError(
+      'BAD_REQUEST',
+      `cell_m ${size} m lays about ${grid.estimated} hexagons over the selection; at most ${MAX_GISTAR_CELLS}: use larger cells or narrow the filters`,
+      {
+        estimated_cells: grid.estimated,
+        max_cells: MAX_GISTAR_CELLS,
+      },
+    );
   }
   const centres = grid.x.map((x, k) => [x, grid.y[k]] as [number, number]);
   // Adjacent hexagons' centres are √3·size apart, the next ring 3·size: a band of 1.1·√3·size
@@ -94,7 +103,16 @@ export async function runHotspots(db: Kysely<DB>, q: HotspotQuery, scope: Scope)
   const stats = giStar(grid.n, neighboursWithin(centres, band));
   const summary = countStats(grid.n);
   const wanted = stats.flatMap((s, k) =>
-    grid.n[k] > 0 || s.bin !== 0 ? [{ k, i: grid.i[k], j: grid.j[k], fallback_block: grid.details.get(`${grid.i[k]},${grid.j[k]}`)?.fallback_block ?? null }] : [],
+    grid.n[k] > 0 || s.bin !== 0
+      ? [
+          {
+            k,
+            i: grid.i[k],
+            j: grid.j[k],
+            fallback_block: grid.details.get(`${grid.i[k]},${grid.j[k]}`)?.fallback_block ?? null,
+          },
+        ]
+      : [],
   );
   const shapes = grid.srid === null ? [] : await describeHexagons(db, scope, grid.srid, size, wanted);
   const byCell = new Map(shapes.map((s) => [`${s.i},${s.j}`, s]));
@@ -117,7 +135,9 @@ export async function runHotspots(db: Kysely<DB>, q: HotspotQuery, scope: Scope)
       },
     };
   });
-  features.sort((a, b) => (b.properties.z as number) - (a.properties.z as number) || b.properties.count - a.properties.count);
+  features.sort(
+    (a, b) => (b.properties.z as number) - (a.properties.z as number) || b.properties.count - a.properties.count,
+  );
   return {
     type: 'FeatureCollection',
     method: 'gistar',
@@ -193,7 +213,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/exports/hotspots.csv', { schema: exportSchema('CSV (UTF-8 with BOM)') }, async (request, reply) => {
     const answer = await runHotspots(app.db, request.query, request.scope);
     const columns = answer.method === 'dbscan' ? DBSCAN_COLUMNS : GISTAR_COLUMNS;
-    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName(answer, 'csv')}"`);
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${fileName(answer, 'csv')}"`);
     return reply.send(csvStream(columns, rowsOf(answer)));
   });
 
@@ -210,10 +232,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       xlsxStream([
         {
           name: dbscan ? '聚类热点' : '热点单元',
-          title: [title, `参与分析的问题 ${answer.total} 件${dbscan ? `，未成簇 ${answer.noise} 件` : `，单元 ${answer.cells_total} 个`}`],
+          title: [
+            title,
+            `参与分析的问题 ${answer.total} 件${dbscan ? `，未成簇 ${answer.noise} 件` : `，单元 ${answer.cells_total} 个`}`,
+          ],
           columns: dbscan ? DBSCAN_COLUMNS : GISTAR_COLUMNS,
           rows: rowsOf(answer),
-          totals: () => ({ [dbscan ? 'cluster' : 'cell']: '合计', count: answer.features.reduce((a, f) => a + f.properties.count, 0) }),
+          totals: () => ({
+            [dbscan ? 'cluster' : 'cell']: '合计',
+            count: answer.features.reduce((a, f) => a + f.properties.count, 0),
+          }),
         },
       ]),
     );
@@ -222,7 +250,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/exports/hotspots.geojson', { schema: exportSchema('GeoJSON') }, async (request, reply) => {
     const answer = await runHotspots(app.db, request.query, request.scope);
     const { features, ...meta } = answer;
-    reply.header('content-type', 'application/geo+json; charset=utf-8').header('content-disposition', `attachment; filename="${fileName(answer, 'geojson')}"`);
+    reply
+      .header('content-type', 'application/geo+json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${fileName(answer, 'geojson')}"`);
     return reply.send(
       geojsonStream(
         (async function* () {

@@ -28,7 +28,13 @@ import {
 import { filtersOf } from './stats.js';
 
 /** The shipped defaults (domain.md's example department weights). */
-export const DEFAULT_WEIGHTS_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'indicator-weights.json');
+export const DEFAULT_WEIGHTS_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'config',
+  'indicator-weights.json',
+);
 
 /**
  * Reads the shipped weights and, if given, the county's override file over them. Called once at
@@ -69,7 +75,8 @@ export interface Rankings {
 export function rankingsRequestOf(q: RankingsQuery, scope: Scope, now: Date): RankingsRequest {
   const level = q.level ?? 'street';
   const parent = q.parent ?? null;
-  if (parent && parent.length >= LEVEL_CODE_LENGTH[level]) throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
+  if (parent && parent.length >= LEVEL_CODE_LENGTH[level])
+    throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
   return { level, parent, month: q.period ?? shanghaiMonth(now), filters: filtersOf(q), scope };
 }
 
@@ -78,7 +85,12 @@ export function rankingsRequestOf(q: RankingsQuery, scope: Scope, now: Date): Ra
  * keeps only the units inside the caller's regions: a manager sees their own units' rows and ranks
  * among all units, never another unit's numbers.
  */
-export async function computeRankings(db: Kysely<DB>, r: RankingsRequest, config: IndicatorConfig, now: Date): Promise<Rankings> {
+export async function computeRankings(
+  db: Kysely<DB>,
+  r: RankingsRequest,
+  config: IndicatorConfig,
+  now: Date,
+): Promise<Rankings> {
   const rows = await monthlyUnitCounts(db, {
     level: r.level,
     parent: r.parent,

@@ -6,7 +6,13 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../schemas/common.js';
-import { RegionCodeParams, RegionPanelQuery, RegionPanelResponse, RegionStatsQuery, RegionStatsResponse } from '../schemas/stats.js';
+import {
+  RegionCodeParams,
+  RegionPanelQuery,
+  RegionPanelResponse,
+  RegionStatsQuery,
+  RegionStatsResponse,
+} from '../schemas/stats.js';
 import type { ProblemFilterQuery } from '../schemas/filters.js';
 import { AppError, notFound } from '../errors.js';
 import { filterInstant, type ProblemFilters } from '../../db/queries/filters.js';
@@ -43,10 +49,16 @@ export interface Periods {
 export function periodsOf(q: { period_from?: string; period_to?: string }, now: Date): Periods {
   const to = q.period_to ? filterInstant(q.period_to, true) : now;
   const from = q.period_from ? filterInstant(q.period_from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new AppError('BAD_REQUEST', 'period_from / period_to is not a valid date');
-  if (from >= to) throw new AppError('BAD_REQUEST', 'period_from must be before period_to', { period_from: from.toISOString(), period_to: to.toISOString() });
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new AppError('BAD_REQUEST', 'period_from / period_to is not a valid date');
+  if (from >= to)
+    throw new AppError('BAD_REQUEST', 'period_from must be before period_to', {
+      period_from: from.toISOString(),
+      period_to: to.toISOString(),
+    });
   const length = to.getTime() - from.getTime();
-  if (length > MAX_PERIOD_DAYS * DAY_MS) throw new AppError('BAD_REQUEST', `the period may span at most ${MAX_PERIOD_DAYS} days`);
+  if (length > MAX_PERIOD_DAYS * DAY_MS)
+    throw new AppError('BAD_REQUEST', `the period may span at most ${MAX_PERIOD_DAYS} days`);
   return { current: { from, to }, previous: { from: new Date(from.getTime() - length), to: from } };
 }
 
@@ -59,7 +71,12 @@ export function filtersOf(q: ProblemFilterQuery): ProblemFilters {
 const iso = (w: Window) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
 /** A stats row as the API returns it. */
-export const statsRowOf = (r: RegionCountsRow) => ({ code: r.code, name: r.name, level: r.level, ...indicatorValues(r.current, r.previous) });
+export const statsRowOf = (r: RegionCountsRow) => ({
+  code: r.code,
+  name: r.name,
+  level: r.level,
+  ...indicatorValues(r.current, r.previous),
+});
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

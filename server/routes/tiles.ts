@@ -81,7 +81,12 @@ function ifNoneMatch(request: FastifyRequest, etag: string): boolean {
   return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-const REGION_FIELDS: Record<string, string> = { code: 'String', name: 'String', level: 'String', parent_code: 'String' };
+const REGION_FIELDS: Record<string, string> = {
+  code: 'String',
+  name: 'String',
+  level: 'String',
+  parent_code: 'String',
+};
 const PROBLEM_FIELDS: Record<string, string> = {
   id: 'Number',
   status: 'String',
@@ -104,7 +109,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     build: () => Promise<Buffer | TileFeature[]>,
   ) {
     const n = 2 ** t.z;
-    if (t.x >= n || t.y >= n) throw new AppError('BAD_REQUEST', `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`);
+    if (t.x >= n || t.y >= n)
+      throw new AppError(
+        'BAD_REQUEST',
+        `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`,
+      );
     const v = await tileVersions(app.db);
     const version = layer === 'regions' ? [v.regions] : [v.problems, v.overdueMark];
     const key = createHash('sha1')

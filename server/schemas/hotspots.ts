@@ -7,15 +7,33 @@ export const HotspotQuery = Type.Object({
   method: Type.Optional(
     Type.Union([Type.Literal('dbscan'), Type.Literal('gistar')], {
       default: 'dbscan',
-      description: 'dbscan: density clusters (ST_ClusterDBSCAN); gistar: Getis-Ord Gi* hot/cold cells on a hexagon grid',
+      description:
+        'dbscan: density clusters (ST_ClusterDBSCAN); gistar: Getis-Ord Gi* hot/cold cells on a hexagon grid',
     }),
   ),
-  eps_m: Type.Optional(Type.Number({ minimum: 1, maximum: 5000, default: 50, description: 'dbscan: neighbourhood radius on the ground, metres' })),
+  eps_m: Type.Optional(
+    Type.Number({
+      minimum: 1,
+      maximum: 5000,
+      default: 50,
+      description: 'dbscan: neighbourhood radius on the ground, metres',
+    }),
+  ),
   min_points: Type.Optional(
-    Type.Integer({ minimum: 2, maximum: 10000, default: 5, description: 'dbscan: problems within eps_m (itself included) that make a core point' }),
+    Type.Integer({
+      minimum: 2,
+      maximum: 10000,
+      default: 5,
+      description: 'dbscan: problems within eps_m (itself included) that make a core point',
+    }),
   ),
   cell_m: Type.Optional(
-    Type.Number({ minimum: 20, maximum: 20000, default: 250, description: 'gistar: hexagon edge (centre to corner), metres; neighbouring centres are √3·cell_m apart' }),
+    Type.Number({
+      minimum: 20,
+      maximum: 20000,
+      default: 250,
+      description: 'gistar: hexagon edge (centre to corner), metres; neighbouring centres are √3·cell_m apart',
+    }),
   ),
   access_token: Type.Optional(Type.String({ description: 'the bearer token, for download links' })),
 });
@@ -44,12 +62,16 @@ export const HotspotResponse = Type.Object(
     method: Type.Union([Type.Literal('dbscan'), Type.Literal('gistar')]),
     /** Problems the run looked at (open ones unless the filters name statuses). */
     total: Type.Integer(),
-    srid: Type.Union([Type.Integer(), Type.Null()], { description: 'EPSG code of the metric projection used (local UTM zone)' }),
+    srid: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'EPSG code of the metric projection used (local UTM zone)',
+    }),
     noise: Type.Optional(Type.Integer({ description: 'dbscan: problems in no cluster' })),
     eps_m: Type.Optional(Type.Number()),
     min_points: Type.Optional(Type.Integer()),
     cell_m: Type.Optional(Type.Number()),
-    cells_total: Type.Optional(Type.Integer({ description: 'gistar: hexagons in the grid, empty ones included (n of the statistic)' })),
+    cells_total: Type.Optional(
+      Type.Integer({ description: 'gistar: hexagons in the grid, empty ones included (n of the statistic)' }),
+    ),
     mean: Type.Optional(Type.Number({ description: 'gistar: mean problems per cell' })),
     sd: Type.Optional(Type.Number({ description: 'gistar: standard deviation of problems per cell' })),
     features: Type.Array(

@@ -87,7 +87,11 @@ export const CreateProblemBody = Type.Object(
     lon: Type.Number({ description: 'longitude, degrees (-180..180)' }),
     lat: Type.Number({ description: 'latitude, degrees (-90..90)' }),
     crs: Type.Optional(Crs),
-    category: Type.String({ minLength: 1, maxLength: 50, description: 'category (事项) code, e.g. 06010, or its name, e.g. 暴露垃圾' }),
+    category: Type.String({
+      minLength: 1,
+      maxLength: 50,
+      description: 'category (事项) code, e.g. 06010, or its name, e.g. 暴露垃圾',
+    }),
     description: Type.String({ maxLength: 4000, default: '' }),
     address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
     source: Type.Optional(ProblemSource),

@@ -15,13 +15,24 @@ export const RankingLevel = Type.Union([Type.Literal('street'), Type.Literal('co
 export const RankingsQuery = Type.Object({
   ...ProblemFilterQuery.properties,
   level: Type.Optional(RankingLevel),
-  period: Type.Optional(Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'month YYYY-MM (Asia/Shanghai); default: the current month' })),
+  period: Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$',
+      description: 'month YYYY-MM (Asia/Shanghai); default: the current month',
+    }),
+  ),
   parent: Type.Optional(Type.String({ ...RegionCode, description: 'rank only the units under this region' })),
 });
 export type RankingsQuery = Static<typeof RankingsQuery>;
 
-const countProps = Object.fromEntries(COUNT_KEYS.map((k) => [k, Type.Integer({ minimum: 0 })])) as unknown as Record<(typeof COUNT_KEYS)[number], TInteger>;
-const rateProps = Object.fromEntries(RATE_KEYS.map((k) => [k, Nullable(Type.Number())])) as unknown as Record<(typeof RATE_KEYS)[number], NullableNumber>;
+const countProps = Object.fromEntries(COUNT_KEYS.map((k) => [k, Type.Integer({ minimum: 0 })])) as unknown as Record<
+  (typeof COUNT_KEYS)[number],
+  TInteger
+>;
+const rateProps = Object.fromEntries(RATE_KEYS.map((k) => [k, Nullable(Type.Number())])) as unknown as Record<
+  (typeof RATE_KEYS)[number],
+  NullableNumber
+>;
 
 export const RankedUnit = Type.Object({
   code: Type.String(),
@@ -31,7 +42,14 @@ export const RankedUnit = Type.Object({
   ...rateProps,
   median_hours_to_close: Nullable(Type.Number()),
   score: Nullable(Type.Number({ description: '综合指标值, 0–100; null when nothing was due' })),
-  grade: Type.Union([Type.Literal('A'), Type.Literal('B'), Type.Literal('C'), Type.Literal('D'), Type.Literal('E'), Type.Null()]),
+  grade: Type.Union([
+    Type.Literal('A'),
+    Type.Literal('B'),
+    Type.Literal('C'),
+    Type.Literal('D'),
+    Type.Literal('E'),
+    Type.Null(),
+  ]),
   rank: Nullable(Type.Integer({ minimum: 1 })),
   previous_score: Nullable(Type.Number()),
   previous_rank: Nullable(Type.Integer({ minimum: 1 })),

@@ -10,14 +10,20 @@ const DateOrDateTime = (description: string) => Type.String({ format: 'date-time
 
 /** The period of a statistics request; the previous period has the same length and ends where it starts. */
 export const PeriodQuery = {
-  period_from: Type.Optional(DateOrDateTime('start of the period, inclusive (a date = 00:00 Asia/Shanghai); default: period_to − 30 days')),
-  period_to: Type.Optional(DateOrDateTime('end of the period (a date is inclusive: the next 00:00 Asia/Shanghai); default: now')),
+  period_from: Type.Optional(
+    DateOrDateTime('start of the period, inclusive (a date = 00:00 Asia/Shanghai); default: period_to − 30 days'),
+  ),
+  period_to: Type.Optional(
+    DateOrDateTime('end of the period (a date is inclusive: the next 00:00 Asia/Shanghai); default: now'),
+  ),
 };
 
 export const RegionStatsQuery = Type.Object({
   ...ProblemFilterQuery.properties,
   ...PeriodQuery,
-  level: Type.Optional(Type.Union(RegionLevel.anyOf, { default: 'street', description: 'level of the regions listed' })),
+  level: Type.Optional(
+    Type.Union(RegionLevel.anyOf, { default: 'street', description: 'level of the regions listed' }),
+  ),
   parent: Type.Optional(Type.String({ ...RegionCode, description: 'only regions under this region (its code)' })),
 });
 export type RegionStatsQuery = Static<typeof RegionStatsQuery>;
@@ -28,11 +34,16 @@ export type RegionPanelQuery = Static<typeof RegionPanelQuery>;
 export const RegionCodeParams = Type.Object({ code: RegionCode });
 
 type NullableNumber = TUnion<[TNumber, TNull]>;
-const countProps = Object.fromEntries(COUNT_KEYS.map((k) => [k, Type.Integer({ minimum: 0 })])) as unknown as Record<(typeof COUNT_KEYS)[number], TInteger>;
+const countProps = Object.fromEntries(COUNT_KEYS.map((k) => [k, Type.Integer({ minimum: 0 })])) as unknown as Record<
+  (typeof COUNT_KEYS)[number],
+  TInteger
+>;
 const rateProps = Object.fromEntries(
   RATE_KEYS.map((k) => [k, Nullable(Type.Number({ description: 'fraction 0–1; null when the denominator is 0' }))]),
 ) as unknown as Record<(typeof RATE_KEYS)[number], NullableNumber>;
-const changeProps = Object.fromEntries([...COUNT_KEYS, ...RATE_KEYS, 'median_hours_to_close'].map((k) => [k, Nullable(Type.Number())])) as unknown as Record<
+const changeProps = Object.fromEntries(
+  [...COUNT_KEYS, ...RATE_KEYS, 'median_hours_to_close'].map((k) => [k, Nullable(Type.Number())]),
+) as unknown as Record<
   (typeof COUNT_KEYS)[number] | (typeof RATE_KEYS)[number] | 'median_hours_to_close',
   NullableNumber
 >;
@@ -43,7 +54,9 @@ export const StatsChange = Type.Object(changeProps);
 export const StatsValues = {
   ...countProps,
   ...rateProps,
-  median_hours_to_close: Nullable(Type.Number({ description: 'median hours from report to closure of the cases closed in the period' })),
+  median_hours_to_close: Nullable(
+    Type.Number({ description: 'median hours from report to closure of the cases closed in the period' }),
+  ),
   change: StatsChange,
 };
 
@@ -79,9 +92,20 @@ export const RegionPanelResponse = Type.Object({
   period: Period,
   previous: Period,
   as_of: Type.String({ format: 'date-time' }),
-  totals: Type.Object({ ...StatsValues, closed_in_period: Type.Integer({ minimum: 0, description: 'same as closed' }) }),
-  categories: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), count: Type.Integer() }), { description: 'open problems by category' }),
-  trend: Type.Array(Type.Object({ date: Type.String({ description: 'Asia/Shanghai date' }), reported: Type.Integer(), closed: Type.Integer() })),
+  totals: Type.Object({
+    ...StatsValues,
+    closed_in_period: Type.Integer({ minimum: 0, description: 'same as closed' }),
+  }),
+  categories: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), count: Type.Integer() }), {
+    description: 'open problems by category',
+  }),
+  trend: Type.Array(
+    Type.Object({
+      date: Type.String({ description: 'Asia/Shanghai date' }),
+      reported: Type.Integer(),
+      closed: Type.Integer(),
+    }),
+  ),
   oldest_overdue: Type.Array(
     Type.Object({
       id: Type.Integer(),

@@ -10,10 +10,16 @@ export const TileParams = Type.Object({
 });
 export type TileParams = Static<typeof TileParams>;
 
-const AccessToken = Type.Optional(Type.String({ description: 'the bearer token, for clients that cannot send headers' }));
+const AccessToken = Type.Optional(
+  Type.String({ description: 'the bearer token, for clients that cannot send headers' }),
+);
 
 export const RegionTileQuery = Type.Object({
-  level: Type.Optional(Type.Union(RegionLevel.anyOf, { description: 'draw this level (plus the county outline) instead of the zoom default' })),
+  level: Type.Optional(
+    Type.Union(RegionLevel.anyOf, {
+      description: 'draw this level (plus the county outline) instead of the zoom default',
+    }),
+  ),
   access_token: AccessToken,
 });
 export type RegionTileQuery = Static<typeof RegionTileQuery>;

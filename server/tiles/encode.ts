@@ -17,7 +17,10 @@ interface VtFeature {
 }
 
 interface VtPbf {
-  fromGeojsonVt(layers: Record<string, { features: VtFeature[] }>, options?: { version?: number; extent?: number }): Uint8Array;
+  fromGeojsonVt(
+    layers: Record<string, { features: VtFeature[] }>,
+    options?: { version?: number; extent?: number },
+  ): Uint8Array;
 }
 
 // vt-pbf ships CommonJS without type declarations: load it through require and type the one call used.
@@ -50,7 +53,8 @@ export interface TileLayer {
 /** Twice the signed area of a ring by the surveyor's formula, in tile coordinates (y down). */
 function ringArea(ring: readonly Position[]): number {
   let sum = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) sum += ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    sum += ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
   return sum;
 }
 
@@ -63,7 +67,9 @@ function ringArea(ring: readonly Position[]): number {
 function orientPolygon(rings: readonly Position[][]): Position[][] {
   const drawable = (ring: readonly Position[]) => ring.length >= 4 && ringArea(ring) !== 0;
   if (rings.length === 0 || !drawable(rings[0])) return []; // the exterior collapsed: nothing to draw
-  return rings.filter(drawable).map((ring, k) => (ringArea(ring) > 0 === (k === 0) ? ring.slice() : ring.slice().reverse()));
+  return rings
+    .filter(drawable)
+    .map((ring, k) => (ringArea(ring) > 0 === (k === 0) ? ring.slice() : ring.slice().reverse()));
 }
 
 /** One tile feature → zero or more vt features (a collection splits by type). */

@@ -153,7 +153,8 @@ describe('web map in Chromium (pglite, small demo county)', () => {
 
     await page.screenshot({ path: join(RESULTS, 'county-view.png') });
     // README's screenshot is refreshed on request only, so a test run leaves the work tree clean.
-    if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(RESULTS, 'county-view.png'), join(ROOT, 'docs', 'screenshot-county.png'));
+    if (process.env.UPDATE_SCREENSHOTS)
+      copyFileSync(join(RESULTS, 'county-view.png'), join(ROOT, 'docs', 'screenshot-county.png'));
   });
 
   it('shows the API numbers as block feature state for three random blocks', async () => {
@@ -447,7 +448,8 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       photos: ['https://example.org/photo.jpg'],
     });
 
-    if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(RESULTS, 'manager-view.png'), join(ROOT, 'docs', 'screenshot-manager.png'));
+    if (process.env.UPDATE_SCREENSHOTS)
+      copyFileSync(join(RESULTS, 'manager-view.png'), join(ROOT, 'docs', 'screenshot-manager.png'));
     await context.close();
   });
 });

@@ -8,6 +8,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), ...overrides };
 }
 
-export function buildTestApp(db: DbHandle, overrides: Partial<Config> = {}, logger: false | object = false): Promise<FastifyInstance> {
+export function buildTestApp(
+  db: DbHandle,
+  overrides: Partial<Config> = {},
+  logger: false | object = false,
+): Promise<FastifyInstance> {
   return buildApp({ config: testConfig(overrides), db, ownsDb: false, logger });
 }

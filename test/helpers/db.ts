@@ -58,10 +58,14 @@ const postgresBackend: TestBackend = {
   },
 };
 
-export const BACKENDS: TestBackend[] = process.env.TEST_DATABASE_URL ? [pgliteBackend, postgresBackend] : [pgliteBackend];
+export const BACKENDS: TestBackend[] = process.env.TEST_DATABASE_URL
+  ? [pgliteBackend, postgresBackend]
+  : [pgliteBackend];
 
 /** Empties every data table but categories (which the template holds), so each test starts clean. */
 export async function resetData(db: Kysely<DB>): Promise<void> {
-  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides RESTART IDENTITY CASCADE`.execute(db);
+  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides RESTART IDENTITY CASCADE`.execute(
+    db,
+  );
   await sql`UPDATE data_version SET regions = regions + 1, problems = problems + 1`.execute(db);
 }

@@ -23,18 +23,51 @@ export interface WorldRegion {
   box: Box;
 }
 
-export const COUNTY: WorldRegion = { code: '430121', name: '测试县', level: 'county', parent_code: null, box: [113.0, 28.2, 113.04, 28.24] };
+export const COUNTY: WorldRegion = {
+  code: '430121',
+  name: '测试县',
+  level: 'county',
+  parent_code: null,
+  box: [113.0, 28.2, 113.04, 28.24],
+};
 
 function buildRegions(): WorldRegion[] {
   const out: WorldRegion[] = [COUNTY];
-  for (const [si, sx] of [[1, 113.0], [2, 113.02]] as const) {
+  for (const [si, sx] of [
+    [1, 113.0],
+    [2, 113.02],
+  ] as const) {
     const street = `430121${String(si).padStart(3, '0')}`;
-    out.push({ code: street, name: `街道${si}`, level: 'street', parent_code: '430121', box: [sx, 28.2, sx + 0.02, 28.24] });
-    for (const [ci, cy] of [[1, 28.2], [2, 28.22]] as const) {
+    out.push({
+      code: street,
+      name: `街道${si}`,
+      level: 'street',
+      parent_code: '430121',
+      box: [sx, 28.2, sx + 0.02, 28.24],
+    });
+    for (const [ci, cy] of [
+      [1, 28.2],
+      [2, 28.22],
+    ] as const) {
       const community = `${street}00${ci}`;
-      out.push({ code: community, name: `社区${si}-${ci}`, level: 'community', parent_code: street, box: [sx, cy, sx + 0.02, cy + 0.02] });
-      for (const [bi, bx] of [[1, sx], [2, sx + 0.01]] as const) {
-        out.push({ code: `${community}00${bi}`, name: `网格${si}-${ci}-${bi}`, level: 'block', parent_code: community, box: [bx, cy, bx + 0.01, cy + 0.02] });
+      out.push({
+        code: community,
+        name: `社区${si}-${ci}`,
+        level: 'community',
+        parent_code: street,
+        box: [sx, cy, sx + 0.02, cy + 0.02],
+      });
+      for (const [bi, bx] of [
+        [1, sx],
+        [2, sx + 0.01],
+      ] as const) {
+        out.push({
+          code: `${community}00${bi}`,
+          name: `网格${si}-${ci}-${bi}`,
+          level: 'block',
+          parent_code: community,
+          box: [bx, cy, bx + 0.01, cy + 0.02],
+        });
       }
     }
   }
@@ -76,18 +109,30 @@ export async function createWorld(db: Kysely<DB>): Promise<World> {
   await resetData(db);
   for (const r of REGIONS) {
     await sql`INSERT INTO regions (code, name, level, parent_code, geom, synthetic)
-      VALUES (${r.code}, ${r.name}, ${r.level}, ${r.parent_code}, ST_Multi(ST_MakeEnvelope(${r.box[0]}, ${r.box[1]}, ${r.box[2]}, ${r.box[3]}, 4326)), true)`.execute(db);
+      VALUES (${r.code}, ${r.name}, ${r.level}, ${r.parent_code}, ST_Multi(ST_MakeEnvelope(${r.box[0]}, ${r.box[1]}, ${r.box[2]}, ${r.box[3]}, 4326)), true)`.execute(
+      db,
+    );
   }
   const tokens = {} as Record<RoleName, string>;
   const userIds = {} as Record<RoleName, number>;
   for (const [role, u] of Object.entries(ROLE_USERS) as [RoleName, (typeof ROLE_USERS)[RoleName]][]) {
     const row = await db
       .insertInto('users')
-      .values({ username: u.username, display_name: `测试${role}`, role: u.role, scope: [...u.scope], department: u.department, password_hash: NO_LOGIN })
+      .values({
+        username: u.username,
+        display_name: `测试${role}`,
+        role: u.role,
+        scope: [...u.scope],
+        department: u.department,
+        password_hash: NO_LOGIN,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const token = `test-token-${role}`;
-    await db.insertInto('api_tokens').values({ user_id: row.id, token_hash: hashToken(token), expires_at: new Date(Date.now() + 86_400_000) }).execute();
+    await db
+      .insertInto('api_tokens')
+      .values({ user_id: row.id, token_hash: hashToken(token), expires_at: new Date(Date.now() + 86_400_000) })
+      .execute();
     tokens[role] = token;
     userIds[role] = row.id;
   }

@@ -157,7 +157,11 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
       }>`SELECT r.code FROM regions r LEFT JOIN problems p ON p.region_code = r.code AND p.status NOT IN ('closed', 'voided')
          WHERE r.level = 'block' AND r.code LIKE '430121001%' GROUP BY r.code ORDER BY count(p.id) DESC, r.code LIMIT 1`,
     );
-    const open = await one(sql<{ n: number }>`SELECT count(*)::int AS n FROM problems WHERE region_code = ${firstBlock.code} AND status NOT IN ('closed', 'voided')`);
+    const open = await one(
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM problems WHERE region_code = ${firstBlock.code} AND status NOT IN ('closed', 'voided')`,
+    );
     expect(open.n).toBeGreaterThan(0);
     const manager = users.find((u) => u.username === 'manager')!;
     expect(manager.scope).toEqual([firstBlock.code]);

@@ -34,7 +34,12 @@ describe('official schedule', () => {
   });
 
   it('explains each answer', () => {
-    expect(cal.describe('2025-10-01')).toEqual({ date: '2025-10-01', workday: false, source: 'holiday', name: '国庆节' });
+    expect(cal.describe('2025-10-01')).toEqual({
+      date: '2025-10-01',
+      workday: false,
+      source: 'holiday',
+      name: '国庆节',
+    });
     expect(cal.describe('2025-09-28')).toEqual({
       date: '2025-09-28',
       workday: true,

@@ -123,7 +123,10 @@ describe('computeDueAt input checks', () => {
   });
 
   it('does not loop forever on a calendar without working days', () => {
-    const never = { isWorkday: () => false, describe: () => ({ date: '', workday: false, source: 'override' as const }) };
+    const never = {
+      isWorkday: () => false,
+      describe: () => ({ date: '', workday: false, source: 'override' as const }),
+    };
     expect(() => computeDueAt(new Date(), 1, 'working_days', never)).toThrow(/no working day/);
     expect(() => computeDueAt(new Date(), 1, 'working_hours', never)).toThrow(/no working day/);
   });

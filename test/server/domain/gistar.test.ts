@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceBin, countStats, giStar, neighboursWithin, normalCdf, twoTailedP } from '../../../server/domain/gistar.js';
+import {
+  confidenceBin,
+  countStats,
+  giStar,
+  neighboursWithin,
+  normalCdf,
+  twoTailedP,
+} from '../../../server/domain/gistar.js';
 
 describe('normal distribution', () => {
   it('gives the textbook critical values of the two-tailed test', () => {
@@ -84,7 +91,16 @@ describe('giStar: a hand-computed case', () => {
   });
 
   it('answers z = 0, p = 1 when every cell has the same count (S = 0)', () => {
-    expect(giStar([3, 3, 3], [[0, 1], [0, 1, 2], [1, 2]])).toEqual([
+    expect(
+      giStar(
+        [3, 3, 3],
+        [
+          [0, 1],
+          [0, 1, 2],
+          [1, 2],
+        ],
+      ),
+    ).toEqual([
       { z: 0, p: 1, bin: 0 },
       { z: 0, p: 1, bin: 0 },
       { z: 0, p: 1, bin: 0 },
@@ -114,7 +130,8 @@ describe('neighboursWithin', () => {
     // row spacing 100√3 m, odd columns shifted up by half a row.
     const h = 100 * Math.sqrt(3);
     const centres: [number, number][] = [];
-    for (let i = -2; i <= 2; i++) for (let j = -2; j <= 2; j++) centres.push([150 * i, h * j + (Math.abs(i) % 2 ? h / 2 : 0)]);
+    for (let i = -2; i <= 2; i++)
+      for (let j = -2; j <= 2; j++) centres.push([150 * i, h * j + (Math.abs(i) % 2 ? h / 2 : 0)]);
     const nb = neighboursWithin(centres, 1.1 * h);
     const middle = centres.findIndex(([x, y]) => x === 0 && y === 0);
     expect(nb[middle]).toHaveLength(7);

@@ -36,16 +36,74 @@ async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
 
 /** Seven problems: four in the manager's block (one ad), one next door, two in the other street. */
 const DATA: P[] = [
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-01 08:00', due: '2025-10-01 12:00', closed: '2025-10-01 10:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-02 08:00', due: '2025-10-02 12:00', closed: '2025-10-02 18:00' },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-01 08:00',
+    due: '2025-10-01 12:00',
+    closed: '2025-10-01 10:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-02 08:00',
+    due: '2025-10-02 12:00',
+    closed: '2025-10-02 18:00',
+  },
   { block: MANAGER_BLOCK, status: 'in_progress', reported: '2025-10-03 08:00', due: '2025-10-03 12:00' },
-  { block: MANAGER_BLOCK, category: '07001', status: 'filed', reported: '2025-10-04 08:00', due: '2099-01-01 00:00', description: '电线杆小广告' },
+  {
+    block: MANAGER_BLOCK,
+    category: '07001',
+    status: 'filed',
+    reported: '2025-10-04 08:00',
+    due: '2099-01-01 00:00',
+    description: '电线杆小广告',
+  },
   { block: NEIGHBOUR_BLOCK, status: 'dispatched', reported: '2025-10-05 08:00', due: '2025-10-05 12:00' },
-  { block: OTHER_BLOCK, category: '09009', status: 'closed', reported: '2025-10-06 08:00', due: '2025-10-06 12:00', closed: '2025-10-06 09:00' },
-  { block: OTHER_BLOCK, category: '09009', status: 'closed', reported: '2025-10-07 08:00', due: '2025-10-07 12:00', closed: '2025-10-07 09:00' },
+  {
+    block: OTHER_BLOCK,
+    category: '09009',
+    status: 'closed',
+    reported: '2025-10-06 08:00',
+    due: '2025-10-06 12:00',
+    closed: '2025-10-06 09:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    category: '09009',
+    status: 'closed',
+    reported: '2025-10-07 08:00',
+    due: '2025-10-07 12:00',
+    closed: '2025-10-07 09:00',
+  },
 ];
 
-const HEADERS = ['编号', '事项类别', '类别名称', '大类', '状态', '紧急程度', '来源', '描述', '地址', '网格编码', '网格', '社区', '街道', '经度', '纬度', '上报时间', '立案时间', '期限', '处置时间', '结案时间', '是否超期', '是否督办', '返工次数', '延期次数'];
+const HEADERS = [
+  '编号',
+  '事项类别',
+  '类别名称',
+  '大类',
+  '状态',
+  '紧急程度',
+  '来源',
+  '描述',
+  '地址',
+  '网格编码',
+  '网格',
+  '社区',
+  '街道',
+  '经度',
+  '纬度',
+  '上报时间',
+  '立案时间',
+  '期限',
+  '处置时间',
+  '结案时间',
+  '是否超期',
+  '是否督办',
+  '返工次数',
+  '延期次数',
+];
 
 async function workbook(body: Buffer): Promise<ExcelJS.Workbook> {
   const wb = new ExcelJS.Workbook();
@@ -70,7 +128,8 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     await handle.close();
   });
 
-  const get = (url: string, role: keyof World['tokens'] = 'leader') => app.inject({ url, headers: auth(world.tokens[role]) });
+  const get = (url: string, role: keyof World['tokens'] = 'leader') =>
+    app.inject({ url, headers: auth(world.tokens[role]) });
   const csvRows = (body: string): Record<string, string>[] => parse(body, { columns: true, bom: true });
 
   describe('GET /api/exports/problems.csv', () => {
@@ -78,7 +137,9 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
       const res = await get('/api/exports/problems.csv');
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
-      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="problems-\d{4}-\d{2}-\d{2}\.csv"; filename\*=UTF-8''%E9%97%AE%E9%A2%98%E6%B8%85%E5%8D%95-/);
+      expect(res.headers['content-disposition']).toMatch(
+        /^attachment; filename="problems-\d{4}-\d{2}-\d{2}\.csv"; filename\*=UTF-8''%E9%97%AE%E9%A2%98%E6%B8%85%E5%8D%95-/,
+      );
       expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
       const text = res.rawPayload.toString('utf8');
       expect(text.slice(1).split(/\r?\n/)[0]).toBe(HEADERS.join(','));
@@ -149,7 +210,9 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     });
 
     it("holds only the manager's problems", async () => {
-      const ws = (await workbook((await get('/api/exports/problems.xlsx', 'manager')).rawPayload)).getWorksheet('问题清单')!;
+      const ws = (await workbook((await get('/api/exports/problems.xlsx', 'manager')).rawPayload)).getWorksheet(
+        '问题清单',
+      )!;
       const codes = [];
       for (let r = 2; r < ws.rowCount; r++) codes.push(ws.getCell(r, HEADERS.indexOf('网格编码') + 1).value);
       expect(codes).toEqual([MANAGER_BLOCK, MANAGER_BLOCK, MANAGER_BLOCK, MANAGER_BLOCK]);
@@ -168,14 +231,21 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
       expect(f.geometry.type).toBe('Point');
       expect(f.geometry.coordinates[0]).toBeCloseTo(centre(MANAGER_BLOCK)[0], 9);
       expect(f.geometry.coordinates[1]).toBeCloseTo(centre(MANAGER_BLOCK)[1], 9);
-      expect(f.properties).toMatchObject({ id: ids[0], category_code: '06010', status: 'closed', region_code: MANAGER_BLOCK, closed_at: sh('2025-10-01 10:00').toISOString() });
+      expect(f.properties).toMatchObject({
+        id: ids[0],
+        category_code: '06010',
+        status: 'closed',
+        region_code: MANAGER_BLOCK,
+        closed_at: sh('2025-10-01 10:00').toISOString(),
+      });
     });
   });
 
   describe('problemExportRows', () => {
     it('reads every row exactly once across keyset batches', async () => {
       const rows = [];
-      for await (const r of problemExportRows(handle.db, { filters: {}, scope: FULL_SCOPE, now: new Date(), batch: 3 })) rows.push(r.id);
+      for await (const r of problemExportRows(handle.db, { filters: {}, scope: FULL_SCOPE, now: new Date(), batch: 3 }))
+        rows.push(r.id);
       expect(rows).toEqual(ids);
     });
   });
@@ -184,7 +254,9 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     it('is the monthly bulletin: title from the county name, period line, indicator table with grades and percentages, totals', async () => {
       const res = await get('/api/exports/rankings.xlsx?level=street&period=2025-10');
       expect(res.statusCode).toBe(200);
-      expect(res.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('测试县创文巩卫问题处置月度通报-2025-10.xlsx')}`);
+      expect(res.headers['content-disposition']).toContain(
+        `filename*=UTF-8''${encodeURIComponent('测试县创文巩卫问题处置月度通报-2025-10.xlsx')}`,
+      );
       const wb = await workbook(res.rawPayload);
       const ws = wb.getWorksheet('2025年10月通报')!;
       expect(ws).toBeDefined();
@@ -192,12 +264,34 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
       expect(String(ws.getCell('A2').value)).toContain('2025年10月（2025-10-01 至 2025-10-31）');
       expect(String(ws.getCell('A3').value)).toContain('处置率×30');
       const header = (ws.getRow(4).values as unknown[]).slice(1);
-      expect(header).toEqual(['排名', '单位编码', '单位名称', '立案数', '应结案数', '结案数', '结案率', '按期结案率', '处置率', '按期处置率', '返工率', '延期率', '超期待处置率', '综合指标值', '等级', '排名变化']);
+      expect(header).toEqual([
+        '排名',
+        '单位编码',
+        '单位名称',
+        '立案数',
+        '应结案数',
+        '结案数',
+        '结案率',
+        '按期结案率',
+        '处置率',
+        '按期处置率',
+        '返工率',
+        '延期率',
+        '超期待处置率',
+        '综合指标值',
+        '等级',
+        '排名变化',
+      ]);
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 4 });
       const col = (name: string) => header.indexOf(name) + 1;
       // Street 2: 2 due, 2 closed on time → 100 A, rank 1; street 1: 4 due, 2 closed, 1 on time.
       const first = ws.getRow(5);
-      expect([first.getCell(col('排名')).value, first.getCell(col('单位编码')).value, first.getCell(col('综合指标值')).value, first.getCell(col('等级')).value]).toEqual([1, '430121002', 100, 'A']);
+      expect([
+        first.getCell(col('排名')).value,
+        first.getCell(col('单位编码')).value,
+        first.getCell(col('综合指标值')).value,
+        first.getCell(col('等级')).value,
+      ]).toEqual([1, '430121002', 100, 'A']);
       const second = ws.getRow(6);
       expect(second.getCell(col('单位编码')).value).toBe('430121001');
       expect(second.getCell(col('应结案数')).value).toBe(4);
@@ -211,7 +305,9 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     });
 
     it("gives a manager a bulletin with only their own unit's row", async () => {
-      const ws = (await workbook((await get('/api/exports/rankings.xlsx?level=block&period=2025-10', 'manager')).rawPayload)).getWorksheet('2025年10月通报')!;
+      const ws = (
+        await workbook((await get('/api/exports/rankings.xlsx?level=block&period=2025-10', 'manager')).rawPayload)
+      ).getWorksheet('2025年10月通报')!;
       expect(ws.getRow(5).getCell(2).value).toBe(MANAGER_BLOCK);
       expect(ws.getRow(6).getCell(2).value).toBe('合计');
       expect(ws.rowCount).toBe(6);

@@ -20,7 +20,12 @@ const A_CENTRE = centre(MANAGER_BLOCK);
 const B_BLOCK = '430121002002002';
 const B_CENTRE = centre(B_BLOCK);
 const DBSCAN_CASE: PlacedProblem[] = [
-  ...around(A_CENTRE, 5).map((at, i) => ({ at, block: MANAGER_BLOCK, category: i < 3 ? '06010' : '09006', ageHours: 10 + i * 10 })),
+  ...around(A_CENTRE, 5).map((at, i) => ({
+    at,
+    block: MANAGER_BLOCK,
+    category: i < 3 ? '06010' : '09006',
+    ageHours: 10 + i * 10,
+  })),
   ...around(B_CENTRE, 4).map((at, i) => ({ at, block: B_BLOCK, category: i < 3 ? '09009' : '07001' })),
   { at: offset(B_CENTRE, 5, 5), block: B_BLOCK, category: '06010', status: 'closed', ageHours: 500 },
   { at: centre('430121002001001'), block: '430121002001001', category: '06010' },
@@ -52,7 +57,15 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       const res = await get('/api/hotspots?method=dbscan&eps_m=50&min_points=3');
       expect(res.statusCode).toBe(200);
       const body = res.json();
-      expect(body).toMatchObject({ type: 'FeatureCollection', method: 'dbscan', total: 11, noise: 2, srid: 32649, eps_m: 50, min_points: 3 });
+      expect(body).toMatchObject({
+        type: 'FeatureCollection',
+        method: 'dbscan',
+        total: 11,
+        noise: 2,
+        srid: 32649,
+        eps_m: 50,
+        min_points: 3,
+      });
       expect(body.features).toHaveLength(2);
       const [a, b] = body.features;
       expect(a.properties).toMatchObject({
@@ -73,7 +86,13 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       expect(a.properties.lon).toBeCloseTo(A_CENTRE[0], 3);
       expect(a.properties.lat).toBeCloseTo(A_CENTRE[1], 3);
       expect(a.geometry.type).toBe('Polygon');
-      expect(b.properties).toMatchObject({ cluster: 2, count: 4, block_name: '网格2-2-2', community_name: '社区2-2', street_name: '街道2' });
+      expect(b.properties).toMatchObject({
+        cluster: 2,
+        count: 4,
+        block_name: '网格2-2-2',
+        community_name: '社区2-2',
+        street_name: '街道2',
+      });
       expect(b.properties.top_categories[0]).toEqual({ code: '09009', name: '机动车乱停放', count: 3 });
       // The hull holds every member: its ring spans the cluster's spread (~30 m ≈ 0.0003°).
       const ring: [number, number][] = b.geometry.coordinates[0];
@@ -84,7 +103,9 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
 
     it('counts closed problems only when the status filter asks for them', async () => {
       const res = await get('/api/hotspots?method=dbscan&eps_m=50&min_points=3&status=dispatched,closed');
-      const b = res.json().features.find((f: { properties: { block_name: string } }) => f.properties.block_name === '网格2-2-2');
+      const b = res
+        .json()
+        .features.find((f: { properties: { block_name: string } }) => f.properties.block_name === '网格2-2-2');
       expect(b.properties.count).toBe(5);
       // Its oldest item is closed: the oldest *open* one is still the 10-hour-old one.
       expect(b.properties.oldest_open_hours).toBeLessThan(10.2);
@@ -103,7 +124,9 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       // The lone problem there is noise even at min_points 2 …
       expect(res.json()).toMatchObject({ total: 1, noise: 1, features: [] });
       // … and a cluster of two problems is a line, padded to a polygon.
-      const two = await get(`/api/hotspots?method=dbscan&eps_m=50&min_points=2&region=430121002002002&category=07001,06010&status=dispatched,closed`);
+      const two = await get(
+        `/api/hotspots?method=dbscan&eps_m=50&min_points=2&region=430121002002002&category=07001,06010&status=dispatched,closed`,
+      );
       expect(two.json().features[0].geometry.type).toBe('Polygon');
       expect(two.json().features[0].properties.count).toBe(2);
     });
@@ -201,7 +224,11 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       // The lone problems make non-significant cells; every problem is counted once.
       const counts = body.features.map((f: { properties: { count: number } }) => f.properties.count);
       expect(counts.reduce((a: number, b: number) => a + b, 0)).toBe(16);
-      expect(body.features.filter((f: { properties: { count: number; bin: number } }) => f.properties.count === 1 && f.properties.bin === 0)).toHaveLength(4);
+      expect(
+        body.features.filter(
+          (f: { properties: { count: number; bin: number } }) => f.properties.count === 1 && f.properties.bin === 0,
+        ),
+      ).toHaveLength(4);
     });
 
     it('keeps a manager to their own problems and never names a block outside their area', async () => {
@@ -233,7 +260,14 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       expect(res.body.charCodeAt(0)).toBe(0xfeff);
       const rows: Record<string, string>[] = parse(res.body.slice(1), { columns: true });
       expect(rows).toHaveLength(2);
-      expect(rows[0]).toMatchObject({ 序号: '1', 问题数: '5', 主要问题类别: '暴露垃圾(3)、占道经营(2)', 网格: '网格1-1-1', 社区: '社区1-1', '街道（镇）': '街道1' });
+      expect(rows[0]).toMatchObject({
+        序号: '1',
+        问题数: '5',
+        主要问题类别: '暴露垃圾(3)、占道经营(2)',
+        网格: '网格1-1-1',
+        社区: '社区1-1',
+        '街道（镇）': '街道1',
+      });
       expect(rows[1]).toMatchObject({ 序号: '2', 问题数: '4', 网格: '网格2-2-2' });
       expect(Number(rows[0]['中心经度'])).toBeCloseTo(A_CENTRE[0], 3);
     });
@@ -245,7 +279,9 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
       const sheet = wb.getWorksheet('聚类热点')!;
       expect(String(sheet.getRow(1).getCell(1).value)).toContain('DBSCAN');
-      expect(sheet.getRow(3).values).toEqual(expect.arrayContaining(['序号', '问题数', '主要问题类别', '网格', '社区']));
+      expect(sheet.getRow(3).values).toEqual(
+        expect.arrayContaining(['序号', '问题数', '主要问题类别', '网格', '社区']),
+      );
       expect(sheet.getRow(4).getCell(2).value).toBe(5);
       expect(sheet.getRow(5).getCell(2).value).toBe(4);
       expect(sheet.getRow(6).getCell(1).value).toBe('合计');
@@ -262,7 +298,11 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       expect(file.noise).toBe(2);
       // Identical but for the age, which grows between the two requests.
       type F = { properties: { oldest_open_hours: number } };
-      const ageless = (fs: F[]) => fs.map((f) => ({ ...f, properties: { ...f.properties, oldest_open_hours: Math.round(f.properties.oldest_open_hours) } }));
+      const ageless = (fs: F[]) =>
+        fs.map((f) => ({
+          ...f,
+          properties: { ...f.properties, oldest_open_hours: Math.round(f.properties.oldest_open_hours) },
+        }));
       expect(ageless(file.features)).toEqual(ageless(api.features));
     });
 
@@ -272,7 +312,9 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       expect(rows.map((r) => r['网格编码'])).toEqual([MANAGER_BLOCK]);
       const gj = JSON.parse((await get(`/api/exports/hotspots.geojson?${Q}`, world.tokens.manager)).body);
       expect(gj.total).toBe(5);
-      expect(gj.features.map((f: { properties: { block_code: string } }) => f.properties.block_code)).toEqual([MANAGER_BLOCK]);
+      expect(gj.features.map((f: { properties: { block_code: string } }) => f.properties.block_code)).toEqual([
+        MANAGER_BLOCK,
+      ]);
     });
 
     it('Gi* exports carry z, p and the confidence label', async () => {

@@ -43,18 +43,81 @@ async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
  * September 2 on time → 100.
  */
 const DATA: P[] = [
-  ...[1, 2, 3, 4].map((d): P => ({ block: MANAGER_BLOCK, status: 'closed', reported: `2025-10-0${d} 08:00`, due: `2025-10-0${d} 12:00`, closed: `2025-10-0${d} 10:00` })),
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-09-05 08:00', due: '2025-09-05 12:00', closed: '2025-09-05 10:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-09-06 08:00', due: '2025-09-06 12:00', closed: '2025-09-07 10:00' },
-  { block: OTHER_BLOCK, category: '09009', status: 'closed', reported: '2025-10-02 08:00', due: '2025-10-02 12:00', closed: '2025-10-02 10:00' },
-  { block: OTHER_BLOCK, category: '09009', status: 'closed', reported: '2025-10-03 08:00', due: '2025-10-03 12:00', closed: '2025-10-03 10:00' },
-  { block: OTHER_BLOCK, status: 'closed', reported: '2025-10-04 08:00', due: '2025-10-04 12:00', closed: '2025-10-05 10:00', rework: 1 },
+  ...[1, 2, 3, 4].map((d): P => ({
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: `2025-10-0${d} 08:00`,
+    due: `2025-10-0${d} 12:00`,
+    closed: `2025-10-0${d} 10:00`,
+  })),
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-05 08:00',
+    due: '2025-09-05 12:00',
+    closed: '2025-09-05 10:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-06 08:00',
+    due: '2025-09-06 12:00',
+    closed: '2025-09-07 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    category: '09009',
+    status: 'closed',
+    reported: '2025-10-02 08:00',
+    due: '2025-10-02 12:00',
+    closed: '2025-10-02 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    category: '09009',
+    status: 'closed',
+    reported: '2025-10-03 08:00',
+    due: '2025-10-03 12:00',
+    closed: '2025-10-03 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-04 08:00',
+    due: '2025-10-04 12:00',
+    closed: '2025-10-05 10:00',
+    rework: 1,
+  },
   { block: OTHER_BLOCK, status: 'in_progress', reported: '2025-10-06 08:00', due: '2025-10-07 12:00', extension: 1 },
   { block: OTHER_BLOCK, status: 'dispatched', reported: '2025-10-08 08:00', due: '2025-10-09 12:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-08-05 08:00', due: '2025-08-05 12:00', closed: '2025-08-05 10:00' },
-  { block: OTHER_BLOCK, status: 'closed', reported: '2025-08-05 08:00', due: '2025-08-05 12:00', closed: '2025-08-05 10:00' },
-  { block: OTHER_BLOCK, status: 'closed', reported: '2025-09-05 08:00', due: '2025-09-05 12:00', closed: '2025-09-05 10:00' },
-  { block: OTHER_BLOCK, status: 'closed', reported: '2025-09-06 08:00', due: '2025-09-06 12:00', closed: '2025-09-06 10:00' },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-08-05 08:00',
+    due: '2025-08-05 12:00',
+    closed: '2025-08-05 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    status: 'closed',
+    reported: '2025-08-05 08:00',
+    due: '2025-08-05 12:00',
+    closed: '2025-08-05 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-05 08:00',
+    due: '2025-09-05 12:00',
+    closed: '2025-09-05 10:00',
+  },
+  {
+    block: OTHER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-06 08:00',
+    due: '2025-09-06 12:00',
+    closed: '2025-09-06 10:00',
+  },
 ];
 
 describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
@@ -75,15 +138,39 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (url: string, role: keyof World['tokens'] = 'leader', on = app) => on.inject({ url, headers: auth(world.tokens[role]) });
+  const get = (url: string, role: keyof World['tokens'] = 'leader', on = app) =>
+    on.inject({ url, headers: auth(world.tokens[role]) });
 
   it('scores, grades and ranks the streets of a month with the default weights, with the rank change from the month before', async () => {
     const res = await get('/api/rankings?level=street&period=2025-10');
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ level: 'street', period: '2025-10', previous_period: '2025-09', from: '2025-09-30T16:00:00.000Z', to: '2025-10-31T16:00:00.000Z', units_total: 2 });
-    expect(body.weights).toEqual({ disposal_rate: 30, on_time_disposal_rate: 20, rework_rate: 20, overdue_pending_rate: 20, extension_rate: 10 });
-    expect(body.units.map((u: Record<string, unknown>) => [u.code, u.score, u.grade, u.rank, u.previous_score, u.previous_rank, u.rank_change])).toEqual([
+    expect(body).toMatchObject({
+      level: 'street',
+      period: '2025-10',
+      previous_period: '2025-09',
+      from: '2025-09-30T16:00:00.000Z',
+      to: '2025-10-31T16:00:00.000Z',
+      units_total: 2,
+    });
+    expect(body.weights).toEqual({
+      disposal_rate: 30,
+      on_time_disposal_rate: 20,
+      rework_rate: 20,
+      overdue_pending_rate: 20,
+      extension_rate: 10,
+    });
+    expect(
+      body.units.map((u: Record<string, unknown>) => [
+        u.code,
+        u.score,
+        u.grade,
+        u.rank,
+        u.previous_score,
+        u.previous_rank,
+        u.rank_change,
+      ]),
+    ).toEqual([
       ['430121001', 100, 'A', 1, 90, 2, 1],
       ['430121002', 62, 'C', 2, 100, 1, -1],
     ]);
@@ -120,7 +207,9 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
       ['430121002', 100, 1],
     ]);
     const september = (await get('/api/rankings?level=street&period=2025-09')).json();
-    expect(september.units.map((u: Record<string, unknown>) => [u.code, u.score, u.rank, u.previous_rank, u.rank_change])).toEqual([
+    expect(
+      september.units.map((u: Record<string, unknown>) => [u.code, u.score, u.rank, u.previous_rank, u.rank_change]),
+    ).toEqual([
       ['430121002', 100, 1, 1, 0],
       ['430121001', 90, 2, 1, -1],
     ]);
@@ -138,7 +227,14 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
     const body = (await get('/api/rankings?level=street')).json();
     expect(body.period).toBe(shanghaiMonth(new Date()));
     // Street 2's two open October cases are still due: 处置率 0, 超期待处置率 1, 延期率 0.5 → 20 + 5 = 25.
-    expect(body.units[0]).toMatchObject({ code: '430121002', disposal_due: 2, overdue_pending: 2, score: 25, grade: 'E', rank: 1 });
+    expect(body.units[0]).toMatchObject({
+      code: '430121002',
+      disposal_due: 2,
+      overdue_pending: 2,
+      score: 25,
+      grade: 'E',
+      rank: 1,
+    });
     expect(body.units[1]).toMatchObject({ code: '430121001', score: null, rank: null });
   });
 
@@ -166,7 +262,9 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
   it('refuses to start with a bad weights file, naming the variable', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ weights: { speed: 1 } }));
-    await expect(buildTestApp(handle, { indicatorWeightsFile: file })).rejects.toThrow(/INDICATOR_WEIGHTS_FILE.*unknown indicator "speed"/);
+    await expect(buildTestApp(handle, { indicatorWeightsFile: file })).rejects.toThrow(
+      /INDICATOR_WEIGHTS_FILE.*unknown indicator "speed"/,
+    );
   });
 
   it('rejects a malformed period and a level it does not rank with 400', async () => {

@@ -33,7 +33,9 @@ async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
         voided_at, rework_count, extension_count, escalated, escalated_at)
       VALUES (${r.category ?? '06010'}, ${'测试问题'}, ${r.status}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${r.block}, ${sh(r.reported)},
         ${r.filed === undefined ? sh(r.reported) : r.filed && sh(r.filed)}, ${r.due ? sh(r.due) : null}, ${r.resolved ? sh(r.resolved) : closed}, ${closed},
-        ${r.status === 'voided' ? sh(r.reported) : null}, ${r.rework ?? 0}, ${r.extension ?? 0}, ${r.escalated ?? false}, ${r.escalated ? sh(r.reported) : null})`.execute(db);
+        ${r.status === 'voided' ? sh(r.reported) : null}, ${r.rework ?? 0}, ${r.extension ?? 0}, ${r.escalated ?? false}, ${r.escalated ? sh(r.reported) : null})`.execute(
+      db,
+    );
   }
 }
 
@@ -43,28 +45,101 @@ async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
  * (返工率 0.2), one extended (延期率 0.1). Report → closure hours 2, 4, 6, 8, 10, 12 → median 7.
  */
 const OCTOBER: P[] = [
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-02 08:00', due: '2025-10-03 08:00', closed: '2025-10-02 10:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-02 08:00', due: '2025-10-03 08:00', closed: '2025-10-02 12:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-05 08:00', due: '2025-10-06 08:00', closed: '2025-10-05 14:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-05 08:00', due: '2025-10-06 08:00', closed: '2025-10-05 16:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-10 08:00', due: '2025-10-10 12:00', closed: '2025-10-10 18:00', rework: 1 },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-10-10 08:00', due: '2025-10-10 12:00', closed: '2025-10-10 20:00' },
-  { block: MANAGER_BLOCK, status: 'in_progress', reported: '2025-10-12 08:00', due: '2025-10-13 08:00', rework: 1, escalated: true },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-02 08:00',
+    due: '2025-10-03 08:00',
+    closed: '2025-10-02 10:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-02 08:00',
+    due: '2025-10-03 08:00',
+    closed: '2025-10-02 12:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-05 08:00',
+    due: '2025-10-06 08:00',
+    closed: '2025-10-05 14:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-05 08:00',
+    due: '2025-10-06 08:00',
+    closed: '2025-10-05 16:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-10 08:00',
+    due: '2025-10-10 12:00',
+    closed: '2025-10-10 18:00',
+    rework: 1,
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-10-10 08:00',
+    due: '2025-10-10 12:00',
+    closed: '2025-10-10 20:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'in_progress',
+    reported: '2025-10-12 08:00',
+    due: '2025-10-13 08:00',
+    rework: 1,
+    escalated: true,
+  },
   { block: MANAGER_BLOCK, status: 'in_progress', reported: '2025-10-12 08:00', due: '2025-10-14 08:00', extension: 1 },
   { block: MANAGER_BLOCK, status: 'dispatched', reported: '2025-10-20 08:00', due: '2025-10-21 08:00' },
   { block: MANAGER_BLOCK, status: 'filed', reported: '2025-10-25 08:00', due: '2025-10-26 08:00' },
   // September: two cases closed on time (the previous period's 结案率 is 1.0).
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-09-10 08:00', due: '2025-09-11 08:00', closed: '2025-09-10 09:00' },
-  { block: MANAGER_BLOCK, status: 'closed', reported: '2025-09-12 08:00', due: '2025-09-13 08:00', closed: '2025-09-12 09:00' },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-10 08:00',
+    due: '2025-09-11 08:00',
+    closed: '2025-09-10 09:00',
+  },
+  {
+    block: MANAGER_BLOCK,
+    status: 'closed',
+    reported: '2025-09-12 08:00',
+    due: '2025-09-13 08:00',
+    closed: '2025-09-12 09:00',
+  },
   // The neighbouring block: three open, due after the period (not 应结案, not overdue at its end), one voided.
-  { block: NEIGHBOUR_BLOCK, category: '07001', status: 'dispatched', reported: '2025-10-28 08:00', due: '2099-01-01 00:00' },
-  { block: NEIGHBOUR_BLOCK, category: '07001', status: 'dispatched', reported: '2025-10-28 09:00', due: '2099-01-01 00:00' },
+  {
+    block: NEIGHBOUR_BLOCK,
+    category: '07001',
+    status: 'dispatched',
+    reported: '2025-10-28 08:00',
+    due: '2099-01-01 00:00',
+  },
+  {
+    block: NEIGHBOUR_BLOCK,
+    category: '07001',
+    status: 'dispatched',
+    reported: '2025-10-28 09:00',
+    due: '2099-01-01 00:00',
+  },
   { block: NEIGHBOUR_BLOCK, category: '07001', status: 'filed', reported: '2025-10-29 08:00', due: '2099-01-01 00:00' },
   { block: NEIGHBOUR_BLOCK, status: 'voided', reported: '2025-10-29 09:00', filed: null },
   // The other street: five parking cases (交警, group 09), all closed on time.
-  ...[1, 2, 3, 4, 5].map(
-    (i): P => ({ block: '430121002001001', category: '09009', status: 'closed', reported: `2025-10-0${i} 08:00`, due: `2025-10-0${i} 10:00`, closed: `2025-10-0${i} 09:00` }),
-  ),
+  ...[1, 2, 3, 4, 5].map((i): P => ({
+    block: '430121002001001',
+    category: '09009',
+    status: 'closed',
+    reported: `2025-10-0${i} 08:00`,
+    due: `2025-10-0${i} 10:00`,
+    closed: `2025-10-0${i} 09:00`,
+  })),
 ];
 
 const PERIOD = 'period_from=2025-10-01&period_to=2025-10-31';
@@ -122,9 +197,25 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
         median_hours_to_close: 7,
       });
       // September: 2 due, 2 closed on time, median 1 h.
-      expect(mine.change).toMatchObject({ open: 4, due: 8, closed: 4, closure_rate: -0.4, on_time_rate: -0.6, median_hours_to_close: 6 });
+      expect(mine.change).toMatchObject({
+        open: 4,
+        due: 8,
+        closed: 4,
+        closure_rate: -0.4,
+        on_time_rate: -0.6,
+        median_hours_to_close: 6,
+      });
       const neighbour = body.regions.find((r: { code: string }) => r.code === NEIGHBOUR_BLOCK);
-      expect(neighbour).toMatchObject({ open: 3, overdue: 0, filed: 3, due: 0, closed: 0, closure_rate: null, on_time_rate: null, median_hours_to_close: null });
+      expect(neighbour).toMatchObject({
+        open: 3,
+        overdue: 0,
+        filed: 3,
+        due: 0,
+        closed: 0,
+        closure_rate: null,
+        on_time_rate: null,
+        median_hours_to_close: null,
+      });
       const empty = body.regions.find((r: { code: string }) => r.code === '430121002002002');
       expect(empty).toMatchObject({ open: 0, due: 0, closure_rate: null, change: { open: 0, closure_rate: null } });
     });
@@ -133,9 +224,20 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
       const streets = (await get(`/api/stats/regions?level=street&${PERIOD}`)).json().regions;
       expect(streets.map((r: { code: string }) => r.code)).toEqual(['430121001', '430121002']);
       expect(streets[0]).toMatchObject({ name: '街道1', open: 7, filed: 13, due: 10, closed: 6, closure_rate: 0.6 });
-      expect(streets[1]).toMatchObject({ open: 0, filed: 5, due: 5, closed: 5, closed_on_time: 5, closure_rate: 1, on_time_rate: 1, median_hours_to_close: 1 });
+      expect(streets[1]).toMatchObject({
+        open: 0,
+        filed: 5,
+        due: 5,
+        closed: 5,
+        closed_on_time: 5,
+        closure_rate: 1,
+        on_time_rate: 1,
+        median_hours_to_close: 1,
+      });
       const county = (await get(`/api/stats/regions?level=county&${PERIOD}`)).json().regions;
-      expect(county).toEqual([expect.objectContaining({ code: '430121', due: 15, closed: 11, closed_on_time: 9, closure_rate: 0.7333 })]);
+      expect(county).toEqual([
+        expect.objectContaining({ code: '430121', due: 15, closed: 11, closed_on_time: 9, closure_rate: 0.7333 }),
+      ]);
     });
 
     it('lists only the regions under parent', async () => {
@@ -154,7 +256,9 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
     });
 
     it('judges open and overdue at the end of the period: a period ending 2025-10-12 sees the first open case not yet due', async () => {
-      const body = (await get(`/api/stats/regions?level=block&parent=430121001001&period_from=2025-10-01&period_to=2025-10-12`)).json();
+      const body = (
+        await get(`/api/stats/regions?level=block&parent=430121001001&period_from=2025-10-01&period_to=2025-10-12`)
+      ).json();
       const mine = body.regions[0];
       expect(body.as_of).toBe('2025-10-12T16:00:00.000Z');
       // Reported on the 12th 08:00: open; due on the 13th and 14th: not yet overdue.
@@ -207,7 +311,16 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
       const body = res.json();
       expect(body.region).toMatchObject({ code: '430121001', name: '街道1', level: 'street' });
       expect(body.region.chain.map((c: { code: string }) => c.code)).toEqual(['430121', '430121001']);
-      expect(body.totals).toMatchObject({ open: 7, overdue: 4, filed: 13, due: 10, closed: 6, closed_in_period: 6, closure_rate: 0.6, on_time_rate: 0.4 });
+      expect(body.totals).toMatchObject({
+        open: 7,
+        overdue: 4,
+        filed: 13,
+        due: 10,
+        closed: 6,
+        closed_in_period: 6,
+        closure_rate: 0.6,
+        on_time_rate: 0.4,
+      });
       expect(body.categories).toEqual([
         { code: '06010', name: '暴露垃圾', count: 4 },
         { code: '07001', name: '非法小广告', count: 3 },
@@ -217,7 +330,11 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
       expect(body.trend[30].date).toBe('2025-10-31');
       expect(body.trend.reduce((s: number, d: { reported: number }) => s + d.reported, 0)).toBe(14);
       expect(body.trend.reduce((s: number, d: { closed: number }) => s + d.closed, 0)).toBe(6);
-      expect(body.trend.find((d: { date: string }) => d.date === '2025-10-02')).toEqual({ date: '2025-10-02', reported: 2, closed: 2 });
+      expect(body.trend.find((d: { date: string }) => d.date === '2025-10-02')).toEqual({
+        date: '2025-10-02',
+        reported: 2,
+        closed: 2,
+      });
       expect(body.oldest_overdue.map((o: { due_at: string }) => o.due_at)).toEqual([
         sh('2025-10-13 08:00').toISOString(),
         sh('2025-10-14 08:00').toISOString(),
@@ -239,7 +356,7 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
       expect(body.children).toEqual([]);
     });
 
-    it("is 404 for a manager asking for another block or the street above, and for an unknown region", async () => {
+    it('is 404 for a manager asking for another block or the street above, and for an unknown region', async () => {
       for (const code of [NEIGHBOUR_BLOCK, '430121001']) {
         const res = await get(`/api/stats/regions/${code}`, 'manager');
         expect(res.statusCode).toBe(404);

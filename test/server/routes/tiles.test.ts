@@ -4,7 +4,16 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { BACKENDS } from '../../helpers/db.js';
 import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, COUNTY, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS, type World } from '../../helpers/world.js';
+import {
+  auth,
+  centre,
+  COUNTY,
+  createWorld,
+  MANAGER_BLOCK,
+  NEIGHBOUR_BLOCK,
+  REGIONS,
+  type World,
+} from '../../helpers/world.js';
 import { around, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
 import type { DbHandle } from '../../../db/index.js';
 import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../../../db/queries/tiles.js';
@@ -15,7 +24,10 @@ import { FULL_SCOPE } from '../../../db/queries/scope.js';
 
 const R = 6378137;
 /** WGS84 degrees → Web Mercator metres. */
-const mercator = ([lon, lat]: [number, number]) => [(R * lon * Math.PI) / 180, R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360))];
+const mercator = ([lon, lat]: [number, number]) => [
+  (R * lon * Math.PI) / 180,
+  R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360)),
+];
 /** The XYZ tile holding a point. */
 function tileOf(p: [number, number], z: number): TileAddress {
   const [mx, my] = mercator(p);
@@ -51,7 +63,12 @@ function decode(buf: Buffer | Uint8Array): Record<string, Decoded[]> {
     expect(layer.extent).toBe(4096);
     out[name] = Array.from({ length: layer.length }, (_, i) => {
       const f = layer.feature(i);
-      return { id: f.id, type: f.type, properties: { ...f.properties }, rings: f.loadGeometry().map((r) => r.map((p) => [p.x, p.y] as [number, number])) };
+      return {
+        id: f.id,
+        type: f.type,
+        properties: { ...f.properties },
+        rings: f.loadGeometry().map((r) => r.map((p) => [p.x, p.y] as [number, number])),
+      };
     });
   }
   return out;
@@ -59,10 +76,19 @@ function decode(buf: Buffer | Uint8Array): Record<string, Decoded[]> {
 
 const bboxOf = (f: Decoded) => {
   const pts = f.rings.flat();
-  return [Math.min(...pts.map((p) => p[0])), Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[1]))];
+  return [
+    Math.min(...pts.map((p) => p[0])),
+    Math.min(...pts.map((p) => p[1])),
+    Math.max(...pts.map((p) => p[0])),
+    Math.max(...pts.map((p) => p[1])),
+  ];
 };
 /** Twice the signed area (surveyor's formula, tile units): MVT wants exterior rings positive. */
-const ringArea = (r: [number, number][]) => r.reduce((s, p, i) => s + (r[(i + r.length - 1) % r.length][0] * p[1] - p[0] * r[(i + r.length - 1) % r.length][1]), 0);
+const ringArea = (r: [number, number][]) =>
+  r.reduce(
+    (s, p, i) => s + (r[(i + r.length - 1) % r.length][0] * p[1] - p[0] * r[(i + r.length - 1) % r.length][1]),
+    0,
+  );
 
 // ---------------------------------------------------------------- the data
 
@@ -72,9 +98,20 @@ const ringArea = (r: [number, number][]) => r.reduce((s, p, i) => s + (r[(i + r.
  *   网格2-2-2:                  3 open 占道经营 and 1 closed one
  */
 const CASE: PlacedProblem[] = [
-  ...around(centre(MANAGER_BLOCK), 3).map((at, i) => ({ at, block: MANAGER_BLOCK, category: '06010', dueInHours: i === 0 ? -5 : 24, severity: 1 + i })),
+  ...around(centre(MANAGER_BLOCK), 3).map((at, i) => ({
+    at,
+    block: MANAGER_BLOCK,
+    category: '06010',
+    dueInHours: i === 0 ? -5 : 24,
+    severity: 1 + i,
+  })),
   ...around(centre(NEIGHBOUR_BLOCK), 2).map((at) => ({ at, block: NEIGHBOUR_BLOCK, category: '09009' })),
-  ...around(centre('430121002002002'), 4).map((at, i) => ({ at, block: '430121002002002', category: '09006', status: i === 3 ? 'closed' : 'dispatched' })),
+  ...around(centre('430121002002002'), 4).map((at, i) => ({
+    at,
+    block: '430121002002002',
+    category: '09006',
+    status: i === 3 ? 'closed' : 'dispatched',
+  })),
 ];
 
 describe.each(BACKENDS)('vector tiles on $name', (backend) => {
@@ -93,13 +130,20 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     await handle.close();
   });
 
-  const tileUrl = (layer: string, t: TileAddress, q = '') => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${q ? `?${q}` : ''}`;
-  const get = (url: string, token = world.tokens.leader, headers: Record<string, string> = {}) => app.inject({ url, headers: { ...auth(token), ...headers } });
+  const tileUrl = (layer: string, t: TileAddress, q = '') =>
+    `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${q ? `?${q}` : ''}`;
+  const get = (url: string, token = world.tokens.leader, headers: Record<string, string> = {}) =>
+    app.inject({ url, headers: { ...auth(token), ...headers } });
   /**
    * Features of a layer over every tile of the county at zoom z (an empty tile adds none). A
    * problem point in one tile's buffer is also in its neighbour: counted once (by id).
    */
-  async function county(layer: 'regions' | 'problems', z: number, q = '', token = world.tokens.leader): Promise<Decoded[]> {
+  async function county(
+    layer: 'regions' | 'problems',
+    z: number,
+    q = '',
+    token = world.tokens.leader,
+  ): Promise<Decoded[]> {
     const out: Decoded[] = [];
     const seen = new Set<number>();
     for (const t of countyTiles(z)) {
@@ -124,7 +168,12 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
       const features = decode(res.rawPayload).regions;
       const block = features.find((f) => f.properties.code === MANAGER_BLOCK)!;
-      expect(block.properties).toEqual({ code: MANAGER_BLOCK, name: '网格1-1-1', level: 'block', parent_code: '430121001001' });
+      expect(block.properties).toEqual({
+        code: MANAGER_BLOCK,
+        name: '网格1-1-1',
+        level: 'block',
+        parent_code: '430121001001',
+      });
       expect(block.type).toBe(3);
       const county = features.find((f) => f.properties.code === '430121')!;
       expect(county.properties).toEqual({ code: '430121', name: '测试县', level: 'county' });
@@ -132,14 +181,17 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     });
 
     it('draws streets below z9, communities at z9–11 and blocks from z12', async () => {
-      const level = (l: string) => REGIONS.filter((r) => r.level === l || r.level === 'county').map((r) => r.code).sort();
+      const level = (l: string) =>
+        REGIONS.filter((r) => r.level === l || r.level === 'county')
+          .map((r) => r.code)
+          .sort();
       expect(codes(await county('regions', 8))).toEqual(level('street'));
       expect(codes(await county('regions', 10))).toEqual(level('community'));
       expect(codes(await county('regions', 12))).toEqual(level('block'));
       expect(codes(await county('regions', 12, 'level=street'))).toEqual(level('street'));
     });
 
-    it("shows a manager only their own block and the regions above it", async () => {
+    it('shows a manager only their own block and the regions above it', async () => {
       expect(codes(await county('regions', 12, '', world.tokens.manager))).toEqual(['430121', MANAGER_BLOCK]);
       expect(codes(await county('regions', 10, '', world.tokens.manager))).toEqual(['430121', '430121001001']);
       expect(codes(await county('regions', 8, '', world.tokens.manager))).toEqual(['430121', '430121001']);
@@ -147,13 +199,17 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
 
     it('places a block where it is: its outline in tile units matches the projected corners', async () => {
       const t = tileOf(centre(MANAGER_BLOCK), 12);
-      const f = decode((await get(tileUrl('regions', t))).rawPayload).regions.find((x) => x.properties.code === MANAGER_BLOCK)!;
+      const f = decode((await get(tileUrl('regions', t))).rawPayload).regions.find(
+        (x) => x.properties.code === MANAGER_BLOCK,
+      )!;
       const box = REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box;
       const [x0, y1] = toTileUnits([box[0], box[1]], t);
       const [x1, y0] = toTileUnits([box[2], box[3]], t);
       const clamp = (v: number) => Math.min(4096 + 64, Math.max(-64, v));
       const got = bboxOf(f);
-      [clamp(x0), clamp(y0), clamp(x1), clamp(y1)].forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1));
+      [clamp(x0), clamp(y0), clamp(x1), clamp(y1)].forEach((v, i) =>
+        expect(Math.abs(got[i] - v)).toBeLessThanOrEqual(1),
+      );
       expect(ringArea(f.rings[0])).toBeGreaterThan(0);
     });
   });
@@ -164,7 +220,13 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(features.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids);
       const first = features.find((f) => f.id === ids[0])!;
       expect(first.type).toBe(1);
-      expect(first.properties).toEqual({ id: ids[0], status: 'dispatched', category_code: '06010', severity: 1, overdue: true });
+      expect(first.properties).toEqual({
+        id: ids[0],
+        status: 'dispatched',
+        category_code: '06010',
+        severity: 1,
+        overdue: true,
+      });
       expect(features.find((f) => f.id === ids[1])!.properties.overdue).toBe(false);
       // Where it is: within a tile unit of the projected point.
       const t = tileOf(CASE[0].at, 14);
@@ -177,7 +239,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     it('aggregates below z13: cells with count and overdue that add up to the matching problems', async () => {
       for (const z of [8, 10, 12]) {
         const cells = await county('problems', z);
-        expect(cells.every((c) => c.id === undefined && Object.keys(c.properties).sort().join() === 'count,overdue')).toBe(true);
+        expect(
+          cells.every((c) => c.id === undefined && Object.keys(c.properties).sort().join() === 'count,overdue'),
+        ).toBe(true);
         expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(CASE.length);
         expect(cells.reduce((a, c) => a + (c.properties.overdue as number), 0)).toBe(1);
       }
@@ -185,7 +249,8 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       for (const t of countyTiles(12)) {
         const res = await get(tileUrl('problems', t));
         if (res.statusCode !== 200) continue;
-        for (const c of decode(res.rawPayload).problems) expect(c.rings[0][0].map((v) => ((v % 64) + 64) % 64)).toEqual([32, 32]);
+        for (const c of decode(res.rawPayload).problems)
+          expect(c.rings[0][0].map((v) => ((v % 64) + 64) % 64)).toEqual([32, 32]);
       }
       const closed = await county('problems', 10, 'status=closed');
       expect(closed.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(1);
@@ -198,7 +263,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(overdue.map((f) => f.id)).toEqual([ids[0]]);
     });
 
-    it("shows a manager nothing outside their area, at any zoom", async () => {
+    it('shows a manager nothing outside their area, at any zoom', async () => {
       const points = await county('problems', 14, '', world.tokens.manager);
       expect(points.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids.slice(0, 3));
       const cells = await county('problems', 10, '', world.tokens.manager);
@@ -227,16 +292,23 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(again.body).toBe('');
       // Another caller (another scope) or another filter never matches this ETag.
       expect((await get(tileUrl('problems', t), world.tokens.manager, { 'if-none-match': etag })).statusCode).toBe(200);
-      expect((await get(tileUrl('problems', t, 'category=06010'), world.tokens.leader, { 'if-none-match': etag })).statusCode).toBe(200);
+      expect(
+        (await get(tileUrl('problems', t, 'category=06010'), world.tokens.leader, { 'if-none-match': etag }))
+          .statusCode,
+      ).toBe(200);
       const regionEtag = (await get(tileUrl('regions', t))).headers.etag as string;
 
-      const [newId] = await placeProblems(handle.db, [{ at: centre(MANAGER_BLOCK), block: MANAGER_BLOCK, category: '06010' }]);
+      const [newId] = await placeProblems(handle.db, [
+        { at: centre(MANAGER_BLOCK), block: MANAGER_BLOCK, category: '06010' },
+      ]);
       const after = await get(tileUrl('problems', t), world.tokens.leader, { 'if-none-match': etag });
       expect(after.statusCode).toBe(200);
       expect(after.headers.etag).not.toBe(etag);
       expect(decode(after.rawPayload).problems.map((f) => f.id)).toContain(newId);
       // Region tiles key on the regions' version only: still 304.
-      expect((await get(tileUrl('regions', t), world.tokens.leader, { 'if-none-match': regionEtag })).statusCode).toBe(304);
+      expect((await get(tileUrl('regions', t), world.tokens.leader, { 'if-none-match': regionEtag })).statusCode).toBe(
+        304,
+      );
     });
   });
 
@@ -264,7 +336,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
         const decoded = [];
         for (const enc of encoders()) {
           const out =
-            layer === 'regions' ? await regionTile(handle.db, t, { scope: FULL_SCOPE }, enc) : await problemTile(handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
+            layer === 'regions'
+              ? await regionTile(handle.db, t, { scope: FULL_SCOPE }, enc)
+              : await problemTile(handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
           decoded.push(decode(encode(layer, out)));
         }
         const [ref, ...others] = decoded;
@@ -296,7 +370,10 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(tj).toMatchObject({ tilejson: '3.0.0', scheme: 'xyz', minzoom: 0, maxzoom: 16 });
       expect(tj.tiles[0]).toMatch(/^http:\/\/[^/]+\/tiles\/regions\/\{z\}\/\{x\}\/\{y\}\.mvt$/);
       tj.bounds.forEach((v: number, i: number) => expect(v).toBeCloseTo(COUNTY.box[i], 6));
-      expect(tj.vector_layers[0]).toMatchObject({ id: 'regions', fields: { code: 'String', name: 'String', level: 'String', parent_code: 'String' } });
+      expect(tj.vector_layers[0]).toMatchObject({
+        id: 'regions',
+        fields: { code: 'String', name: 'String', level: 'String', parent_code: 'String' },
+      });
     });
 
     it('carries the filters into the problem tile URLs and bounds a manager to their block', async () => {
