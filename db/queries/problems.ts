@@ -509,3 +509,129 @@ export async function importProblems(
   if (n > 0) await bumpProblemsVersion(trx);
   return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
 }
+
+/** Fields a PATCH may change; coordinates already WGS84 (degrees). */
+export interface ProblemEdit {
+  description?: string;
+  address?: string | null;
+  category_code?: string;
+  severity?: number;
+  photos?: string[];
+  lon?: number;
+  lat?: number;
+}
+
+export type EditOutcome =
+  | { kind: 'ok'; version: number; changed: string[] }
+  | { kind: 'not_found' }
+  | { kind: 'version_conflict'; version: number }
+  | { kind: 'terminal'; status: string }
+  | { kind: 'outside_coverage' }
+  | { kind: 'outside_scope' }
+  | { kind: 'category_not_allowed' };
+
+const EDITABLE = ['description', 'address', 'category_code', 'severity', 'photos'] as const;
+
+/**
+ * Edits a problem in one transaction: locks it within the caller's scope, checks the version,
+ * re-assigns its region when it moves (finest covering region, as on create), refuses a move or a
+ * category outside the caller's scope, and writes one 'edit' event listing every changed field
+ * (old → new) in `data`. A closed or voided problem is part of the record and cannot be edited.
+ */
+export async function editProblem(
+  db: Kysely<DB>,
+  id: number,
+  version: number,
+  edit: ProblemEdit,
+  note: string | null,
+  scope: Scope,
+  actor: Actor,
+): Promise<EditOutcome> {
+  return db.transaction().execute(async (trx): Promise<EditOutcome> => {
+    const r = await sql<{
+      status: string;
+      version: number;
+      description: string;
+      address: string | null;
+      category_code: string;
+      severity: number;
+      photos: string[];
+      region_code: string;
+      lon: number;
+      lat: number;
+    }>`SELECT p.status, p.version, p.description, p.address, p.category_code, p.severity, p.photos, p.region_code,
+              ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+       FROM problems p WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
+       FOR UPDATE OF p`.execute(trx);
+    const p = r.rows[0];
+    if (!p) return { kind: 'not_found' };
+    if (p.version !== version) return { kind: 'version_conflict', version: p.version };
+    if (p.status === 'closed' || p.status === 'voided') return { kind: 'terminal', status: p.status };
+
+    const changes: Record<string, [unknown, unknown]> = {};
+    for (const key of EDITABLE) {
+      const next = edit[key];
+      if (next !== undefined && JSON.stringify(next) !== JSON.stringify(p[key])) changes[key] = [p[key], next];
+    }
+    if (changes.category_code && scope.department !== null) {
+      const c = await trx
+        .selectFrom('categories')
+        .select('department')
+        .where('code', '=', edit.category_code!)
+        .executeTakeFirst();
+      if (c?.department !== scope.department) return { kind: 'category_not_allowed' };
+    }
+    let region = p.region_code;
+    const moved = edit.lon !== undefined && edit.lat !== undefined && (edit.lon !== p.lon || edit.lat !== p.lat);
+    if (moved) {
+      const code = await findCoveringRegion(trx, edit.lon!, edit.lat!);
+      if (code === null) return { kind: 'outside_coverage' };
+      if (scope.regions !== null && !scope.regions.some((s) => code.startsWith(s))) return { kind: 'outside_scope' };
+      changes.location = [
+        [p.lon, p.lat],
+        [edit.lon, edit.lat],
+      ];
+      if (code !== region) changes.region_code = [region, code];
+      region = code;
+    }
+    if (Object.keys(changes).length === 0) return { kind: 'ok', version: p.version, changed: [] };
+
+    const updated = await trx
+      .updateTable('problems')
+      .set({
+        ...(changes.description ? { description: edit.description } : {}),
+        ...(changes.address ? { address: edit.address ?? null } : {}),
+        ...(changes.category_code ? { category_code: edit.category_code } : {}),
+        ...(changes.severity ? { severity: edit.severity } : {}),
+        ...(changes.photos ? { photos: edit.photos } : {}),
+        ...(moved
+          ? {
+              geom: sql<string>`ST_SetSRID(ST_MakePoint(${edit.lon}::float8, ${edit.lat}::float8), ${sql.lit(WGS84)})` as unknown as string,
+              region_code: region,
+            }
+          : {}),
+        version: sql<number>`version + 1` as unknown as number,
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .returning('version')
+      .executeTakeFirst();
+    if (!updated) return { kind: 'version_conflict', version: p.version };
+    await trx
+      .insertInto('problem_events')
+      .values({
+        problem_id: id,
+        actor: actor.username,
+        actor_id: actor.id,
+        action: 'edit',
+        from_status: p.status,
+        to_status: p.status,
+        note,
+        data: JSON.stringify({ changes }),
+      })
+      .execute();
+    await bumpProblemsVersion(trx);
+    return { kind: 'ok', version: updated.version, changed: Object.keys(changes) };
+  });
+}

@@ -9,6 +9,7 @@ import { errors, IdParam, parseBBox } from '../schemas/common.js';
 import {
   CreateProblemBody,
   CreateProblemResponse,
+  EditProblemBody,
   ImportBody,
   ImportQuery,
   ImportResponse,
@@ -27,6 +28,7 @@ import {
 import {
   createProblem,
   decodeCursor,
+  editProblem,
   encodeCursor,
   findPossibleDuplicates,
   getCategoryLookup,
@@ -187,6 +189,85 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         return { created: r.created, rejected, possible_duplicates: r.possibleDuplicates };
       });
       return reply.code(201).send({ ...outcome, total: parsed.total });
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      preHandler: requireRole('admin', 'inspector', 'manager', 'department'),
+      schema: {
+        summary:
+          'Correct a problem (text, category, severity, photos) or move it; re-assigns its block; one edit event',
+        params: IdParam,
+        body: EditProblemBody,
+        response: { 200: ProblemFeature, ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const user = userOf(request);
+      const b = request.body;
+      const id = request.params.id;
+      if ((b.lon === undefined) !== (b.lat === undefined)) {
+        throw new AppError('VALIDATION_FAILED', 'give lon and lat together to move a problem');
+      }
+      let lon: number | undefined;
+      let lat: number | undefined;
+      if (b.lon !== undefined && b.lat !== undefined) {
+        const coordError = coordinateProblem(b.lon, b.lat);
+        if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+        [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
+      }
+      let categoryCode: string | undefined;
+      if (b.category !== undefined) {
+        const category = (await getCategory(app.db, b.category)) ?? (await getCategoryByName(app.db, b.category));
+        if (!category || !category.active) {
+          throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, {
+            category: b.category,
+          });
+        }
+        categoryCode = category.code;
+      }
+      const outcome = await editProblem(
+        app.db,
+        id,
+        b.version,
+        {
+          description: b.description,
+          address: b.address,
+          category_code: categoryCode,
+          severity: b.severity,
+          photos: b.photos,
+          lon,
+          lat,
+        },
+        b.note ?? null,
+        request.scope,
+        { id: user.id, username: user.username },
+      );
+      switch (outcome.kind) {
+        case 'not_found':
+          throw notFound(`problem ${id}`);
+        case 'version_conflict':
+          throw new AppError(
+            'VERSION_CONFLICT',
+            `problem ${id} changed meanwhile: reload it (version ${outcome.version})`,
+            {
+              version: outcome.version,
+            },
+          );
+        case 'terminal':
+          throw new AppError('CONFLICT', `a ${outcome.status} problem is part of the record and cannot be edited`);
+        case 'outside_coverage':
+          throw new AppError('OUTSIDE_COVERAGE', 'the new location is outside every region');
+        case 'outside_scope':
+          throw new AppError('FORBIDDEN', 'the new location is outside your area');
+        case 'category_not_allowed':
+          throw new AppError('FORBIDDEN', 'that category is not handled by your department');
+      }
+      const feature = await getProblemFeature(app.db, id, request.scope, user.role);
+      if (!feature) throw notFound(`problem ${id}`);
+      return feature;
     },
   );
 

@@ -153,3 +153,20 @@ export const ImportResponse = Type.Object({
   /** Rows that look like an open problem already on file (same category, 50 m, 24 h): imported, but flagged. */
   possible_duplicates: Type.Array(Type.Object({ line: Type.Integer(), id: Type.Integer(), distance_m: Type.Number() })),
 });
+
+export const EditProblemBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, description: 'the version you read (optimistic concurrency)' }),
+    note: Type.Optional(Type.String({ maxLength: 2000, description: 'why, for the record' })),
+    lon: Type.Optional(Type.Number({ description: 'new longitude (with lat), degrees' })),
+    lat: Type.Optional(Type.Number({ description: 'new latitude (with lon), degrees' })),
+    crs: Type.Optional(Crs),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'category code or name' })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    address: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    severity: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
+    photos: Type.Optional(Type.Array(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }), { maxItems: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type EditProblemBody = Static<typeof EditProblemBody>;

@@ -452,6 +452,20 @@ const MATRIX: Record<string, Entry> = {
     request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}` }),
     scope: ISO.problems,
   },
+  'PATCH /api/problems/:id': {
+    allowed: ['admin', 'inspector', 'manager', 'department'],
+    // Each role edits the problem it transitions later (a visible, open one).
+    request: async (c, who) => {
+      const role: RoleName = who === 'anonymous' || who === 'leader' ? 'admin' : who;
+      const id = c.ids.transition[role];
+      return {
+        method: 'PATCH',
+        url: `/api/problems/${id}`,
+        payload: { version: await c.version(id), description: '矩阵编辑' },
+      };
+    },
+    scope: ISO.writes,
+  },
   // workflow.ts
   'POST /api/problems/:id/transitions': {
     allowed: 'all',
@@ -1074,6 +1088,38 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
       expect(await state(id)).toEqual(s0);
       expect(await eventsOf(id)).toBe(e0);
     }
+    // Edits: the neighbour's problems are 404 and untouched; moving one's own problem into the
+    // neighbour block is refused and leaves it where it was.
+    for (const [who, id] of [
+      ['manager', ids.neigh],
+      ['manager', ids.traffic],
+      ['department', ids.traffic],
+    ] as [Who, number][]) {
+      const s0 = await state(id);
+      const res = await app.inject({
+        method: 'PATCH',
+        url: `/api/problems/${id}`,
+        headers: as(who),
+        payload: { version: s0.version, description: 'x' },
+      });
+      expect(res.statusCode, `${who} edits problem ${id}`).toBe(404);
+      expect(await state(id)).toEqual(s0);
+    }
+    const own0 = await state(ids.mine);
+    const [nlon, nlat] = centre(NEIGHBOUR_BLOCK);
+    const move = await app.inject({
+      method: 'PATCH',
+      url: `/api/problems/${ids.mine}`,
+      headers: as('manager'),
+      payload: { version: own0.version, lon: nlon, lat: nlat },
+    });
+    expect(move.statusCode).toBe(403);
+    expect(await state(ids.mine)).toEqual(own0);
+    expect(
+      (await sql<{ region_code: string }>`SELECT region_code FROM problems WHERE id = ${ids.mine}`.execute(handle.db))
+        .rows[0].region_code,
+    ).toBe(MANAGER_BLOCK);
+
     // A stale version does not tell the manager the problem exists either.
     expect(
       (

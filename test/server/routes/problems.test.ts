@@ -584,4 +584,84 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect((await get(world.tokens.department, `/api/problems/${id}`)).statusCode).toBe(404);
     });
   });
+
+  describe('PATCH /api/problems/:id', () => {
+    const patch = (token: string, id: number, payload: object) =>
+      app.inject({ method: 'PATCH', url: `/api/problems/${id}`, headers: auth(token), payload });
+    const create = async (code = MANAGER_BLOCK) => {
+      const [lon, lat] = centre(code);
+      return (await post(world.tokens.inspector, { lon, lat, category: GARBAGE, description: '原描述' })).json()
+        .id as number;
+    };
+    const events = (id: number) =>
+      handle.db
+        .selectFrom('problem_events')
+        .select(['action', 'data', 'note'])
+        .where('problem_id', '=', id)
+        .orderBy('id')
+        .execute();
+
+    it('corrects text and severity, bumps the version and records old → new in one edit event', async () => {
+      const id = await create();
+      const res = await patch(world.tokens.inspector, id, {
+        version: 1,
+        description: '新描述',
+        severity: 3,
+        note: '更正',
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().properties).toMatchObject({ description: '新描述', severity: 3, version: 2 });
+      const ev = await events(id);
+      expect(ev.map((e) => e.action)).toEqual(['create', 'edit']);
+      expect(ev[1].note).toBe('更正');
+      expect(ev[1].data).toEqual({ changes: { description: ['原描述', '新描述'], severity: [1, 3] } });
+    });
+
+    it('moves a problem and re-assigns its block in PostGIS (GCJ-02 input converted)', async () => {
+      const id = await create();
+      const target = centre('430121002002001');
+      const [glon, glat] = gcoord.transform(target, gcoord.WGS84, gcoord.GCJ02) as [number, number];
+      const res = await patch(world.tokens.admin, id, { version: 1, lon: glon, lat: glat, crs: 'gcj02' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().properties.region_code).toBe('430121002002001');
+      expect(await storedDistance(id, target)).toBeLessThan(10);
+      const ev = await events(id);
+      expect((ev[1].data as { changes: Record<string, unknown> }).changes.region_code).toEqual([
+        MANAGER_BLOCK,
+        '430121002002001',
+      ]);
+    });
+
+    it('refuses a stale version with 409 and changes nothing', async () => {
+      const id = await create();
+      expect((await patch(world.tokens.inspector, id, { version: 1, description: 'a' })).statusCode).toBe(200);
+      const stale = await patch(world.tokens.inspector, id, { version: 1, description: 'b' });
+      expect(stale.statusCode).toBe(409);
+      expect(stale.json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { version: 2 } });
+      expect((await get(world.tokens.admin, `/api/problems/${id}`)).json().properties.description).toBe('a');
+    });
+
+    it('refuses a move outside every region (422) and edits of a closed problem (409)', async () => {
+      const id = await create();
+      const out = await patch(world.tokens.admin, id, { version: 1, lon: 113.5, lat: 28.5 });
+      expect(out.statusCode).toBe(422);
+      expect(out.json().error.code).toBe('OUTSIDE_COVERAGE');
+      await sql`UPDATE problems SET status = 'closed', closed_at = now() WHERE id = ${id}`.execute(handle.db);
+      const closed = await patch(world.tokens.admin, id, { version: 1, description: 'x' });
+      expect(closed.statusCode).toBe(409);
+      expect(await count('problem_events')).toBe(1);
+    });
+
+    it('lets a manager correct their own problem but not move it out of their area, nor touch the neighbour’s', async () => {
+      const own = await create(MANAGER_BLOCK);
+      const neighbour = await create(NEIGHBOUR_BLOCK);
+      expect((await patch(world.tokens.manager, own, { version: 1, address: '星沙大道1号' })).statusCode).toBe(200);
+      const [lon, lat] = centre(NEIGHBOUR_BLOCK);
+      const move = await patch(world.tokens.manager, own, { version: 2, lon, lat });
+      expect(move.statusCode).toBe(403);
+      expect((await get(world.tokens.admin, `/api/problems/${own}`)).json().properties.region_code).toBe(MANAGER_BLOCK);
+      expect((await patch(world.tokens.manager, neighbour, { version: 1, description: 'x' })).statusCode).toBe(404);
+      expect((await patch(world.tokens.leader, own, { version: 2, description: 'x' })).statusCode).toBe(403);
+    });
+  });
 });
