@@ -10,6 +10,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
 import { problemScopeSql, type Scope } from './scope.js';
+import { bumpProblemsVersion } from './problems.js';
 import { loadCalendar } from './calendar.js';
 import {
   allowedActions,
@@ -226,10 +227,6 @@ export async function applyTransition(
   });
 }
 
-/** Tiles and map ETags key on this counter: bump it with every write that changes a problem. */
-export async function bumpProblemsVersion(db: Kysely<DB>): Promise<void> {
-  await sql`UPDATE data_version SET problems = problems + 1`.execute(db);
-}
 
 export interface ProblemEventRow {
   id: number;
