@@ -1,8 +1,11 @@
 /** Builds the app on a test database (never listens; use app.inject). */
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import type { DbHandle } from '../../db/index.js';
+import type { TestBackend } from './db.js';
+import { createWorld, type World } from './world.js';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), ...overrides };
@@ -14,4 +17,66 @@ export function buildTestApp(
   logger: false | object = false,
 ): Promise<FastifyInstance> {
   return buildApp({ config: testConfig(overrides), db, ownsDb: false, logger });
+}
+
+export interface UseAppOptions {
+  /**
+   * When to (re)create the test world: 'once' before the block's tests, 'each' before every test
+   * (for tests that write problems), or false when nested blocks create their own (assign `world`).
+   */
+  world?: 'once' | 'each' | false;
+  /** Config overrides for the app. */
+  config?: Partial<Config>;
+}
+
+/** What useApp's hooks fill in; reading a member before its hook ran throws instead of giving undefined. */
+export interface TestApp {
+  readonly handle: DbHandle;
+  readonly app: FastifyInstance;
+  /** Settable so a nested block can start again from a fresh world. */
+  world: World;
+}
+
+/**
+ * The setup every route test shares, for use inside `describe.each(BACKENDS)`: opens the backend
+ * (one open per block: it costs ~3 s) and builds the app in beforeAll, creates the world as asked,
+ * and closes the app, then the database, in afterAll. A block's own beforeAll/beforeEach hooks run after
+ * these (so they can use handle, app and world); its own afterAll hooks run before (vitest stacks them).
+ */
+export function useApp(backend: TestBackend, { world: when = 'once', config = {} }: UseAppOptions = {}): TestApp {
+  let handle: DbHandle | undefined;
+  let app: FastifyInstance | undefined;
+  let world: World | undefined;
+  const ready = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined) throw new Error(`useApp: ${name} read before its hook ran`);
+    return value;
+  };
+  beforeAll(async () => {
+    handle = await backend.open();
+    app = await buildTestApp(handle, config);
+    if (when === 'once') world = await createWorld(handle.db);
+  });
+  afterAll(async () => {
+    // Either may be missing when beforeAll failed part-way; closing what exists keeps that error the one reported.
+    await app?.close();
+    await handle?.close();
+  });
+  if (when === 'each')
+    beforeEach(async () => {
+      world = await createWorld(ready(handle, 'handle').db);
+    });
+  return {
+    get handle() {
+      return ready(handle, 'handle');
+    },
+    get app() {
+      return ready(app, 'app');
+    },
+    get world() {
+      return ready(world, 'world');
+    },
+    set world(w: World) {
+      world = w;
+    },
+  };
 }

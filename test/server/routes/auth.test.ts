@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hash } from '@node-rs/argon2';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, createWorld, MANAGER_BLOCK, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, MANAGER_BLOCK } from '../../helpers/world.js';
 import { hashToken } from '../../../server/plugins/auth.js';
 import { assertNoDemoUsersInProduction } from '../../../db/queries/users.js';
 
 describe.each(BACKENDS)('auth routes on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend, { config: { tokenTtlHours: 2 } });
   beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle, { tokenTtlHours: 2 });
-    world = await createWorld(handle.db);
-    await handle.db
+    await ctx.handle.db
       .insertInto('users')
       .values([
         {
@@ -37,13 +30,9 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
       ])
       .execute();
   });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
 
   const login = (username: string, password: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+    ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
 
   describe('POST /api/auth/login', () => {
     it('returns a working token, its expiry and the user with scope (no hash)', async () => {
@@ -64,16 +53,16 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
       expect(ttl).toBeGreaterThan(2 * 3_600_000 - 60_000);
       expect(ttl).toBeLessThanOrEqual(2 * 3_600_000 + 60_000);
       // Only the token's hash is stored.
-      const stored = await handle.db
+      const stored = await ctx.handle.db
         .selectFrom('api_tokens')
         .select('token_hash')
         .where('token_hash', '=', hashToken(body.token))
         .execute();
       expect(stored).toHaveLength(1);
       expect(
-        await handle.db.selectFrom('api_tokens').select('id').where('token_hash', '=', body.token).execute(),
+        await ctx.handle.db.selectFrom('api_tokens').select('id').where('token_hash', '=', body.token).execute(),
       ).toHaveLength(0);
-      const me = await app.inject({ url: '/api/auth/me', headers: auth(body.token) });
+      const me = await ctx.app.inject({ url: '/api/auth/me', headers: auth(body.token) });
       expect(me.statusCode).toBe(200);
       expect(me.json()).toMatchObject({ username: 'wang.gz', role: 'manager', scope: [MANAGER_BLOCK] });
     });
@@ -95,7 +84,7 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
     });
 
     it('rejects a body without a password with 400', async () => {
-      const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'wang.gz' } });
+      const res = await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'wang.gz' } });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('VALIDATION_FAILED');
     });
@@ -105,25 +94,27 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
     it('revokes the token: the next request with it is 401, other tokens keep working', async () => {
       const a = (await login('wang.gz', 'correct horse')).json().token;
       const b = (await login('wang.gz', 'correct horse')).json().token;
-      const out = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth(a) });
+      const out = await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth(a) });
       expect(out.statusCode).toBe(200);
       expect(out.json()).toEqual({ revoked: true });
-      const after = await app.inject({ url: '/api/auth/me', headers: auth(a) });
+      const after = await ctx.app.inject({ url: '/api/auth/me', headers: auth(a) });
       expect(after.statusCode).toBe(401);
-      expect((await app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth(a) })).statusCode).toBe(401);
-      expect((await app.inject({ url: '/api/auth/me', headers: auth(b) })).statusCode).toBe(200);
+      expect((await ctx.app.inject({ method: 'POST', url: '/api/auth/logout', headers: auth(a) })).statusCode).toBe(
+        401,
+      );
+      expect((await ctx.app.inject({ url: '/api/auth/me', headers: auth(b) })).statusCode).toBe(200);
     });
 
     it('needs a token', async () => {
-      expect((await app.inject({ method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(401);
+      expect((await ctx.app.inject({ method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(401);
     });
   });
 
   describe('GET /api/auth/me', () => {
     it('answers each role with itself', async () => {
-      const res = await app.inject({ url: '/api/auth/me', headers: auth(world.tokens.department) });
+      const res = await ctx.app.inject({ url: '/api/auth/me', headers: auth(ctx.world.tokens.department) });
       expect(res.json()).toEqual({
-        id: world.userIds.department,
+        id: ctx.world.userIds.department,
         username: 'dept',
         display_name: '测试department',
         role: 'department',
@@ -133,34 +124,34 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
     });
 
     it('refuses an expired token with 401', async () => {
-      await handle.db
+      await ctx.handle.db
         .insertInto('api_tokens')
         .values({
-          user_id: world.userIds.leader,
+          user_id: ctx.world.userIds.leader,
           token_hash: hashToken('expired-token'),
           expires_at: new Date(Date.now() - 1000),
         })
         .execute();
-      const res = await app.inject({ url: '/api/auth/me', headers: auth('expired-token') });
+      const res = await ctx.app.inject({ url: '/api/auth/me', headers: auth('expired-token') });
       expect(res.statusCode).toBe(401);
     });
 
     it('refuses a made-up token with 401', async () => {
-      expect((await app.inject({ url: '/api/auth/me', headers: auth('not-a-token') })).statusCode).toBe(401);
+      expect((await ctx.app.inject({ url: '/api/auth/me', headers: auth('not-a-token') })).statusCode).toBe(401);
     });
   });
 
   describe('assertNoDemoUsersInProduction', () => {
     it('refuses production with demo users, naming them, and allows it without', async () => {
-      await expect(assertNoDemoUsersInProduction(handle.db, 'production')).resolves.toBeUndefined();
-      await handle.db.updateTable('users').set({ demo: true }).where('username', '=', 'leader').execute();
+      await expect(assertNoDemoUsersInProduction(ctx.handle.db, 'production')).resolves.toBeUndefined();
+      await ctx.handle.db.updateTable('users').set({ demo: true }).where('username', '=', 'leader').execute();
       try {
-        await expect(assertNoDemoUsersInProduction(handle.db, 'production')).rejects.toThrow(
+        await expect(assertNoDemoUsersInProduction(ctx.handle.db, 'production')).rejects.toThrow(
           /NODE_ENV=production.*demo user.*leader/,
         );
-        await expect(assertNoDemoUsersInProduction(handle.db, 'development')).resolves.toBeUndefined();
+        await expect(assertNoDemoUsersInProduction(ctx.handle.db, 'development')).resolves.toBeUndefined();
       } finally {
-        await handle.db.updateTable('users').set({ demo: false }).where('username', '=', 'leader').execute();
+        await ctx.handle.db.updateTable('users').set({ demo: false }).where('username', '=', 'leader').execute();
       }
     });
   });

@@ -1,40 +1,29 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, createWorld, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth } from '../../helpers/world.js';
 import { loadCalendar } from '../../../db/queries/calendar.js';
 import { formatShanghai, fromShanghai } from '../../../server/domain/calendar.js';
 import { computeDueAt } from '../../../server/domain/deadline.js';
 
 describe.each(BACKENDS)('calendar routes on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const ctx = useApp(backend);
   beforeEach(async () => {
-    await sql`DELETE FROM calendar_overrides`.execute(handle.db);
+    await sql`DELETE FROM calendar_overrides`.execute(ctx.handle.db);
   });
 
-  const get = (qs: string, token = world.tokens.manager) =>
-    app.inject({ url: `/api/calendar${qs}`, headers: auth(token) });
-  const put = (date: string, payload: Record<string, unknown>, token = world.tokens.admin) =>
-    app.inject({ method: 'PUT', url: `/api/calendar/${date}`, headers: auth(token), payload });
-  const del = (date: string, token = world.tokens.admin) =>
-    app.inject({ method: 'DELETE', url: `/api/calendar/${date}`, headers: auth(token) });
+  const get = (qs: string, token = ctx.world.tokens.manager) =>
+    ctx.app.inject({ url: `/api/calendar${qs}`, headers: auth(token) });
+  const put = (date: string, payload: Record<string, unknown>, token = ctx.world.tokens.admin) =>
+    ctx.app.inject({ method: 'PUT', url: `/api/calendar/${date}`, headers: auth(token), payload });
+  const del = (date: string, token = ctx.world.tokens.admin) =>
+    ctx.app.inject({ method: 'DELETE', url: `/api/calendar/${date}`, headers: auth(token) });
   /** Due date of a 3-working-day item filed 2026-09-30 10:00, on the calendar as stored now. */
   const dueFrom0930 = async () =>
-    formatShanghai(computeDueAt(fromShanghai('2026-09-30', '10:00'), 3, 'working_days', await loadCalendar(handle.db)));
+    formatShanghai(
+      computeDueAt(fromShanghai('2026-09-30', '10:00'), 3, 'working_days', await loadCalendar(ctx.handle.db)),
+    );
 
   it('describes the 2026 National Day holiday and its 调休 Saturday', async () => {
     const res = await get('?from=2026-09-30&to=2026-10-11');
@@ -85,10 +74,10 @@ describe.each(BACKENDS)('calendar routes on $name', (backend) => {
 
   it('PUT and DELETE are admin only (403) and change nothing for others', async () => {
     for (const role of ['leader', 'manager', 'inspector', 'department'] as const) {
-      expect((await put('2026-10-10', { kind: 'holiday' }, world.tokens[role])).statusCode, role).toBe(403);
-      expect((await del('2026-10-10', world.tokens[role])).statusCode, role).toBe(403);
+      expect((await put('2026-10-10', { kind: 'holiday' }, ctx.world.tokens[role])).statusCode, role).toBe(403);
+      expect((await del('2026-10-10', ctx.world.tokens[role])).statusCode, role).toBe(403);
     }
-    expect(await handle.db.selectFrom('calendar_overrides').selectAll().execute()).toEqual([]);
+    expect(await ctx.handle.db.selectFrom('calendar_overrides').selectAll().execute()).toEqual([]);
   });
 
   it('refuses bad input: impossible date, reversed or too long range, unknown kind (400)', async () => {
@@ -112,6 +101,6 @@ describe.each(BACKENDS)('calendar routes on $name', (backend) => {
   });
 
   it('requires a token', async () => {
-    expect((await app.inject('/api/calendar')).statusCode).toBe(401);
+    expect((await ctx.app.inject('/api/calendar')).statusCode).toBe(401);
   });
 });

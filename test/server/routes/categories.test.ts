@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, createWorld, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth } from '../../helpers/world.js';
 
 describe.each(BACKENDS)('category routes on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const ctx = useApp(backend);
 
-  const patch = (code: string, payload: Record<string, unknown>, token = world.tokens.admin) =>
-    app.inject({ method: 'PATCH', url: `/api/categories/${code}`, headers: auth(token), payload });
+  const patch = (code: string, payload: Record<string, unknown>, token = ctx.world.tokens.admin) =>
+    ctx.app.inject({ method: 'PATCH', url: `/api/categories/${code}`, headers: auth(token), payload });
 
   it('GET lists every category with its deadline to any signed-in role', async () => {
-    for (const token of Object.values(world.tokens)) {
-      const res = await app.inject({ url: '/api/categories', headers: auth(token) });
+    for (const token of Object.values(ctx.world.tokens)) {
+      const res = await ctx.app.inject({ url: '/api/categories', headers: auth(token) });
       expect(res.statusCode).toBe(200);
       const garbage = res.json().categories.find((c: { code: string }) => c.code === '06010');
       expect(garbage).toEqual({
@@ -53,7 +40,7 @@ describe.each(BACKENDS)('category routes on $name', (backend) => {
       department: '环卫处',
       active: false,
     });
-    const list = await app.inject({ url: '/api/categories', headers: auth(world.tokens.leader) });
+    const list = await ctx.app.inject({ url: '/api/categories', headers: auth(ctx.world.tokens.leader) });
     expect(list.json().categories.find((c: { code: string }) => c.code === '06012')).toMatchObject({
       limit_value: 2,
       clock: 'working_days',
@@ -63,9 +50,9 @@ describe.each(BACKENDS)('category routes on $name', (backend) => {
 
   it('PATCH is admin only (403) and changes nothing for others', async () => {
     for (const role of ['leader', 'manager', 'inspector', 'department'] as const) {
-      expect((await patch('06010', { limit_value: 99 }, world.tokens[role])).statusCode, role).toBe(403);
+      expect((await patch('06010', { limit_value: 99 }, ctx.world.tokens[role])).statusCode, role).toBe(403);
     }
-    const row = await handle.db
+    const row = await ctx.handle.db
       .selectFrom('categories')
       .select('limit_value')
       .where('code', '=', '06010')

@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
 import { problemExportRows } from '../../../db/queries/exports.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
@@ -112,24 +110,15 @@ async function workbook(body: Buffer): Promise<ExcelJS.Workbook> {
 }
 
 describe.each(BACKENDS)('exports on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
   let ids: number[];
   beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-    await insert(handle.db, DATA);
-    ids = (await handle.db.selectFrom('problems').select('id').orderBy('id').execute()).map((r) => Number(r.id));
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
+    await insert(ctx.handle.db, DATA);
+    ids = (await ctx.handle.db.selectFrom('problems').select('id').orderBy('id').execute()).map((r) => Number(r.id));
   });
 
   const get = (url: string, role: keyof World['tokens'] = 'leader') =>
-    app.inject({ url, headers: auth(world.tokens[role]) });
+    ctx.app.inject({ url, headers: auth(ctx.world.tokens[role]) });
   const csvRows = (body: string): Record<string, string>[] => parse(body, { columns: true, bom: true });
 
   describe('GET /api/exports/problems.csv', () => {
@@ -171,7 +160,7 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     });
 
     it("holds only the manager's own area, and accepts ?access_token= for a plain download link", async () => {
-      const res = await app.inject({ url: `/api/exports/problems.csv?access_token=${world.tokens.manager}` });
+      const res = await ctx.app.inject({ url: `/api/exports/problems.csv?access_token=${ctx.world.tokens.manager}` });
       expect(res.statusCode).toBe(200);
       const rows = csvRows(res.body);
       expect(rows).toHaveLength(4);
@@ -181,8 +170,8 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     });
 
     it('needs a token', async () => {
-      expect((await app.inject('/api/exports/problems.csv')).statusCode).toBe(401);
-      expect((await app.inject('/api/exports/problems.csv?access_token=wrong')).statusCode).toBe(401);
+      expect((await ctx.app.inject('/api/exports/problems.csv')).statusCode).toBe(401);
+      expect((await ctx.app.inject('/api/exports/problems.csv?access_token=wrong')).statusCode).toBe(401);
     });
   });
 
@@ -244,7 +233,12 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
   describe('problemExportRows', () => {
     it('reads every row exactly once across keyset batches', async () => {
       const rows = [];
-      for await (const r of problemExportRows(handle.db, { filters: {}, scope: FULL_SCOPE, now: new Date(), batch: 3 }))
+      for await (const r of problemExportRows(ctx.handle.db, {
+        filters: {},
+        scope: FULL_SCOPE,
+        now: new Date(),
+        batch: 3,
+      }))
         rows.push(r.id);
       expect(rows).toEqual(ids);
     });

@@ -1,29 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import type { DbHandle } from '../../../db/index.js';
+import { buildTestApp, useApp } from '../../helpers/app.js';
 
 describe.each(BACKENDS)('health checks on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const ctx = useApp(backend, { world: false });
 
   it('GET /healthz answers ok without a token', async () => {
-    const res = await app.inject('/healthz');
+    const res = await ctx.app.inject('/healthz');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
   it('GET /readyz reports the backend once the database answers', async () => {
-    const res = await app.inject('/readyz');
+    const res = await ctx.app.inject('/readyz');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'ready',
@@ -43,7 +32,7 @@ describe.each(BACKENDS)('health checks on $name', (backend) => {
   });
 
   it('an /api route without a token is 401 with the error shape', async () => {
-    const res = await app.inject('/api/categories');
+    const res = await ctx.app.inject('/api/categories');
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });

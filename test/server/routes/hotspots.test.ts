@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, createWorld, MANAGER_BLOCK, type World } from '../../helpers/world.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, createWorld, MANAGER_BLOCK } from '../../helpers/world.js';
 import { around, offset, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
-import type { DbHandle } from '../../../db/index.js';
 
 /*
  * The DBSCAN case (eps 50 m, min_points 3), in createWorld's blocks:
@@ -33,24 +31,14 @@ const DBSCAN_CASE: PlacedProblem[] = [
 ];
 
 describe.each(BACKENDS)('hotspots on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const ctx = useApp(backend, { world: false });
 
-  const get = (url: string, token = world.tokens.leader) => app.inject({ url, headers: auth(token) });
+  const get = (url: string, token = ctx.world.tokens.leader) => ctx.app.inject({ url, headers: auth(token) });
 
   describe('GET /api/hotspots?method=dbscan', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
-      await placeProblems(handle.db, DBSCAN_CASE);
+      ctx.world = await createWorld(ctx.handle.db);
+      await placeProblems(ctx.handle.db, DBSCAN_CASE);
     });
 
     it('finds the two clusters and the noise, largest first, with categories, age and place', async () => {
@@ -132,7 +120,7 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
     });
 
     it("shows a manager only their own area's problems and block", async () => {
-      const res = await get('/api/hotspots?method=dbscan&eps_m=50&min_points=3', world.tokens.manager);
+      const res = await get('/api/hotspots?method=dbscan&eps_m=50&min_points=3', ctx.world.tokens.manager);
       const body = res.json();
       expect(body).toMatchObject({ total: 5, noise: 0 });
       expect(body.features).toHaveLength(1);
@@ -145,17 +133,17 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
     });
 
     it('needs a token', async () => {
-      expect((await app.inject('/api/hotspots')).statusCode).toBe(401);
+      expect((await ctx.app.inject('/api/hotspots')).statusCode).toBe(401);
     });
   });
 
   describe('eps is metres on the ground at 28° N', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
+      ctx.world = await createWorld(ctx.handle.db);
       // Three problems 90 m apart on an east–west line (Web Mercator would measure 102 m).
       const start: [number, number] = [113.022, 28.21];
       await placeProblems(
-        handle.db,
+        ctx.handle.db,
         [0, 90, 180].map((east) => ({ at: offset(start, east, 0), block: '430121002001001', category: '06010' })),
       );
     });
@@ -184,8 +172,8 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
      */
     const HOT = offset(A_CENTRE, 0, 0);
     beforeAll(async () => {
-      world = await createWorld(handle.db);
-      await placeProblems(handle.db, [
+      ctx.world = await createWorld(ctx.handle.db);
+      await placeProblems(ctx.handle.db, [
         ...around(HOT, 12, 2).map((at) => ({ at, block: MANAGER_BLOCK, category: '06010' })),
         { at: [113.0015, 28.2015], block: MANAGER_BLOCK, category: '09006' },
         { at: [113.0385, 28.2015], block: '430121002001002', category: '09006' },
@@ -232,13 +220,13 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
     });
 
     it('keeps a manager to their own problems and never names a block outside their area', async () => {
-      const body = (await get('/api/hotspots?method=gistar&cell_m=200', world.tokens.manager)).json();
+      const body = (await get('/api/hotspots?method=gistar&cell_m=200', ctx.world.tokens.manager)).json();
       expect(body.total).toBe(13);
       for (const f of body.features) expect([MANAGER_BLOCK, null]).toContain(f.properties.block_code);
     });
 
     it('refuses a grid of too many hexagons with 400 and says how many', async () => {
-      await placeProblems(handle.db, [{ at: [113.5, 28.7], block: MANAGER_BLOCK, category: '06010' }]);
+      await placeProblems(ctx.handle.db, [{ at: [113.5, 28.7], block: MANAGER_BLOCK, category: '06010' }]);
       const res = await get('/api/hotspots?method=gistar&cell_m=20');
       expect(res.statusCode).toBe(400);
       expect(res.json().error.details.estimated_cells).toBeGreaterThan(250_000);
@@ -247,8 +235,8 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
 
   describe('GET /api/exports/hotspots.{csv,xlsx,geojson}', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
-      await placeProblems(handle.db, DBSCAN_CASE);
+      ctx.world = await createWorld(ctx.handle.db);
+      await placeProblems(ctx.handle.db, DBSCAN_CASE);
     });
     const Q = 'method=dbscan&eps_m=50&min_points=3';
 
@@ -307,10 +295,10 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
     });
 
     it("a manager's export holds only their area", async () => {
-      const csv = await get(`/api/exports/hotspots.csv?${Q}`, world.tokens.manager);
+      const csv = await get(`/api/exports/hotspots.csv?${Q}`, ctx.world.tokens.manager);
       const rows: Record<string, string>[] = parse(csv.body.slice(1), { columns: true });
       expect(rows.map((r) => r['网格编码'])).toEqual([MANAGER_BLOCK]);
-      const gj = JSON.parse((await get(`/api/exports/hotspots.geojson?${Q}`, world.tokens.manager)).body);
+      const gj = JSON.parse((await get(`/api/exports/hotspots.geojson?${Q}`, ctx.world.tokens.manager)).body);
       expect(gj.total).toBe(5);
       expect(gj.features.map((f: { properties: { block_code: string } }) => f.properties.block_code)).toEqual([
         MANAGER_BLOCK,

@@ -1,53 +1,39 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, BLOCKS, createWorld, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, BLOCKS } from '../../helpers/world.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'problems');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend, { world: 'each' });
 
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await handle?.close();
-  });
-  beforeEach(async () => {
-    world = await createWorld(handle.db);
-  });
-
-  const importCsv = (payload: Buffer | string, query = '', token = world.tokens.inspector) =>
-    app.inject({
+  const importCsv = (payload: Buffer | string, query = '', token = ctx.world.tokens.inspector) =>
+    ctx.app.inject({
       method: 'POST',
       url: `/api/problems/import${query}`,
       headers: { ...auth(token), 'content-type': 'text/csv' },
       payload,
     });
   const importJson = (payload: Buffer | string | object, query = '', contentType = 'application/geo+json') =>
-    app.inject({
+    ctx.app.inject({
       method: 'POST',
       url: `/api/problems/import${query}`,
-      headers: { ...auth(world.tokens.inspector), 'content-type': contentType },
+      headers: { ...auth(ctx.world.tokens.inspector), 'content-type': contentType },
       payload: typeof payload === 'object' && !Buffer.isBuffer(payload) ? JSON.stringify(payload) : payload,
     });
   const count = async (table: 'problems' | 'problem_events') =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(handle.db)).rows[0].n);
+    Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
+    );
   const problems = () =>
     // Imports insert block by block (see importProblems), not in file order: read back by block.
-    handle.db
+    ctx.handle.db
       .selectFrom('problems')
       .select([
         'id',
@@ -82,9 +68,9 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     expect(rows[2].address).toBe('东八路,近公交站');
     // '2026-03-05 09:30' in Asia/Shanghai is 01:30 UTC.
     expect(rows[0].reported_at.toISOString()).toBe('2026-03-05T01:30:00.000Z');
-    const events = await handle.db.selectFrom('problem_events').selectAll().orderBy('problem_id').execute();
+    const events = await ctx.handle.db.selectFrom('problem_events').selectAll().orderBy('problem_id').execute();
     expect(events.map((e) => [e.problem_id, e.action, e.to_status, e.actor, e.actor_id])).toEqual(
-      rows.map((r) => [r.id, 'import', 'reported', 'inspector', world.userIds.inspector]),
+      rows.map((r) => [r.id, 'import', 'reported', 'inspector', ctx.world.userIds.inspector]),
     );
   });
 
@@ -104,7 +90,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
       total: number;
       rejected: { line: number; reason: string }[];
     };
-    const versionBefore = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(handle.db))
+    const versionBefore = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(ctx.handle.db))
       .rows[0].problems;
     const res = await importCsv(fixture('bad-rows.csv'));
     expect(res.statusCode).toBe(422);
@@ -115,8 +101,8 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     expected.rejected.forEach((want, i) => expect(error.details.rejected[i].reason).toContain(want.reason));
     expect(await count('problems')).toBe(0);
     expect(await count('problem_events')).toBe(0);
-    const versionAfter = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(handle.db)).rows[0]
-      .problems;
+    const versionAfter = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(ctx.handle.db))
+      .rows[0].problems;
     expect(versionAfter).toBe(versionBefore);
   });
 
@@ -169,8 +155,8 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     expect(res.statusCode).toBe(201);
     const [row] = await problems();
     const lon = Number(
-      (await sql<{ x: number }>`SELECT ST_X(geom) AS x FROM problems WHERE id = ${row.id}`.execute(handle.db)).rows[0]
-        .x,
+      (await sql<{ x: number }>`SELECT ST_X(geom) AS x FROM problems WHERE id = ${row.id}`.execute(ctx.handle.db))
+        .rows[0].x,
     );
     expect(lon).toBeCloseTo(113.0199, 5);
     expect(row.region_code).toBe('430121001001002');
@@ -207,7 +193,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     await importCsv('lon,lat,category\n113.005,28.21,06010\n113.035,28.23,06010\n');
     const [closed, elsewhere] = await problems();
     await sql`UPDATE problems SET status = 'closed', closed_at = now() - interval '2 days' WHERE id IN (${closed.id}, ${elsewhere.id})`.execute(
-      handle.db,
+      ctx.handle.db,
     );
     // 10 m east of the first; 200 m from the second; same spot as the first but another category.
     const res = await importCsv('lon,lat,category\n113.0051,28.21,06010\n113.037,28.23,06010\n113.005,28.21,09006\n');
@@ -239,10 +225,10 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
 
   it('is for admins and inspectors only', async () => {
     const csv = fixture('utf8-bom.csv');
-    expect((await importCsv(csv, '', world.tokens.manager)).statusCode).toBe(403);
-    expect((await importCsv(csv, '', world.tokens.leader)).statusCode).toBe(403);
-    expect((await importCsv(csv, '', world.tokens.department)).statusCode).toBe(403);
-    expect((await importCsv(csv, '', world.tokens.admin)).statusCode).toBe(201);
+    expect((await importCsv(csv, '', ctx.world.tokens.manager)).statusCode).toBe(403);
+    expect((await importCsv(csv, '', ctx.world.tokens.leader)).statusCode).toBe(403);
+    expect((await importCsv(csv, '', ctx.world.tokens.department)).statusCode).toBe(403);
+    expect((await importCsv(csv, '', ctx.world.tokens.admin)).statusCode).toBe(201);
   });
 
   it('imports 10,000 generated rows set-based and puts each in the block its coordinates fall in', async () => {
@@ -268,7 +254,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     const perBlock = await sql<{
       region_code: string;
       n: number;
-    }>`SELECT region_code, count(*)::int AS n FROM problems GROUP BY region_code`.execute(handle.db);
+    }>`SELECT region_code, count(*)::int AS n FROM problems GROUP BY region_code`.execute(ctx.handle.db);
     expect(new Map(perBlock.rows.map((r) => [r.region_code, r.n]))).toEqual(expectedPerBlock);
     expect(await count('problem_events')).toBe(10_000);
     // Row-at-a-time inserts on PGlite take minutes for this; set-based it is seconds.

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import * as gcoordModule from 'gcoord';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
 
 // Same CommonJS interop as server/domain/coords.ts (the api is at `default` at run time).
 type GcoordApi = typeof gcoordModule.default.default;
@@ -22,27 +20,15 @@ function offset([lon, lat]: [number, number], east: number, north: number): [num
 }
 
 describe.each(BACKENDS)('problems API on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
-
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await handle?.close();
-  });
-  beforeEach(async () => {
-    world = await createWorld(handle.db);
-  });
+  const ctx = useApp(backend, { world: 'each' });
 
   const post = (token: string, payload: object) =>
-    app.inject({ method: 'POST', url: '/api/problems', headers: auth(token), payload });
-  const get = (token: string, url: string) => app.inject({ method: 'GET', url, headers: auth(token) });
+    ctx.app.inject({ method: 'POST', url: '/api/problems', headers: auth(token), payload });
+  const get = (token: string, url: string) => ctx.app.inject({ method: 'GET', url, headers: auth(token) });
   const count = async (table: 'problems' | 'problem_events') =>
-    Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(handle.db)).rows[0].n);
+    Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
+    );
   /** Metres between a stored problem and a WGS84 point, measured by PostGIS on the spheroid. */
   const storedDistance = async (id: number, [lon, lat]: [number, number]) =>
     Number(
@@ -50,7 +36,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         await sql<{
           d: number;
         }>`SELECT ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)::geography) AS d FROM problems WHERE id = ${id}`.execute(
-          handle.db,
+          ctx.handle.db,
         )
       ).rows[0].d,
     );
@@ -58,9 +44,9 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
   describe('POST /api/problems', () => {
     it('assigns a WGS84 point to its 15-digit block and answers the chain county → block', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const versionBefore = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(handle.db))
+      const versionBefore = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(ctx.handle.db))
         .rows[0].problems;
-      const res = await post(world.tokens.inspector, {
+      const res = await post(ctx.world.tokens.inspector, {
         lon,
         lat,
         category: GARBAGE,
@@ -96,7 +82,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
           photos: ['https://example.org/a.jpg'],
         },
       });
-      const events = await handle.db
+      const events = await ctx.handle.db
         .selectFrom('problem_events')
         .selectAll()
         .where('problem_id', '=', body.id)
@@ -107,9 +93,9 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         from_status: null,
         to_status: 'reported',
         actor: 'inspector',
-        actor_id: world.userIds.inspector,
+        actor_id: ctx.world.userIds.inspector,
       });
-      const versionAfter = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(handle.db))
+      const versionAfter = (await sql<{ problems: number }>`SELECT problems FROM data_version`.execute(ctx.handle.db))
         .rows[0].problems;
       expect(versionAfter).toBeGreaterThan(versionBefore);
     });
@@ -123,12 +109,12 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
           const r = await sql<{
             d: number;
           }>`SELECT ST_Distance(ST_SetSRID(ST_MakePoint(${gcj[0]}::float8, ${gcj[1]}::float8), 4326)::geography, ST_SetSRID(ST_MakePoint(${wgs[0]}::float8, ${wgs[1]}::float8), 4326)::geography) AS d`.execute(
-            handle.db,
+            ctx.handle.db,
           );
           return Number(r.rows[0].d);
         })(),
       ).toBeGreaterThan(300);
-      const res = await post(world.tokens.inspector, { lon: gcj[0], lat: gcj[1], crs: 'gcj02', category: GARBAGE });
+      const res = await post(ctx.world.tokens.inspector, { lon: gcj[0], lat: gcj[1], crs: 'gcj02', category: GARBAGE });
       expect(res.statusCode).toBe(201);
       expect(res.json().region_code).toBe('430121002002001');
       expect(await storedDistance(res.json().id, wgs)).toBeLessThan(10);
@@ -137,20 +123,20 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
     it('stores a BD-09 (Baidu) position within 10 m of its WGS84 place', async () => {
       const wgs = centre('430121002001002');
       const bd = gcoord.transform([wgs[0], wgs[1]], gcoord.WGS84, gcoord.BD09) as [number, number];
-      const res = await post(world.tokens.inspector, { lon: bd[0], lat: bd[1], crs: 'bd09', category: GARBAGE });
+      const res = await post(ctx.world.tokens.inspector, { lon: bd[0], lat: bd[1], crs: 'bd09', category: GARBAGE });
       expect(res.statusCode).toBe(201);
       expect(res.json().region_code).toBe('430121002001002');
       expect(await storedDistance(res.json().id, wgs)).toBeLessThan(10);
     });
 
     it('assigns a point on the edge between two blocks to exactly one of them (ST_Covers, lower code)', async () => {
-      const res = await post(world.tokens.inspector, { lon: 113.01, lat: 28.21, category: GARBAGE });
+      const res = await post(ctx.world.tokens.inspector, { lon: 113.01, lat: 28.21, category: GARBAGE });
       expect(res.statusCode).toBe(201);
       expect(res.json().region_code).toBe(MANAGER_BLOCK);
     });
 
     it('rejects a point outside every block with 422 OUTSIDE_COVERAGE and writes nothing', async () => {
-      const res = await post(world.tokens.inspector, { lon: 113.5, lat: 28.5, category: GARBAGE });
+      const res = await post(ctx.world.tokens.inspector, { lon: 113.5, lat: 28.5, category: GARBAGE });
       expect(res.statusCode).toBe(422);
       expect(res.json().error.code).toBe('OUTSIDE_COVERAGE');
       expect(await count('problems')).toBe(0);
@@ -159,23 +145,23 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it('names swapped latitude and longitude instead of storing the point', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const res = await post(world.tokens.inspector, { lon: lat, lat: lon, category: GARBAGE });
+      const res = await post(ctx.world.tokens.inspector, { lon: lat, lat: lon, category: GARBAGE });
       expect(res.statusCode).toBe(422);
       expect(res.json().error.message).toMatch(/swapped/);
       expect(await count('problems')).toBe(0);
     });
 
     it('refuses a non-number, a missing coordinate and an empty body with 400 naming the field', async () => {
-      const nan = await post(world.tokens.inspector, { lon: 'NaN', lat: 28.21, category: GARBAGE });
+      const nan = await post(ctx.world.tokens.inspector, { lon: 'NaN', lat: 28.21, category: GARBAGE });
       expect(nan.statusCode).toBe(400);
       expect(JSON.stringify(nan.json().error)).toMatch(/lon/);
-      const missing = await post(world.tokens.inspector, { lon: 113.005, category: GARBAGE });
+      const missing = await post(ctx.world.tokens.inspector, { lon: 113.005, category: GARBAGE });
       expect(missing.statusCode).toBe(400);
       expect(JSON.stringify(missing.json().error)).toMatch(/lat/);
-      const empty = await post(world.tokens.inspector, {});
+      const empty = await post(ctx.world.tokens.inspector, {});
       expect(empty.statusCode).toBe(400);
       expect(empty.json().error.code).toBe('VALIDATION_FAILED');
-      const range = await post(world.tokens.inspector, { lon: 113.005, lat: 95, category: GARBAGE });
+      const range = await post(ctx.world.tokens.inspector, { lon: 113.005, lat: 95, category: GARBAGE });
       expect(range.statusCode).toBe(422);
       expect(range.json().error.message).toMatch(/-90\.\.90/);
       expect(await count('problems')).toBe(0);
@@ -183,14 +169,14 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it('accepts the category by its Chinese name, as a user would type it', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const res = await post(world.tokens.inspector, { lon, lat, category: '暴露垃圾' });
+      const res = await post(ctx.world.tokens.inspector, { lon, lat, category: '暴露垃圾' });
       expect(res.statusCode).toBe(201);
       expect(res.json().problem.properties.category_code).toBe(GARBAGE);
     });
 
     it('names the allowed coordinate systems when crs is wrong', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const res = await post(world.tokens.inspector, { lon, lat, category: GARBAGE, crs: 'wgs' });
+      const res = await post(ctx.world.tokens.inspector, { lon, lat, category: GARBAGE, crs: 'wgs' });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.details).toEqual([
         expect.objectContaining({ path: '/crs', message: expect.stringContaining('wgs84, cgcs2000, gcj02, bd09') }),
@@ -198,10 +184,10 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
     });
 
     it('answers 415 with the accepted types when the body has an unknown content type', async () => {
-      const res = await app.inject({
+      const res = await ctx.app.inject({
         method: 'POST',
         url: '/api/problems',
-        headers: { ...auth(world.tokens.inspector), 'content-type': 'application/xml' },
+        headers: { ...auth(ctx.world.tokens.inspector), 'content-type': 'application/xml' },
         payload: '<p/>',
       });
       expect(res.statusCode).toBe(415);
@@ -213,7 +199,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it('refuses an unknown category with 422 UNKNOWN_CATEGORY', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const res = await post(world.tokens.inspector, { lon, lat, category: '99999' });
+      const res = await post(ctx.world.tokens.inspector, { lon, lat, category: '99999' });
       expect(res.statusCode).toBe(422);
       expect(res.json().error.code).toBe('UNKNOWN_CATEGORY');
     });
@@ -221,7 +207,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
     it('lists open problems of the same category within 50 m and 24 h as possible duplicates, nearest first', async () => {
       const here = centre('430121002001001');
       const first = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: here[0],
           lat: here[1],
           category: GARBAGE,
@@ -230,7 +216,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       ).json();
       const near = offset(here, 20, 0);
       const second = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: near[0],
           lat: near[1],
           category: GARBAGE,
@@ -248,7 +234,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
       // Not duplicates: another category on the same spot, 80 m away, or 30 hours apart.
       const other = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: here[0],
           lat: here[1],
           category: VENDING,
@@ -258,7 +244,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect(other.possible_duplicates).toEqual([]);
       const far = offset(here, 0, 80);
       const farRes = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: far[0],
           lat: far[1],
           category: GARBAGE,
@@ -267,7 +253,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       ).json();
       expect(farRes.possible_duplicates).toEqual([]);
       const later = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: here[0],
           lat: here[1],
           category: GARBAGE,
@@ -277,9 +263,9 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect(later.possible_duplicates).toEqual([]);
 
       // A closed one is no longer a duplicate candidate; the third report now only sees the second.
-      await sql`UPDATE problems SET status = 'closed', closed_at = now() WHERE id = ${first.id}`.execute(handle.db);
+      await sql`UPDATE problems SET status = 'closed', closed_at = now() WHERE id = ${first.id}`.execute(ctx.handle.db);
       const third = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: here[0],
           lat: here[1],
           category: GARBAGE,
@@ -292,7 +278,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
     it('flags a report at a spot closed within 30 days as a recurrence of the nearest one, and stores it', async () => {
       const spot = centre('430121002002002');
       const old = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: spot[0],
           lat: spot[1],
           category: GARBAGE,
@@ -300,7 +286,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         })
       ).json();
       const older = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: spot[0],
           lat: spot[1],
           category: GARBAGE,
@@ -308,7 +294,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         })
       ).json();
       const dust = (
-        await post(world.tokens.inspector, {
+        await post(ctx.world.tokens.inspector, {
           lon: spot[0],
           lat: spot[1],
           category: DUST,
@@ -316,17 +302,17 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         })
       ).json();
       await sql`UPDATE problems SET status = 'closed', closed_at = now() - interval '3 days' WHERE id IN (${old.id}, ${dust.id})`.execute(
-        handle.db,
+        ctx.handle.db,
       );
       await sql`UPDATE problems SET status = 'closed', closed_at = now() - interval '40 days' WHERE id = ${older.id}`.execute(
-        handle.db,
+        ctx.handle.db,
       );
 
       const again = offset(spot, 10, 5);
-      const res = (await post(world.tokens.inspector, { lon: again[0], lat: again[1], category: GARBAGE })).json();
+      const res = (await post(ctx.world.tokens.inspector, { lon: again[0], lat: again[1], category: GARBAGE })).json();
       expect(res.recurrence_of).toBe(old.id);
       expect(res.problem.properties.recurrence_of).toBe(old.id);
-      const stored = await handle.db
+      const stored = await ctx.handle.db
         .selectFrom('problems')
         .select('recurrence_of')
         .where('id', '=', res.id)
@@ -336,19 +322,21 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       // 60 m away is another spot; another category is another problem.
       const away = offset(spot, 60, 0);
       expect(
-        (await post(world.tokens.inspector, { lon: away[0], lat: away[1], category: GARBAGE })).json().recurrence_of,
+        (await post(ctx.world.tokens.inspector, { lon: away[0], lat: away[1], category: GARBAGE })).json()
+          .recurrence_of,
       ).toBeNull();
       expect(
-        (await post(world.tokens.inspector, { lon: again[0], lat: again[1], category: VENDING })).json().recurrence_of,
+        (await post(ctx.world.tokens.inspector, { lon: again[0], lat: again[1], category: VENDING })).json()
+          .recurrence_of,
       ).toBeNull();
     });
 
     it('lets a manager create inside their block but not in the neighbour block (403, nothing written)', async () => {
       const mine = centre(MANAGER_BLOCK);
-      const ok = await post(world.tokens.manager, { lon: mine[0], lat: mine[1], category: GARBAGE });
+      const ok = await post(ctx.world.tokens.manager, { lon: mine[0], lat: mine[1], category: GARBAGE });
       expect(ok.statusCode).toBe(201);
       const theirs = centre(NEIGHBOUR_BLOCK);
-      const refused = await post(world.tokens.manager, { lon: theirs[0], lat: theirs[1], category: GARBAGE });
+      const refused = await post(ctx.world.tokens.manager, { lon: theirs[0], lat: theirs[1], category: GARBAGE });
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error).toMatchObject({ code: 'FORBIDDEN', message: 'the point is outside your area' });
       expect(await count('problems')).toBe(1);
@@ -357,13 +345,13 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it("lets a department report only its own department's categories, and a leader not at all", async () => {
       const [lon, lat] = centre(NEIGHBOUR_BLOCK);
-      expect((await post(world.tokens.department, { lon, lat, category: GARBAGE })).statusCode).toBe(201);
-      const other = await post(world.tokens.department, { lon, lat, category: DUST });
+      expect((await post(ctx.world.tokens.department, { lon, lat, category: GARBAGE })).statusCode).toBe(201);
+      const other = await post(ctx.world.tokens.department, { lon, lat, category: DUST });
       expect(other.statusCode).toBe(403);
       expect(other.json().error.message).toMatch(/department/);
-      expect((await post(world.tokens.leader, { lon, lat, category: GARBAGE })).statusCode).toBe(403);
+      expect((await post(ctx.world.tokens.leader, { lon, lat, category: GARBAGE })).statusCode).toBe(403);
       expect(
-        (await app.inject({ method: 'POST', url: '/api/problems', payload: { lon, lat, category: GARBAGE } }))
+        (await ctx.app.inject({ method: 'POST', url: '/api/problems', payload: { lon, lat, category: GARBAGE } }))
           .statusCode,
       ).toBe(401);
       expect(await count('problems')).toBe(1);
@@ -373,13 +361,13 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       // 113.01 is the edge between the two blocks; 5 m either side.
       const west = offset([113.01, 28.21], -5, 0);
       const east = offset([113.01, 28.21], 5, 0);
-      const theirs = (await post(world.tokens.inspector, { lon: east[0], lat: east[1], category: GARBAGE })).json();
+      const theirs = (await post(ctx.world.tokens.inspector, { lon: east[0], lat: east[1], category: GARBAGE })).json();
       expect(theirs.region_code).toBe(NEIGHBOUR_BLOCK);
-      const mine = (await post(world.tokens.manager, { lon: west[0], lat: west[1], category: GARBAGE })).json();
+      const mine = (await post(ctx.world.tokens.manager, { lon: west[0], lat: west[1], category: GARBAGE })).json();
       expect(mine.region_code).toBe(MANAGER_BLOCK);
       expect(mine.possible_duplicates).toEqual([]);
       const seenByInspector = (
-        await post(world.tokens.inspector, { lon: west[0], lat: west[1], category: GARBAGE })
+        await post(ctx.world.tokens.inspector, { lon: west[0], lat: west[1], category: GARBAGE })
       ).json();
       expect(seenByInspector.possible_duplicates.map((d: { id: number }) => d.id).sort()).toEqual(
         [theirs.id, mine.id].sort(),
@@ -408,7 +396,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
           id: number;
         }>`INSERT INTO problems (category_code, description, address, status, geom, region_code, reported_at, due_at)
           VALUES (${r.category ?? GARBAGE}, ${r.description ?? ''}, ${r.address ?? null}, ${r.status ?? 'reported'}, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326), ${r.code}, ${r.at}::timestamptz, ${r.due ?? null}::timestamptz)
-          RETURNING id`.execute(handle.db);
+          RETURNING id`.execute(ctx.handle.db);
         ids.push(row.rows[0].id);
       }
       return ids;
@@ -420,7 +408,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         { code: MANAGER_BLOCK, at: '2026-03-01T10:00:00Z', description: '旧的' },
         { code: NEIGHBOUR_BLOCK, at: '2026-03-02T10:00:00Z', category: VENDING },
       ]);
-      const res = await get(world.tokens.leader, '/api/problems');
+      const res = await get(ctx.world.tokens.leader, '/api/problems');
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body.type).toBe('FeatureCollection');
@@ -469,7 +457,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         { code: '430121002002002', at: '2026-03-04T02:00:00Z', category: DUST },
         { code: '430121001002001', at: '2026-03-04T17:00:00Z' },
       ]);
-      const q = async (query: string) => ids(await get(world.tokens.admin, `/api/problems?${query}`));
+      const q = async (query: string) => ids(await get(ctx.world.tokens.admin, `/api/problems?${query}`));
       expect(await q('status=filed')).toEqual([p2, p1]);
       expect(await q('status=closed,reported')).toEqual([p5, p4, p3]);
       expect(await q(`category=${VENDING},${DUST}`)).toEqual([p4, p2]);
@@ -484,9 +472,9 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect(await q(`q=${encodeURIComponent('路口')}`)).toEqual([p1]);
       expect(await q(`q=${encodeURIComponent('东八路')}`)).toEqual([p3]);
       expect(await q('overdue=true')).toEqual([p1]);
-      const overdue = (await get(world.tokens.admin, `/api/problems?overdue=true`)).json().features[0];
+      const overdue = (await get(ctx.world.tokens.admin, `/api/problems?overdue=true`)).json().features[0];
       expect(overdue.properties.overdue).toBe(true);
-      expect((await get(world.tokens.admin, '/api/problems?bbox=113.04,28.2,113.0,28.24')).statusCode).toBe(400);
+      expect((await get(ctx.world.tokens.admin, '/api/problems?bbox=113.04,28.2,113.0,28.24')).statusCode).toBe(400);
     });
 
     it('walks every row exactly once with keyset pages, ties and microseconds included', async () => {
@@ -505,7 +493,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       let url = '/api/problems?limit=5';
       let pages = 0;
       for (;;) {
-        const res = await get(world.tokens.admin, url);
+        const res = await get(ctx.world.tokens.admin, url);
         expect(res.statusCode).toBe(200);
         const body = res.json();
         seen.push(...body.features.map((f: { id: number }) => f.id));
@@ -516,15 +504,15 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       expect(pages).toBe(5);
       expect(new Set(seen).size).toBe(seen.length);
       expect([...seen].sort((a, b) => a - b)).toEqual([...seeded].sort((a, b) => a - b));
-      const all = (await get(world.tokens.admin, '/api/problems?limit=1000'))
+      const all = (await get(ctx.world.tokens.admin, '/api/problems?limit=1000'))
         .json()
         .features.map((f: { id: number }) => f.id);
       expect(seen).toEqual(all);
     });
 
     it('refuses a forged cursor and a limit over 1000 with 400', async () => {
-      expect((await get(world.tokens.admin, '/api/problems?cursor=bm9wZQ')).statusCode).toBe(400);
-      expect((await get(world.tokens.admin, '/api/problems?limit=1001')).statusCode).toBe(400);
+      expect((await get(ctx.world.tokens.admin, '/api/problems?cursor=bm9wZQ')).statusCode).toBe(400);
+      expect((await get(ctx.world.tokens.admin, '/api/problems?limit=1001')).statusCode).toBe(400);
     });
 
     it('shows a manager only their own block', async () => {
@@ -533,10 +521,10 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         { code: NEIGHBOUR_BLOCK, at: '2026-03-02T10:00:00Z' },
         { code: '430121002002002', at: '2026-03-03T10:00:00Z' },
       ]);
-      expect(ids(await get(world.tokens.manager, '/api/problems'))).toEqual([mine]);
+      expect(ids(await get(ctx.world.tokens.manager, '/api/problems'))).toEqual([mine]);
       // Asking for the neighbour's region or box explicitly still finds nothing.
-      expect(ids(await get(world.tokens.manager, `/api/problems?region=${NEIGHBOUR_BLOCK}`))).toEqual([]);
-      expect(ids(await get(world.tokens.manager, '/api/problems?bbox=113.0,28.2,113.04,28.24'))).toEqual([mine]);
+      expect(ids(await get(ctx.world.tokens.manager, `/api/problems?region=${NEIGHBOUR_BLOCK}`))).toEqual([]);
+      expect(ids(await get(ctx.world.tokens.manager, '/api/problems?bbox=113.0,28.2,113.04,28.24'))).toEqual([mine]);
       expect(theirs).toBeGreaterThan(0);
     });
   });
@@ -544,8 +532,8 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
   describe('GET /api/problems/:id', () => {
     it('answers the Feature with chain and the actions open to the caller', async () => {
       const [lon, lat] = centre(MANAGER_BLOCK);
-      const { id } = (await post(world.tokens.inspector, { lon, lat, category: GARBAGE })).json();
-      const asInspector = await get(world.tokens.inspector, `/api/problems/${id}`);
+      const { id } = (await post(ctx.world.tokens.inspector, { lon, lat, category: GARBAGE })).json();
+      const asInspector = await get(ctx.world.tokens.inspector, `/api/problems/${id}`);
       expect(asInspector.statusCode).toBe(200);
       expect(asInspector.json().properties.chain.map((c: { code: string }) => c.code)).toEqual([
         '430121',
@@ -554,10 +542,10 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
         MANAGER_BLOCK,
       ]);
       expect(asInspector.json().properties.allowed_actions).toEqual(['file', 'void', 'mark_duplicate']);
-      expect((await get(world.tokens.leader, `/api/problems/${id}`)).json().properties.allowed_actions).toEqual([
+      expect((await get(ctx.world.tokens.leader, `/api/problems/${id}`)).json().properties.allowed_actions).toEqual([
         'escalate',
       ]);
-      expect((await get(world.tokens.manager, `/api/problems/${id}`)).json().properties.allowed_actions).toEqual([
+      expect((await get(ctx.world.tokens.manager, `/api/problems/${id}`)).json().properties.allowed_actions).toEqual([
         'file',
         'void',
         'mark_duplicate',
@@ -566,35 +554,35 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it("answers 404 to a manager for the neighbour's problem, exactly as for a missing id", async () => {
       const [lon, lat] = centre(NEIGHBOUR_BLOCK);
-      const { id } = (await post(world.tokens.inspector, { lon, lat, category: GARBAGE })).json();
-      const hidden = await get(world.tokens.manager, `/api/problems/${id}`);
-      const missing = await get(world.tokens.manager, `/api/problems/${id + 1000}`);
+      const { id } = (await post(ctx.world.tokens.inspector, { lon, lat, category: GARBAGE })).json();
+      const hidden = await get(ctx.world.tokens.manager, `/api/problems/${id}`);
+      const missing = await get(ctx.world.tokens.manager, `/api/problems/${id + 1000}`);
       expect(hidden.statusCode).toBe(404);
       expect(missing.statusCode).toBe(404);
       expect(hidden.json().error.code).toBe(missing.json().error.code);
       expect(hidden.json().error.message.replace(String(id), 'N')).toBe(
         missing.json().error.message.replace(String(id + 1000), 'N'),
       );
-      expect((await get(world.tokens.admin, `/api/problems/${id}`)).statusCode).toBe(200);
+      expect((await get(ctx.world.tokens.admin, `/api/problems/${id}`)).statusCode).toBe(200);
     });
 
     it("answers 404 to a department for another department's category", async () => {
       const [lon, lat] = centre(NEIGHBOUR_BLOCK);
-      const { id } = (await post(world.tokens.inspector, { lon, lat, category: DUST })).json();
-      expect((await get(world.tokens.department, `/api/problems/${id}`)).statusCode).toBe(404);
+      const { id } = (await post(ctx.world.tokens.inspector, { lon, lat, category: DUST })).json();
+      expect((await get(ctx.world.tokens.department, `/api/problems/${id}`)).statusCode).toBe(404);
     });
   });
 
   describe('PATCH /api/problems/:id', () => {
     const patch = (token: string, id: number, payload: object) =>
-      app.inject({ method: 'PATCH', url: `/api/problems/${id}`, headers: auth(token), payload });
+      ctx.app.inject({ method: 'PATCH', url: `/api/problems/${id}`, headers: auth(token), payload });
     const create = async (code = MANAGER_BLOCK) => {
       const [lon, lat] = centre(code);
-      return (await post(world.tokens.inspector, { lon, lat, category: GARBAGE, description: '原描述' })).json()
+      return (await post(ctx.world.tokens.inspector, { lon, lat, category: GARBAGE, description: '原描述' })).json()
         .id as number;
     };
     const events = (id: number) =>
-      handle.db
+      ctx.handle.db
         .selectFrom('problem_events')
         .select(['action', 'data', 'note'])
         .where('problem_id', '=', id)
@@ -603,7 +591,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it('corrects text and severity, bumps the version and records old → new in one edit event', async () => {
       const id = await create();
-      const res = await patch(world.tokens.inspector, id, {
+      const res = await patch(ctx.world.tokens.inspector, id, {
         version: 1,
         description: '新描述',
         severity: 3,
@@ -621,7 +609,7 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
       const id = await create();
       const target = centre('430121002002001');
       const [glon, glat] = gcoord.transform(target, gcoord.WGS84, gcoord.GCJ02) as [number, number];
-      const res = await patch(world.tokens.admin, id, { version: 1, lon: glon, lat: glat, crs: 'gcj02' });
+      const res = await patch(ctx.world.tokens.admin, id, { version: 1, lon: glon, lat: glat, crs: 'gcj02' });
       expect(res.statusCode).toBe(200);
       expect(res.json().properties.region_code).toBe('430121002002001');
       expect(await storedDistance(id, target)).toBeLessThan(10);
@@ -634,20 +622,20 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
 
     it('refuses a stale version with 409 and changes nothing', async () => {
       const id = await create();
-      expect((await patch(world.tokens.inspector, id, { version: 1, description: 'a' })).statusCode).toBe(200);
-      const stale = await patch(world.tokens.inspector, id, { version: 1, description: 'b' });
+      expect((await patch(ctx.world.tokens.inspector, id, { version: 1, description: 'a' })).statusCode).toBe(200);
+      const stale = await patch(ctx.world.tokens.inspector, id, { version: 1, description: 'b' });
       expect(stale.statusCode).toBe(409);
       expect(stale.json().error).toMatchObject({ code: 'VERSION_CONFLICT', details: { version: 2 } });
-      expect((await get(world.tokens.admin, `/api/problems/${id}`)).json().properties.description).toBe('a');
+      expect((await get(ctx.world.tokens.admin, `/api/problems/${id}`)).json().properties.description).toBe('a');
     });
 
     it('refuses a move outside every region (422) and edits of a closed problem (409)', async () => {
       const id = await create();
-      const out = await patch(world.tokens.admin, id, { version: 1, lon: 113.5, lat: 28.5 });
+      const out = await patch(ctx.world.tokens.admin, id, { version: 1, lon: 113.5, lat: 28.5 });
       expect(out.statusCode).toBe(422);
       expect(out.json().error.code).toBe('OUTSIDE_COVERAGE');
-      await sql`UPDATE problems SET status = 'closed', closed_at = now() WHERE id = ${id}`.execute(handle.db);
-      const closed = await patch(world.tokens.admin, id, { version: 1, description: 'x' });
+      await sql`UPDATE problems SET status = 'closed', closed_at = now() WHERE id = ${id}`.execute(ctx.handle.db);
+      const closed = await patch(ctx.world.tokens.admin, id, { version: 1, description: 'x' });
       expect(closed.statusCode).toBe(409);
       expect(await count('problem_events')).toBe(1);
     });
@@ -655,13 +643,15 @@ describe.each(BACKENDS)('problems API on $name', (backend) => {
     it('lets a manager correct their own problem but not move it out of their area, nor touch the neighbour’s', async () => {
       const own = await create(MANAGER_BLOCK);
       const neighbour = await create(NEIGHBOUR_BLOCK);
-      expect((await patch(world.tokens.manager, own, { version: 1, address: '星沙大道1号' })).statusCode).toBe(200);
+      expect((await patch(ctx.world.tokens.manager, own, { version: 1, address: '星沙大道1号' })).statusCode).toBe(200);
       const [lon, lat] = centre(NEIGHBOUR_BLOCK);
-      const move = await patch(world.tokens.manager, own, { version: 2, lon, lat });
+      const move = await patch(ctx.world.tokens.manager, own, { version: 2, lon, lat });
       expect(move.statusCode).toBe(403);
-      expect((await get(world.tokens.admin, `/api/problems/${own}`)).json().properties.region_code).toBe(MANAGER_BLOCK);
-      expect((await patch(world.tokens.manager, neighbour, { version: 1, description: 'x' })).statusCode).toBe(404);
-      expect((await patch(world.tokens.leader, own, { version: 2, description: 'x' })).statusCode).toBe(403);
+      expect((await get(ctx.world.tokens.admin, `/api/problems/${own}`)).json().properties.region_code).toBe(
+        MANAGER_BLOCK,
+      );
+      expect((await patch(ctx.world.tokens.manager, neighbour, { version: 1, description: 'x' })).statusCode).toBe(404);
+      expect((await patch(ctx.world.tokens.leader, own, { version: 2, description: 'x' })).statusCode).toBe(403);
     });
   });
 });

@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, createWorld, MANAGER_BLOCK, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { buildTestApp, useApp } from '../../helpers/app.js';
+import { auth, centre, MANAGER_BLOCK, type World } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
 import { shanghaiMonth } from '../../../server/domain/indicators.js';
 
@@ -121,25 +119,18 @@ const DATA: P[] = [
 ];
 
 describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
   let dir: string;
   beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-    await insert(handle.db, DATA);
+    await insert(ctx.handle.db, DATA);
     dir = mkdtempSync(join(tmpdir(), 'weights-'));
   });
   afterAll(async () => {
-    await app.close();
-    await handle.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (url: string, role: keyof World['tokens'] = 'leader', on = app) =>
-    on.inject({ url, headers: auth(world.tokens[role]) });
+  const get = (url: string, role: keyof World['tokens'] = 'leader', on = ctx.app) =>
+    on.inject({ url, headers: auth(ctx.world.tokens[role]) });
 
   it('scores, grades and ranks the streets of a month with the default weights, with the rank change from the month before', async () => {
     const res = await get('/api/rankings?level=street&period=2025-10');
@@ -249,7 +240,7 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
   it('uses the weights of INDICATOR_WEIGHTS_FILE', async () => {
     const file = join(dir, 'weights.json');
     writeFileSync(file, JSON.stringify({ weights: { closure_rate: 100 }, grades: { C: 65 } }));
-    const custom = await buildTestApp(handle, { indicatorWeightsFile: file });
+    const custom = await buildTestApp(ctx.handle, { indicatorWeightsFile: file });
     try {
       const body = (await get('/api/rankings?level=street&period=2025-10', 'leader', custom)).json();
       expect(body.weights).toEqual({ closure_rate: 100 });
@@ -262,7 +253,7 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
   it('refuses to start with a bad weights file, naming the variable', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ weights: { speed: 1 } }));
-    await expect(buildTestApp(handle, { indicatorWeightsFile: file })).rejects.toThrow(
+    await expect(buildTestApp(ctx.handle, { indicatorWeightsFile: file })).rejects.toThrow(
       /INDICATOR_WEIGHTS_FILE.*unknown indicator "speed"/,
     );
   });

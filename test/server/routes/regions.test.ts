@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS } from '../../helpers/world.js';
 
 const fixtureDir = (name: string) => fileURLToPath(new URL(`../../fixtures/regions/${name}`, import.meta.url));
 const readJson = (name: string) => JSON.parse(readFileSync(fixtureDir(name), 'utf8'));
@@ -30,35 +28,28 @@ interface Rejection {
 }
 
 describe.each(BACKENDS)('/api/regions on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
 
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
-
-  const get = (url: string, token = world.tokens.leader, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers: { ...auth(token), ...headers } });
-  const importFc = (body: unknown, query = '', token = world.tokens.admin) =>
-    app.inject({ method: 'POST', url: `/api/regions/import${query}`, headers: auth(token), payload: body as object });
+  const get = (url: string, token = ctx.world.tokens.leader, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ method: 'GET', url, headers: { ...auth(token), ...headers } });
+  const importFc = (body: unknown, query = '', token = ctx.world.tokens.admin) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: `/api/regions/import${query}`,
+      headers: auth(token),
+      payload: body as object,
+    });
   const snapshot = async () => {
     const r = await sql<{ n: number; digest: string; version: number }>`
       SELECT (SELECT count(*)::int FROM regions) AS n,
              (SELECT md5(string_agg(code || name || ST_AsText(geom) || synthetic::text, ',' ORDER BY code)) FROM regions) AS digest,
-             (SELECT regions::int FROM data_version) AS version`.execute(handle.db);
+             (SELECT regions::int FROM data_version) AS version`.execute(ctx.handle.db);
     return r.rows[0];
   };
 
   describe('GET /api/regions', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
+      ctx.world = await createWorld(ctx.handle.db);
     });
 
     it('lists the regions of a level as GeoJSON with code, name, level, parent_code and synthetic, and says the partition is synthetic', async () => {
@@ -82,11 +73,11 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
     });
 
     it('leaves the synthetic notice out when no returned region is synthetic', async () => {
-      await sql`UPDATE regions SET synthetic = false WHERE level = 'county'`.execute(handle.db);
+      await sql`UPDATE regions SET synthetic = false WHERE level = 'county'`.execute(ctx.handle.db);
       const res = await get('/api/regions?level=county');
       expect(res.json().features).toHaveLength(1);
       expect(res.json().synthetic_notice).toBeUndefined();
-      await sql`UPDATE regions SET synthetic = true WHERE level = 'county'`.execute(handle.db);
+      await sql`UPDATE regions SET synthetic = true WHERE level = 'county'`.execute(ctx.handle.db);
     });
 
     it('filters by parent', async () => {
@@ -111,7 +102,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       const fixture = geojson('wiggly-block');
       const want = expected('wiggly-block');
       await sql`UPDATE regions SET geom = ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(fixture.features[0].geometry)}), 4326)) WHERE code = ${want.code}`.execute(
-        handle.db,
+        ctx.handle.db,
       );
       const at = async (q: string) => {
         const res = await get(`/api/regions?level=block&parent=430121001002${q}`);
@@ -134,49 +125,49 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       expect(etag).toBeTruthy();
       expect(first.headers['cache-control']).toMatch(/private/);
 
-      const again = await get('/api/regions?level=street', world.tokens.leader, { 'if-none-match': etag });
+      const again = await get('/api/regions?level=street', ctx.world.tokens.leader, { 'if-none-match': etag });
       expect(again.statusCode).toBe(304);
       expect(again.body).toBe('');
       // The strong form of the same tag matches too.
-      const strong = await get('/api/regions?level=street', world.tokens.leader, {
+      const strong = await get('/api/regions?level=street', ctx.world.tokens.leader, {
         'if-none-match': etag.replace(/^W\//, ''),
       });
       expect(strong.statusCode).toBe(304);
 
       // Another query, or another caller's scope, is another tag.
       expect((await get('/api/regions?level=county')).headers.etag).not.toBe(etag);
-      expect((await get('/api/regions?level=street', world.tokens.manager)).headers.etag).not.toBe(etag);
+      expect((await get('/api/regions?level=street', ctx.world.tokens.manager)).headers.etag).not.toBe(etag);
 
       const imported = await importFc(geojson('reassign'));
       expect(imported.statusCode).toBe(200);
-      const after = await get('/api/regions?level=street', world.tokens.leader, { 'if-none-match': etag });
+      const after = await get('/api/regions?level=street', ctx.world.tokens.leader, { 'if-none-match': etag });
       expect(after.statusCode).toBe(200);
       expect(after.headers.etag).not.toBe(etag);
     });
 
     it('shows a manager only their own block and the community, street and county above it', async () => {
-      world = await createWorld(handle.db);
-      const all = await get('/api/regions', world.tokens.manager);
+      ctx.world = await createWorld(ctx.handle.db);
+      const all = await get('/api/regions', ctx.world.tokens.manager);
       expect(all.json().features.map((f: { id: string }) => f.id)).toEqual([
         '430121',
         '430121001',
         '430121001001',
         MANAGER_BLOCK,
       ]);
-      const blocks = await get('/api/regions?level=block', world.tokens.manager);
+      const blocks = await get('/api/regions?level=block', ctx.world.tokens.manager);
       expect(blocks.json().features.map((f: { id: string }) => f.id)).toEqual([MANAGER_BLOCK]);
-      const siblings = await get('/api/regions?parent=430121001001', world.tokens.manager);
+      const siblings = await get('/api/regions?parent=430121001001', ctx.world.tokens.manager);
       expect(siblings.json().features.map((f: { id: string }) => f.id)).toEqual([MANAGER_BLOCK]);
     });
 
     it('needs a token', async () => {
-      expect((await app.inject('/api/regions')).statusCode).toBe(401);
+      expect((await ctx.app.inject('/api/regions')).statusCode).toBe(401);
     });
   });
 
   describe('GET /api/regions/:code', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
+      ctx.world = await createWorld(ctx.handle.db);
     });
 
     it('returns the region with its chain, county first and itself last', async () => {
@@ -196,16 +187,16 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
     });
 
     it('lets a manager read their block and its ancestors, and answers 404 for anything else (existence is not leaked)', async () => {
-      expect((await get(`/api/regions/${MANAGER_BLOCK}`, world.tokens.manager)).statusCode).toBe(200);
-      expect((await get('/api/regions/430121', world.tokens.manager)).statusCode).toBe(200);
-      const neighbour = await get(`/api/regions/${NEIGHBOUR_BLOCK}`, world.tokens.manager);
-      const unknown = await get('/api/regions/430121001001009', world.tokens.manager);
+      expect((await get(`/api/regions/${MANAGER_BLOCK}`, ctx.world.tokens.manager)).statusCode).toBe(200);
+      expect((await get('/api/regions/430121', ctx.world.tokens.manager)).statusCode).toBe(200);
+      const neighbour = await get(`/api/regions/${NEIGHBOUR_BLOCK}`, ctx.world.tokens.manager);
+      const unknown = await get('/api/regions/430121001001009', ctx.world.tokens.manager);
       expect(neighbour.statusCode).toBe(404);
       expect(unknown.statusCode).toBe(404);
       // The same answer either way.
       expect(neighbour.json().error.code).toBe(unknown.json().error.code);
       expect(neighbour.json().error.message).toBe(unknown.json().error.message);
-      expect((await get('/api/regions/430121002', world.tokens.manager)).statusCode).toBe(404);
+      expect((await get('/api/regions/430121002', ctx.world.tokens.manager)).statusCode).toBe(404);
     });
 
     it('answers 404 for an unknown code and 400 for a malformed one', async () => {
@@ -216,7 +207,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
 
   describe('GET /api/regions/search', () => {
     beforeAll(async () => {
-      world = await createWorld(handle.db);
+      ctx.world = await createWorld(ctx.handle.db);
     });
 
     it('finds regions by part of the name, with their chain of names and a bbox to fly to', async () => {
@@ -236,11 +227,12 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
     });
 
     it("searches only inside a manager's area and its ancestors", async () => {
-      const hits = (await get(`/api/regions/search?q=${encodeURIComponent('网格')}`, world.tokens.manager)).json()
+      const hits = (await get(`/api/regions/search?q=${encodeURIComponent('网格')}`, ctx.world.tokens.manager)).json()
         .regions;
       expect(hits.map((h: { code: string }) => h.code)).toEqual([MANAGER_BLOCK]);
-      const streets = (await get(`/api/regions/search?q=${encodeURIComponent('街道')}`, world.tokens.manager)).json()
-        .regions;
+      const streets = (
+        await get(`/api/regions/search?q=${encodeURIComponent('街道')}`, ctx.world.tokens.manager)
+      ).json().regions;
       expect(streets.map((h: { code: string }) => h.code)).toEqual(['430121001']);
     });
 
@@ -250,7 +242,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       await sql`INSERT INTO regions (code, name, level, parent_code, geom)
         SELECT '430121001001' || lpad(n::text, 3, '0'), '小网格' || n, 'block', '430121001001',
                ST_Multi(ST_MakeEnvelope(113.0 + n * 0.0001, 28.2, 113.0 + n * 0.0001 + 0.00005, 28.2001, 4326))
-          FROM generate_series(3, 12) n`.execute(handle.db);
+          FROM generate_series(3, 12) n`.execute(ctx.handle.db);
       expect((await get('/api/regions/search?q=4301')).json().regions).toHaveLength(20);
       expect((await get('/api/regions/search?q=%25')).json().regions).toHaveLength(0);
       expect((await get('/api/regions/search?q=')).statusCode).toBe(400);
@@ -259,7 +251,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
 
   describe('POST /api/regions/import', () => {
     beforeEach(async () => {
-      world = await createWorld(handle.db);
+      ctx.world = await createWorld(ctx.handle.db);
     });
 
     const refused = [
@@ -343,11 +335,11 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       );
       const stored = await sql<{ valid: boolean; parts: number; name: string }>`
         SELECT ST_IsValid(geom) AS valid, ST_NumGeometries(geom) AS parts, name FROM regions WHERE code = '430121002001001'`.execute(
-        handle.db,
+        ctx.handle.db,
       );
       expect(stored.rows[0]).toEqual({ valid: true, parts: 2, name: '网格2-1-1' });
       const renamed = await sql<{ name: string }>`SELECT name FROM regions WHERE code = '430121001001001'`.execute(
-        handle.db,
+        ctx.handle.db,
       );
       expect(renamed.rows[0].name).toBe('网格1-1-1（改名）');
     });
@@ -357,10 +349,10 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       const p = want.problem;
       const inserted = await sql<{ id: number }>`
         INSERT INTO problems (category_code, geom, region_code) VALUES ('06010', ST_SetSRID(ST_MakePoint(${p.lon}, ${p.lat}), 4326), ${p.from_region})
-        RETURNING id`.execute(handle.db);
+        RETURNING id`.execute(ctx.handle.db);
       // A problem far away must not move or get an event.
       await sql`INSERT INTO problems (category_code, geom, region_code) VALUES ('06010', ST_SetSRID(ST_MakePoint(113.035, 28.235), 4326), '430121002002002')`.execute(
-        handle.db,
+        ctx.handle.db,
       );
       const id = Number(inserted.rows[0].id);
       const res = await importFc(geojson('reassign'));
@@ -375,7 +367,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       const row = await sql<{
         region_code: string;
         version: number;
-      }>`SELECT region_code, version FROM problems WHERE id = ${id}`.execute(handle.db);
+      }>`SELECT region_code, version FROM problems WHERE id = ${id}`.execute(ctx.handle.db);
       expect(row.rows[0].region_code).toBe(p.to_region);
       const events = await sql<{
         problem_id: number;
@@ -385,7 +377,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
         to_status: string;
         data: unknown;
       }>`
-        SELECT problem_id, actor, action, from_status, to_status, data FROM problem_events`.execute(handle.db);
+        SELECT problem_id, actor, action, from_status, to_status, data FROM problem_events`.execute(ctx.handle.db);
       expect(events.rows).toHaveLength(1);
       expect({ ...events.rows[0], problem_id: Number(events.rows[0].problem_id) }).toEqual({
         problem_id: id,
@@ -401,7 +393,7 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       'is refused to a %s with 403, writing nothing',
       async (role) => {
         const before = await snapshot();
-        const res = await importFc(geojson('reassign'), '', world.tokens[role]);
+        const res = await importFc(geojson('reassign'), '', ctx.world.tokens[role]);
         expect(res.statusCode).toBe(403);
         expect(res.json().error.code).toBe('FORBIDDEN');
         expect(await snapshot()).toEqual(before);

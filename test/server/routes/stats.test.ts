@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, centre, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
 
 /** Instants in Asia/Shanghai wall-clock time, e.g. sh('2025-10-03 09:00'). */
@@ -145,22 +143,13 @@ const OCTOBER: P[] = [
 const PERIOD = 'period_from=2025-10-01&period_to=2025-10-31';
 
 describe.each(BACKENDS)('region statistics on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
   beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-    await insert(handle.db, OCTOBER);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
+    await insert(ctx.handle.db, OCTOBER);
   });
 
   const get = async (url: string, role: keyof World['tokens'] = 'leader') => {
-    const res = await app.inject({ url, headers: auth(world.tokens[role]) });
+    const res = await ctx.app.inject({ url, headers: auth(ctx.world.tokens[role]) });
     return res;
   };
 
@@ -300,7 +289,7 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
     });
 
     it('needs a token', async () => {
-      expect((await app.inject('/api/stats/regions')).statusCode).toBe(401);
+      expect((await ctx.app.inject('/api/stats/regions')).statusCode).toBe(401);
     });
   });
 

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import {
-  auth,
-  centre,
-  COUNTY,
-  createWorld,
-  MANAGER_BLOCK,
-  NEIGHBOUR_BLOCK,
-  REGIONS,
-  type World,
-} from '../../helpers/world.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, COUNTY, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS } from '../../helpers/world.js';
 import { around, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
-import type { DbHandle } from '../../../db/index.js';
 import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../../../db/queries/tiles.js';
 import { encodeTile } from '../../../server/tiles/encode.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
@@ -115,25 +104,16 @@ const CASE: PlacedProblem[] = [
 ];
 
 describe.each(BACKENDS)('vector tiles on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
   let ids: number[];
   beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-    ids = await placeProblems(handle.db, CASE);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
+    ids = await placeProblems(ctx.handle.db, CASE);
   });
 
   const tileUrl = (layer: string, t: TileAddress, q = '') =>
     `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${q ? `?${q}` : ''}`;
-  const get = (url: string, token = world.tokens.leader, headers: Record<string, string> = {}) =>
-    app.inject({ url, headers: { ...auth(token), ...headers } });
+  const get = (url: string, token = ctx.world.tokens.leader, headers: Record<string, string> = {}) =>
+    ctx.app.inject({ url, headers: { ...auth(token), ...headers } });
   /**
    * Features of a layer over every tile of the county at zoom z (an empty tile adds none). A
    * problem point in one tile's buffer is also in its neighbour: counted once (by id).
@@ -142,7 +122,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     layer: 'regions' | 'problems',
     z: number,
     q = '',
-    token = world.tokens.leader,
+    token = ctx.world.tokens.leader,
   ): Promise<Decoded[]> {
     const out: Decoded[] = [];
     const seen = new Set<number>();
@@ -192,9 +172,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     });
 
     it('shows a manager only their own block and the regions above it', async () => {
-      expect(codes(await county('regions', 12, '', world.tokens.manager))).toEqual(['430121', MANAGER_BLOCK]);
-      expect(codes(await county('regions', 10, '', world.tokens.manager))).toEqual(['430121', '430121001001']);
-      expect(codes(await county('regions', 8, '', world.tokens.manager))).toEqual(['430121', '430121001']);
+      expect(codes(await county('regions', 12, '', ctx.world.tokens.manager))).toEqual(['430121', MANAGER_BLOCK]);
+      expect(codes(await county('regions', 10, '', ctx.world.tokens.manager))).toEqual(['430121', '430121001001']);
+      expect(codes(await county('regions', 8, '', ctx.world.tokens.manager))).toEqual(['430121', '430121001']);
     });
 
     it('places a block where it is: its outline in tile units matches the projected corners', async () => {
@@ -264,9 +244,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     });
 
     it('shows a manager nothing outside their area, at any zoom', async () => {
-      const points = await county('problems', 14, '', world.tokens.manager);
+      const points = await county('problems', 14, '', ctx.world.tokens.manager);
       expect(points.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids.slice(0, 3));
-      const cells = await county('problems', 10, '', world.tokens.manager);
+      const cells = await county('problems', 10, '', ctx.world.tokens.manager);
       expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(3);
     });
 
@@ -276,7 +256,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       const bad = await get('/tiles/problems/3/8/0.mvt');
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.code).toBe('BAD_REQUEST');
-      expect((await app.inject(tileUrl('problems', tileOf(centre(MANAGER_BLOCK), 14)))).statusCode).toBe(401);
+      expect((await ctx.app.inject(tileUrl('problems', tileOf(centre(MANAGER_BLOCK), 14)))).statusCode).toBe(401);
     });
   });
 
@@ -287,40 +267,42 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       const etag = first.headers.etag as string;
       expect(etag).toMatch(/^"problems-/);
       expect(first.headers['cache-control']).toBe('private, no-cache');
-      const again = await get(tileUrl('problems', t), world.tokens.leader, { 'if-none-match': etag });
+      const again = await get(tileUrl('problems', t), ctx.world.tokens.leader, { 'if-none-match': etag });
       expect(again.statusCode).toBe(304);
       expect(again.body).toBe('');
       // Another caller (another scope) or another filter never matches this ETag.
-      expect((await get(tileUrl('problems', t), world.tokens.manager, { 'if-none-match': etag })).statusCode).toBe(200);
+      expect((await get(tileUrl('problems', t), ctx.world.tokens.manager, { 'if-none-match': etag })).statusCode).toBe(
+        200,
+      );
       expect(
-        (await get(tileUrl('problems', t, 'category=06010'), world.tokens.leader, { 'if-none-match': etag }))
+        (await get(tileUrl('problems', t, 'category=06010'), ctx.world.tokens.leader, { 'if-none-match': etag }))
           .statusCode,
       ).toBe(200);
       const regionEtag = (await get(tileUrl('regions', t))).headers.etag as string;
 
-      const [newId] = await placeProblems(handle.db, [
+      const [newId] = await placeProblems(ctx.handle.db, [
         { at: centre(MANAGER_BLOCK), block: MANAGER_BLOCK, category: '06010' },
       ]);
-      const after = await get(tileUrl('problems', t), world.tokens.leader, { 'if-none-match': etag });
+      const after = await get(tileUrl('problems', t), ctx.world.tokens.leader, { 'if-none-match': etag });
       expect(after.statusCode).toBe(200);
       expect(after.headers.etag).not.toBe(etag);
       expect(decode(after.rawPayload).problems.map((f) => f.id)).toContain(newId);
       // Region tiles key on the regions' version only: still 304.
-      expect((await get(tileUrl('regions', t), world.tokens.leader, { 'if-none-match': regionEtag })).statusCode).toBe(
-        304,
-      );
+      expect(
+        (await get(tileUrl('regions', t), ctx.world.tokens.leader, { 'if-none-match': regionEtag })).statusCode,
+      ).toBe(304);
     });
   });
 
   describe('the two encoders', () => {
     /** sql (ST_AsMVT) where the database has it; the JS encoder always. */
-    const encoders = (): TileEncoder[] => (handle.hasMvt ? ['sql', 'js'] : ['js']);
+    const encoders = (): TileEncoder[] => (ctx.handle.hasMvt ? ['sql', 'js'] : ['js']);
     const encode = (layer: string, out: Buffer | Parameters<typeof encodeTile>[0][number]['features']) =>
       Buffer.isBuffer(out) ? out : encodeTile([{ name: layer, features: out }]);
 
     it(`uses ST_AsMVT exactly when the database can (${backend.name})`, () => {
-      expect(handle.hasMvt).toBe(backend.name === 'postgres');
-      expect(app.dbInfo.hasMvt).toBe(handle.hasMvt);
+      expect(ctx.handle.hasMvt).toBe(backend.name === 'postgres');
+      expect(ctx.app.dbInfo.hasMvt).toBe(ctx.handle.hasMvt);
     });
 
     it('give the same layers, features, properties and geometry (±1 tile unit), clipped tiles included', async () => {
@@ -337,8 +319,8 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
         for (const enc of encoders()) {
           const out =
             layer === 'regions'
-              ? await regionTile(handle.db, t, { scope: FULL_SCOPE }, enc)
-              : await problemTile(handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
+              ? await regionTile(ctx.handle.db, t, { scope: FULL_SCOPE }, enc)
+              : await problemTile(ctx.handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
           decoded.push(decode(encode(layer, out)));
         }
         const [ref, ...others] = decoded;
@@ -377,7 +359,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     });
 
     it('carries the filters into the problem tile URLs and bounds a manager to their block', async () => {
-      const tj = (await get('/tiles/problems.json?status=closed', world.tokens.manager)).json();
+      const tj = (await get('/tiles/problems.json?status=closed', ctx.world.tokens.manager)).json();
       expect(tj.tiles[0]).toContain('/tiles/problems/{z}/{x}/{y}.mvt?status=closed');
       const box = REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box;
       tj.bounds.forEach((v: number, i: number) => expect(v).toBeCloseTo(box[i], 6));

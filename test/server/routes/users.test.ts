@@ -1,34 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import { auth, createWorld, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type RoleName, type World } from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type RoleName } from '../../helpers/world.js';
 
 describe.each(BACKENDS)('user administration on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
+  const ctx = useApp(backend);
 
-  const as = (role: RoleName) => auth(world.tokens[role]);
+  const as = (role: RoleName) => auth(ctx.world.tokens[role]);
   const create = (payload: Record<string, unknown>, role: RoleName = 'admin') =>
-    app.inject({ method: 'POST', url: '/api/users', headers: as(role), payload });
+    ctx.app.inject({ method: 'POST', url: '/api/users', headers: as(role), payload });
   const patch = (id: number, payload: Record<string, unknown>, role: RoleName = 'admin') =>
-    app.inject({ method: 'PATCH', url: `/api/users/${id}`, headers: as(role), payload });
+    ctx.app.inject({ method: 'PATCH', url: `/api/users/${id}`, headers: as(role), payload });
   const login = (username: string, password: string) =>
-    app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+    ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
 
   it('lists users for the admin without any password hash', async () => {
-    const res = await app.inject({ url: '/api/users', headers: as('admin') });
+    const res = await ctx.app.inject({ url: '/api/users', headers: as('admin') });
     expect(res.statusCode).toBe(200);
     const users = res.json().users;
     expect(users.map((u: { username: string }) => u.username)).toEqual([
@@ -49,20 +36,20 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
 
   it('refuses every other role with 403 on list, create and patch', async () => {
     for (const role of ['leader', 'manager', 'inspector', 'department'] as const) {
-      expect((await app.inject({ url: '/api/users', headers: as(role) })).statusCode, role).toBe(403);
+      expect((await ctx.app.inject({ url: '/api/users', headers: as(role) })).statusCode, role).toBe(403);
       expect(
         (await create({ username: `x${role}`, display_name: 'x', role: 'admin', password: 'longenough' }, role))
           .statusCode,
         role,
       ).toBe(403);
-      expect((await patch(world.userIds[role], { role: 'admin' }, role)).statusCode, role).toBe(403);
+      expect((await patch(ctx.world.userIds[role], { role: 'admin' }, role)).statusCode, role).toBe(403);
     }
     expect(
       (
-        await handle.db
+        await ctx.handle.db
           .selectFrom('users')
           .select('role')
-          .where('id', '=', world.userIds.manager)
+          .where('id', '=', ctx.world.userIds.manager)
           .executeTakeFirstOrThrow()
       ).role,
     ).toBe('manager');
@@ -87,7 +74,7 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
       active: true,
     });
     expect(res.body).not.toMatch(/password|argon/);
-    const stored = await handle.db
+    const stored = await ctx.handle.db
       .selectFrom('users')
       .select('password_hash')
       .where('username', '=', 'li.gz')
@@ -119,7 +106,7 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
     expect(
       (await create({ username: 'manager', display_name: 'dup', role: 'leader', password: 'longenough' })).statusCode,
     ).toBe(409);
-    const names = (await handle.db.selectFrom('users').select('username').execute()).map((u) => u.username);
+    const names = (await ctx.handle.db.selectFrom('users').select('username').execute()).map((u) => u.username);
     for (const n of ['short', 'ghost', 'noscope', 'nodept']) expect(names).not.toContain(n);
   });
 
@@ -138,7 +125,7 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
     expect(res.json().scope).toEqual(['430121002']);
     expect((await patch(created.id, { scope: ['999999'] })).statusCode).toBe(422);
     expect((await patch(created.id, { scope: [] })).statusCode).toBe(422);
-    const me = await app.inject({
+    const me = await ctx.app.inject({
       url: '/api/auth/me',
       headers: auth((await login('zhao', 'zhao-pass-1')).json().token),
     });
@@ -148,11 +135,11 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
   it('revokes all tokens of a user whose password changes; the new password works, the old does not', async () => {
     await create({ username: 'qian', display_name: '钱', role: 'inspector', password: 'old-password' });
     const t = (await login('qian', 'old-password')).json();
-    expect((await app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(200);
+    expect((await ctx.app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(200);
     const res = await patch(t.user.id, { password: 'new-password' });
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toMatch(/password_hash|argon/);
-    expect((await app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(401);
+    expect((await ctx.app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(401);
     expect((await login('qian', 'old-password')).statusCode).toBe(401);
     expect((await login('qian', 'new-password')).statusCode).toBe(200);
   });
@@ -162,16 +149,16 @@ describe.each(BACKENDS)('user administration on $name', (backend) => {
     const t = (await login('sun', 'sun-password')).json();
     const res = await patch(t.user.id, { active: false });
     expect(res.json().active).toBe(false);
-    expect((await app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(401);
+    expect((await ctx.app.inject({ url: '/api/auth/me', headers: auth(t.token) })).statusCode).toBe(401);
     expect((await login('sun', 'sun-password')).statusCode).toBe(401);
   });
 
   it('refuses to demote or deactivate the last active admin, and 404s an unknown user', async () => {
-    const demote = await patch(world.userIds.admin, { role: 'leader' });
+    const demote = await patch(ctx.world.userIds.admin, { role: 'leader' });
     expect(demote.statusCode).toBe(409);
-    expect((await patch(world.userIds.admin, { active: false })).statusCode).toBe(409);
-    expect((await app.inject({ url: '/api/users', headers: as('admin') })).statusCode).toBe(200);
+    expect((await patch(ctx.world.userIds.admin, { active: false })).statusCode).toBe(409);
+    expect((await ctx.app.inject({ url: '/api/users', headers: as('admin') })).statusCode).toBe(200);
     expect((await patch(999999, { display_name: 'x' })).statusCode).toBe(404);
-    expect((await patch(world.userIds.leader, {})).statusCode).toBe(400);
+    expect((await patch(ctx.world.userIds.leader, {})).statusCode).toBe(400);
   });
 });

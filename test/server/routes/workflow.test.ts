@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { buildTestApp } from '../../helpers/app.js';
-import {
-  auth,
-  centre,
-  createWorld,
-  MANAGER_BLOCK,
-  NEIGHBOUR_BLOCK,
-  type RoleName,
-  type World,
-} from '../../helpers/world.js';
-import type { DbHandle } from '../../../db/index.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type RoleName } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
 import { loadCalendar } from '../../../db/queries/calendar.js';
 import { addDays, formatShanghai, toShanghaiDate } from '../../../server/domain/calendar.js';
@@ -39,25 +29,23 @@ async function insertProblem(db: Kysely<DB>, s: Seed = {}): Promise<number> {
 }
 
 describe.each(BACKENDS)('workflow routes on $name', (backend) => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let world: World;
+  const ctx = useApp(backend);
 
   const act = (role: RoleName, id: number, body: Record<string, unknown>) =>
-    app.inject({
+    ctx.app.inject({
       method: 'POST',
       url: `/api/problems/${id}/transitions`,
-      headers: auth(world.tokens[role]),
+      headers: auth(ctx.world.tokens[role]),
       payload: body,
     });
   const events = (role: RoleName, id: number) =>
-    app.inject({ url: `/api/problems/${id}/events`, headers: auth(world.tokens[role]) });
+    ctx.app.inject({ url: `/api/problems/${id}/events`, headers: auth(ctx.world.tokens[role]) });
   const row = (id: number) =>
-    handle.db.selectFrom('problems').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    ctx.handle.db.selectFrom('problems').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const eventCount = async (id: number) =>
     Number(
       (
-        await handle.db
+        await ctx.handle.db
           .selectFrom('problem_events')
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .where('problem_id', '=', id)
@@ -65,24 +53,15 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
       ).n,
     );
   const dataVersion = async () =>
-    Number((await handle.db.selectFrom('data_version').select('problems').executeTakeFirstOrThrow()).problems);
+    Number((await ctx.handle.db.selectFrom('data_version').select('problems').executeTakeFirstOrThrow()).problems);
 
-  beforeAll(async () => {
-    handle = await backend.open();
-    app = await buildTestApp(handle);
-    world = await createWorld(handle.db);
-  });
-  afterAll(async () => {
-    await app.close();
-    await handle.close();
-  });
   beforeEach(async () => {
-    await sql`DELETE FROM calendar_overrides`.execute(handle.db);
+    await sql`DELETE FROM calendar_overrides`.execute(ctx.handle.db);
   });
 
   describe('POST /api/problems/:id/transitions', () => {
     it('runs the closed loop file → dispatch → start → resolve → close with one event per step', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const before = await dataVersion();
       const steps: [RoleName, string, string][] = [
         ['manager', 'file', 'filed'],
@@ -141,41 +120,41 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('sets due_at on filing from the category limit on the working calendar', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await act('manager', id, { action: 'file', version: 1 });
       expect(res.statusCode).toBe(200);
       const p = await row(id);
       // 06010 暴露垃圾: 4 working hours (template categories).
       expect(p.due_at!.toISOString()).toBe(
-        computeDueAt(p.filed_at!, 4, 'working_hours', await loadCalendar(handle.db)).toISOString(),
+        computeDueAt(p.filed_at!, 4, 'working_hours', await loadCalendar(ctx.handle.db)).toISOString(),
       );
       expect(res.json().properties.due_at).toBe(p.due_at!.toISOString());
       expect(p.due_at!.getTime()).toBeGreaterThan(p.filed_at!.getTime());
     });
 
     it('computes a working-day deadline across admin holidays: 1 working day after six days off ends at 18:00 on the seventh', async () => {
-      await handle.db
+      await ctx.handle.db
         .updateTable('categories')
         .set({ limit_value: 1, clock: 'working_days' })
         .where('code', '=', '06011')
         .execute();
       const today = toShanghaiDate(new Date());
       for (let d = 1; d <= 6; d++) {
-        const r = await app.inject({
+        const r = await ctx.app.inject({
           method: 'PUT',
           url: `/api/calendar/${addDays(today, d)}`,
-          headers: auth(world.tokens.admin),
+          headers: auth(ctx.world.tokens.admin),
           payload: { kind: 'holiday', note: '测试停工' },
         });
         expect(r.statusCode).toBe(200);
       }
-      await app.inject({
+      await ctx.app.inject({
         method: 'PUT',
         url: `/api/calendar/${addDays(today, 7)}`,
-        headers: auth(world.tokens.admin),
+        headers: auth(ctx.world.tokens.admin),
         payload: { kind: 'workday' },
       });
-      const id = await insertProblem(handle.db, { category: '06011' });
+      const id = await insertProblem(ctx.handle.db, { category: '06011' });
       const res = await act('manager', id, { action: 'file', version: 1 });
       expect(res.statusCode).toBe(200);
       const filedDay = toShanghaiDate((await row(id)).filed_at!);
@@ -183,8 +162,8 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('sends a failed re-inspection back to in_progress and counts the rework', async () => {
-      const id = await insertProblem(handle.db, { status: 'resolved' });
-      await handle.db.updateTable('problems').set({ resolved_at: new Date() }).where('id', '=', id).execute();
+      const id = await insertProblem(ctx.handle.db, { status: 'resolved' });
+      await ctx.handle.db.updateTable('problems').set({ resolved_at: new Date() }).where('id', '=', id).execute();
       const res = await act('inspector', id, {
         action: 'rework',
         version: 1,
@@ -211,7 +190,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('refuses a rework without a reason with 400 and writes nothing', async () => {
-      const id = await insertProblem(handle.db, { status: 'resolved' });
+      const id = await insertProblem(ctx.handle.db, { status: 'resolved' });
       const res = await act('inspector', id, { action: 'rework', version: 1, note: '  ' });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { reason: 'note_required' } });
@@ -220,7 +199,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('voids with a reason, after which nothing more may happen', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await act('inspector', id, { action: 'void', version: 1, note: '误报' });
       expect(res.statusCode).toBe(200);
       expect(res.json().properties).toMatchObject({ status: 'voided', allowed_actions: [] });
@@ -237,7 +216,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
 
     it('extends to a later deadline and counts the extension; an earlier one is refused', async () => {
       const due = new Date(Date.now() + 3_600_000);
-      const id = await insertProblem(handle.db, { status: 'dispatched', dueAt: due });
+      const id = await insertProblem(ctx.handle.db, { status: 'dispatched', dueAt: due });
       const earlier = await act('manager', id, {
         action: 'extend',
         version: 1,
@@ -275,7 +254,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('refuses a due_at on an action other than extend', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await act('manager', id, {
         action: 'file',
         version: 1,
@@ -287,7 +266,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('lets a leader escalate (督办) once; escalating again is illegal', async () => {
-      const id = await insertProblem(handle.db, { status: 'in_progress', dueAt: new Date(Date.now() - 3_600_000) });
+      const id = await insertProblem(ctx.handle.db, { status: 'in_progress', dueAt: new Date(Date.now() - 3_600_000) });
       const res = await act('leader', id, { action: 'escalate', version: 1, note: '限期整改' });
       expect(res.statusCode).toBe(200);
       expect(res.json().properties).toMatchObject({
@@ -306,10 +285,10 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('marks a duplicate of a visible problem of the same category', async () => {
-      const original = await insertProblem(handle.db, { status: 'filed' });
-      const other = await insertProblem(handle.db, { category: '06012' });
-      const hidden = await insertProblem(handle.db, { block: NEIGHBOUR_BLOCK });
-      const id = await insertProblem(handle.db);
+      const original = await insertProblem(ctx.handle.db, { status: 'filed' });
+      const other = await insertProblem(ctx.handle.db, { category: '06012' });
+      const hidden = await insertProblem(ctx.handle.db, { block: NEIGHBOUR_BLOCK });
+      const id = await insertProblem(ctx.handle.db);
       const cases: [number, string][] = [
         [id, 'duplicate_of_self'],
         [other, 'duplicate_of_other_category'],
@@ -340,7 +319,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('answers a stale version with 409 VERSION_CONFLICT, the current version and the allowed actions', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       expect((await act('manager', id, { action: 'file', version: 1 })).statusCode).toBe(200);
       const res = await act('manager', id, { action: 'dispatch', version: 1 });
       expect(res.statusCode).toBe(409);
@@ -353,7 +332,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('answers an action illegal in the current status with 409 ILLEGAL_TRANSITION listing the allowed ones', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await act('inspector', id, { action: 'close', version: 1 });
       expect(res.statusCode).toBe(409);
       expect(res.json().error).toMatchObject({
@@ -364,7 +343,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('answers an action the role may never take with 403 listing what it may do', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await act('leader', id, { action: 'file', version: 1 });
       expect(res.statusCode).toBe(403);
       expect(res.json().error).toMatchObject({ code: 'FORBIDDEN', details: { allowed_actions: ['escalate'] } });
@@ -372,7 +351,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('lets exactly one of two simultaneous transitions with the same version win', async () => {
-      const id = await insertProblem(handle.db, { status: 'filed' });
+      const id = await insertProblem(ctx.handle.db, { status: 'filed' });
       const [a, b] = await Promise.all([
         act('manager', id, { action: 'dispatch', version: 1, note: 'A' }),
         act('admin', id, { action: 'dispatch', version: 1, note: 'B' }),
@@ -385,7 +364,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('lets exactly one of two different simultaneous actions with the same version win', async () => {
-      const id = await insertProblem(handle.db, { status: 'resolved' });
+      const id = await insertProblem(ctx.handle.db, { status: 'resolved' });
       const [a, b] = await Promise.all([
         act('inspector', id, { action: 'close', version: 1 }),
         act('inspector', id, { action: 'rework', version: 1, note: '不合格' }),
@@ -396,7 +375,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
 
     it('answers 404 for a missing problem and for an invalid body 400', async () => {
       expect((await act('admin', 999999, { action: 'file', version: 1 })).statusCode).toBe(404);
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       expect((await act('admin', id, { action: 'fly', version: 1 })).statusCode).toBe(400);
       expect((await act('admin', id, { action: 'file' })).statusCode).toBe(400);
       expect((await act('admin', id, { action: 'file', version: 1, photos: ['javascript:alert(1)'] })).statusCode).toBe(
@@ -405,8 +384,8 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('requires a token', async () => {
-      const id = await insertProblem(handle.db);
-      const res = await app.inject({
+      const id = await insertProblem(ctx.handle.db);
+      const res = await ctx.app.inject({
         method: 'POST',
         url: `/api/problems/${id}/transitions`,
         payload: { action: 'file', version: 1 },
@@ -417,7 +396,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
 
   describe('scope', () => {
     it('hides the neighbour block from a manager: transitions and events answer 404 and change nothing', async () => {
-      const theirs = await insertProblem(handle.db, { block: NEIGHBOUR_BLOCK });
+      const theirs = await insertProblem(ctx.handle.db, { block: NEIGHBOUR_BLOCK });
       const t = await act('manager', theirs, { action: 'file', version: 1 });
       expect(t.statusCode).toBe(404);
       expect(t.json().error.code).toBe('NOT_FOUND');
@@ -429,34 +408,34 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
       expect((await row(theirs)).status).toBe('reported');
       expect(await eventCount(theirs)).toBe(0);
 
-      const own = await insertProblem(handle.db, { block: MANAGER_BLOCK });
+      const own = await insertProblem(ctx.handle.db, { block: MANAGER_BLOCK });
       expect((await act('manager', own, { action: 'file', version: 1 })).statusCode).toBe(200);
       expect((await events('manager', own)).json().events).toHaveLength(1);
     });
 
     it('lets a manager with a community in scope act on every block of it', async () => {
-      await handle.db
+      await ctx.handle.db
         .updateTable('users')
         .set({ scope: ['430121001001'] })
-        .where('id', '=', world.userIds.manager)
+        .where('id', '=', ctx.world.userIds.manager)
         .execute();
       try {
-        const theirs = await insertProblem(handle.db, { block: NEIGHBOUR_BLOCK });
+        const theirs = await insertProblem(ctx.handle.db, { block: NEIGHBOUR_BLOCK });
         expect((await act('manager', theirs, { action: 'file', version: 1 })).statusCode).toBe(200);
-        const elsewhere = await insertProblem(handle.db, { block: '430121002001001' });
+        const elsewhere = await insertProblem(ctx.handle.db, { block: '430121002001001' });
         expect((await act('manager', elsewhere, { action: 'file', version: 1 })).statusCode).toBe(404);
       } finally {
-        await handle.db
+        await ctx.handle.db
           .updateTable('users')
           .set({ scope: [MANAGER_BLOCK] })
-          .where('id', '=', world.userIds.manager)
+          .where('id', '=', ctx.world.userIds.manager)
           .execute();
       }
     });
 
     it("limits a department to its own categories' problems", async () => {
-      const parking = await insertProblem(handle.db, { category: '09009', status: 'dispatched' }); // 交警
-      const garbage = await insertProblem(handle.db, { category: '06010', status: 'dispatched' }); // 城管局
+      const parking = await insertProblem(ctx.handle.db, { category: '09009', status: 'dispatched' }); // 交警
+      const garbage = await insertProblem(ctx.handle.db, { category: '06010', status: 'dispatched' }); // 城管局
       expect((await act('department', parking, { action: 'start', version: 1 })).statusCode).toBe(404);
       expect((await events('department', parking)).statusCode).toBe(404);
       const ok = await act('department', garbage, { action: 'start', version: 1 });
@@ -465,7 +444,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
     });
 
     it('lets leaders and inspectors read every record', async () => {
-      const id = await insertProblem(handle.db, { block: '430121002002002' });
+      const id = await insertProblem(ctx.handle.db, { block: '430121002002002' });
       await act('admin', id, { action: 'file', version: 1 });
       for (const role of ['leader', 'inspector', 'admin'] as const) {
         const res = await events(role, id);
@@ -477,7 +456,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
 
   describe('GET /api/problems/:id/events', () => {
     it('answers an empty list for a problem without history', async () => {
-      const id = await insertProblem(handle.db);
+      const id = await insertProblem(ctx.handle.db);
       const res = await events('admin', id);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ events: [] });
