@@ -16,20 +16,15 @@
  * wrong legacy code is worse than none.
  */
 
+import type { CategoryInput } from '../queries/categories.js';
+
 export type ClockType = 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
 export type CampaignTag = '创文' | '创卫';
 
-export interface SeedCategory {
-  code: string;
-  name: string;
-  group_code: string;
-  group_name: string;
-  department: string;
-  limit_value: number;
+/** A category as the seed writes it: the database's input shape with the campaign tags typed. */
+export interface SeedCategory extends CategoryInput {
   clock: ClockType;
   tags: CampaignTag[];
-  local: boolean;
-  legacy_code?: string | null;
 }
 
 export interface SeedCategoryGroup {
