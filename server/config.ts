@@ -77,3 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
   };
 }
+
+/** loadConfig for entry points: a bad value prints the variable's problem and exits with 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    console.error(`configuration error: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}

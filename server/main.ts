@@ -2,7 +2,7 @@
  * Entry point: read config, open and migrate the database, load the demo county when asked (or
  * into an empty embedded database), listen, and close gracefully on SIGTERM/SIGINT.
  */
-import { loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { buildApp } from './app.js';
 import { createDb } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -10,13 +10,7 @@ import { loadDemo, isDemoLoaded } from '../db/seed/load.js';
 import { seedDemoUsers, ensureAdmin } from '../db/seed/users.js';
 import { assertNoDemoUsersInProduction } from '../db/queries/users.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  console.error(`configuration error: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const started = Date.now();
 const handle = await createDb(config).catch((err: Error) => {

@@ -7,7 +7,7 @@
  * their record (users and categories stay). Demo users are created unless NODE_ENV=production.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../server/config.js';
+import { loadConfigOrExit } from '../../server/config.js';
 import { createDb } from '../index.js';
 import { migrateToLatest } from '../migrate.js';
 import { DEFAULT_SEED, loadDemo, resetDemoData } from './load.js';
@@ -58,13 +58,7 @@ const problems = positiveInt('problems', args.problems, DEFAULT_PROBLEM_COUNT, 0
 const seed = positiveInt('seed', args.seed, DEFAULT_SEED, 0);
 const days = positiveInt('days', args.days, DEFAULT_PROBLEM_DAYS);
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  console.error(`configuration error: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 
 const started = Date.now();
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
