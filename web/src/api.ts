@@ -26,6 +26,7 @@ import type {
   ProblemCollection as ProblemCollectionSchema,
 } from '../../server/schemas/problems.js';
 import type { Level } from './state/url.js';
+import type { EditBody } from './panels/problem-edit.js';
 
 export type PublicUser = Static<typeof PublicUserSchema>;
 export type LoginResponse = Static<typeof LoginResponseSchema>;
@@ -211,6 +212,8 @@ export const api = {
     id: number,
     body: { action: string; version: number; note?: string; due_at?: string; duplicate_of?: number },
   ) => request<ProblemFeature>('POST', `/api/problems/${id}/transitions`, body),
+  /** PATCH /api/problems/:id: correct or move a problem; answers the updated Feature (as `problem`). */
+  editProblem: (id: number, body: EditBody) => request<ProblemFeature>('PATCH', `/api/problems/${id}`, body),
   createProblem: (body: Partial<CreateProblemBody> & Pick<CreateProblemBody, 'lon' | 'lat' | 'category'>) =>
     request<CreatedProblem>('POST', '/api/problems', body),
   users: () => get<{ users: AdminUser[] }>('/api/users'),

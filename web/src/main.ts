@@ -225,6 +225,19 @@ function showMap(state: PageState): void {
     setTimeout(() => (toast.hidden = true), 5000);
   };
   let addMode = false;
+  /** Set while the edit form waits for a map click (move a problem). */
+  let pickPoint: ((lngLat: [number, number] | null) => void) | null = null;
+  const onPickKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && pickPoint) finishPick(null);
+  };
+  function finishPick(lngLat: [number, number] | null): void {
+    const resolve = pickPoint;
+    pickPoint = null;
+    countyMap.setDraft(lngLat);
+    countyMap.map.getCanvas().style.cursor = '';
+    document.removeEventListener('keydown', onPickKey);
+    resolve?.(lngLat);
+  }
   let selectedRegion: string | null = null;
 
   const countyMap = new CountyMap({
@@ -237,6 +250,10 @@ function showMap(state: PageState): void {
     onRegionClick: (code) => openRegion(code),
     onProblemClick: (id, at) => void popup.open(id, at),
     onMapClick: (lngLat) => {
+      if (pickPoint) {
+        finishPick(lngLat);
+        return true;
+      }
       if (!addMode) return false;
       countyMap.setDraft(lngLat);
       renderAddProblem(panel, {
@@ -269,6 +286,22 @@ function showMap(state: PageState): void {
       if (selectedRegion) openRegion(selectedRegion);
     },
     (ll) => countyMap.selectProblem(ll),
+    {
+      role: () => user.role,
+      categories: () => state.categories,
+      endEdit: () => {
+        if (pickPoint) finishPick(null);
+        countyMap.setDraft(null);
+      },
+      pickPoint: () =>
+        new Promise((resolve) => {
+          if (pickPoint) finishPick(null);
+          if (addMode) stopAdd();
+          pickPoint = resolve;
+          countyMap.map.getCanvas().style.cursor = 'crosshair';
+          document.addEventListener('keydown', onPickKey);
+        }),
+    },
   );
   const list = isManager
     ? new ManagerList({
@@ -437,6 +470,7 @@ function showMap(state: PageState): void {
     statsLoading: true,
   };
   teardown = () => {
+    if (pickPoint) finishPick(null);
     offLang();
     list?.destroy();
     countyMap.map.remove();

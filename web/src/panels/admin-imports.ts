@@ -61,6 +61,8 @@ const COLUMNS = new Set([
   'parts',
   'kind',
   'message',
+  'id',
+  'distance_m',
 ]);
 
 /** The header of a report column in the page's language (行号, 序号, 编码, 原因…); unknown ones as sent. */
@@ -72,6 +74,7 @@ export function columnLabel(column: string, lang: Lang = getLang()): string {
 export function cellText(column: string, value: unknown, lang: Lang = getLang()): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' && column.startsWith('area')) return formatNumber(value, lang, 1);
+  if (typeof value === 'number' && column === 'distance_m') return formatNumber(value, lang, 0);
   if (typeof value === 'object' && !Array.isArray(value) && 'code' in value) {
     const side = value as { code: unknown; index?: unknown };
     const where = typeof side.index === 'number' ? ` #${side.index}` : t('import.existing', {}, lang);
@@ -94,6 +97,25 @@ export function successSummary(body: unknown, lang: Lang = getLang()): string {
   if (typeof b.problems_reassigned === 'number' && b.problems_reassigned > 0)
     add('import.sum.reassigned', b.problems_reassigned);
   return t('import.done', { summary: parts.join(lang === 'en' ? ', ' : '，') }, lang);
+}
+
+/**
+ * Rows of a successful problem import that repeat an open problem (same category within 50 m and
+ * 24 h; the server imported them but flags them): the warning line with their count and the rows
+ * as `{line, id, distance_m}`; null when there are none.
+ */
+export function duplicateWarning(
+  body: unknown,
+  lang: Lang = getLang(),
+): { text: string; rows: { line: number; id: number; distance_m: number }[] } | null {
+  const list = (body as { possible_duplicates?: unknown } | null)?.possible_duplicates;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const rows = (list as { line: number; id: number; distance_m: number }[]).map((d) => ({
+    line: d.line,
+    id: d.id,
+    distance_m: d.distance_m,
+  }));
+  return { text: t('import.duplicates', { n: formatNumber(rows.length, lang) }, lang), rows };
 }
 
 export interface Refusal {
@@ -212,7 +234,15 @@ function uploader(
           bar.value = 0;
           const sections = reportSections(res.body);
           if (res.status >= 200 && res.status < 300) {
-            render(out, h('p', { class: 'good', role: 'status' }, successSummary(res.body)), reportBlock(sections));
+            const dup = duplicateWarning(res.body);
+            render(
+              out,
+              h('p', { class: 'good', role: 'status' }, successSummary(res.body)),
+              reportBlock(sections),
+              dup
+                ? h('div', { id: 'import-duplicates' }, h('p', { class: 'notice' }, dup.text), reportTable(dup.rows))
+                : null,
+            );
           } else {
             const fileTotal = unit === 'features' ? await countFeatures(f) : null;
             const { banner, hint } = refusal(res.status, res.body, unit, fileTotal);

@@ -4,11 +4,22 @@
  * popup shows nothing at all (no hint that it exists).
  */
 import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
-import { api, ApiError, type ProblemFeature, type ProblemEvent } from '../api.js';
+import { api, ApiError, type Category, type ProblemFeature, type ProblemEvent } from '../api.js';
 import { h } from '../dom.js';
 import { actionLabel, countdown, formatDateTime, statusLabel, t } from '../i18n/index.js';
 import { OPEN_STATUSES, type Status } from '../../../server/domain/workflow.js';
 import { actionButtons } from './problem-actions.js';
+import { canEdit, editControl } from './problem-edit.js';
+
+/** What the popup needs to offer "Edit": the caller's role, the categories, and a map click. */
+export interface PopupEditing {
+  role: () => string;
+  categories: () => Category[];
+  /** One map click (WGS84), or null when cancelled. */
+  pickPoint: () => Promise<[number, number] | null>;
+  /** The edit form went away (saved, cancelled, reloaded): drop the picked-point marker. */
+  endEdit: () => void;
+}
 
 export function problemDetails(problem: ProblemFeature, events: ProblemEvent[]): (Element | null)[] {
   const p = problem.properties;
@@ -88,6 +99,7 @@ export class ProblemPopup {
     private readonly map: MapLibreMap,
     private readonly onChanged: (problem: ProblemFeature) => void,
     private readonly onSelect: (lngLat: [number, number] | null) => void,
+    private readonly editing: PopupEditing | null = null,
   ) {}
 
   close(): void {
@@ -99,6 +111,7 @@ export class ProblemPopup {
 
   /** Opens the popup for a problem; shows nothing if the caller may not see it. */
   async open(id: number, at?: [number, number], notice?: string): Promise<boolean> {
+    this.editing?.endEdit();
     const loaded = await loadProblem(id);
     if (!loaded) {
       this.close();
@@ -109,26 +122,50 @@ export class ProblemPopup {
     if (!coords) return false;
     const body = h('div', { class: 'problem-popup', 'data-problem-id': id });
     if (notice) body.append(h('p', { class: 'notice small' }, notice));
+    const done = (updated: ProblemFeature | null, message?: string) => {
+      if (updated) this.onChanged(updated);
+      const moved = (updated?.geometry as { coordinates?: [number, number] } | undefined)?.coordinates;
+      void this.open(id, moved ?? coords, message);
+    };
+    const editing = this.editing;
     body.append(
       ...problemDetails(problem, events).filter((e): e is Element => e !== null),
-      actionButtons(problem, (updated, message) => {
-        if (updated) this.onChanged(updated);
-        void this.open(id, coords, message);
-      }),
+      actionButtons(problem, done),
     );
+    if (editing && canEdit(editing.role(), problem.properties.status)) {
+      body.append(
+        editControl(problem, {
+          categories: editing.categories(),
+          onDone: done,
+          onCancel: () => editing.endEdit(),
+          // The click that picks the point also closes the popup (closeOnClick): show it again,
+          // form and all, once the click has been handled.
+          pickPoint: async () => {
+            const picked = await editing.pickPoint();
+            setTimeout(() => this.attach(id, coords, body), 0);
+            return picked;
+          },
+        }),
+      );
+    }
+    this.attach(id, coords, body);
+    return true;
+  }
+
+  private attach(id: number, coords: [number, number], body: HTMLElement): void {
     this.popup?.remove();
-    this.popup = new Popup({ maxWidth: '340px', closeOnClick: true })
+    const popup = new Popup({ maxWidth: '340px', closeOnClick: true })
       .setLngLat(coords)
       .setDOMContent(body)
       .addTo(this.map);
-    this.popup.on('close', () => {
-      if (this.shown === id) {
+    popup.on('close', () => {
+      if (this.popup === popup && this.shown === id) {
         this.shown = null;
         this.onSelect(null);
       }
     });
+    this.popup = popup;
     this.shown = id;
     this.onSelect(coords);
-    return true;
   }
 }
