@@ -160,11 +160,9 @@ export interface HexCellCounts {
   srid: number | null;
   /** Hexagons laid over the selection's extent (including empty ones). */
   estimated: number;
-  /** Every cell of the grid: index i, j, centre x, y (metres, `srid`), problem count. */
+  /** Every cell of the grid: ST_HexagonGrid's index i, j and the problem count. */
   i: number[];
   j: number[];
-  x: number[];
-  y: number[];
   n: number[];
   /** Details of the non-empty cells, keyed "i,j". */
   details: Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>;
@@ -188,8 +186,6 @@ export async function countProblemsPerHexagon(
     estimated: number | null;
     i: number[] | null;
     j: number[] | null;
-    x: number[] | null;
-    y: number[] | null;
     n: number[] | null;
     details: { i: number; j: number; top_categories: TopCategory[]; fallback_block: string | null }[] | null;
   }>`
@@ -203,7 +199,7 @@ export async function countProblemsPerHexagon(
     ),
     est AS (SELECT ceil(ST_Area(b) / ${hexArea}::float8)::int AS cells FROM ext),
     grid AS (
-      SELECT h.i, h.j, ST_X(ST_Centroid(h.geom)) AS x, ST_Y(ST_Centroid(h.geom)) AS y
+      SELECT h.i, h.j
       FROM ext, est, ST_HexagonGrid(${sizeMetres}::float8, ext.b) h WHERE est.cells <= ${MAX_GISTAR_CELLS}
     ),
     -- The hexagon of each point: ST_HexagonGrid over the point's own bounds gives the candidates
@@ -222,19 +218,17 @@ export async function countProblemsPerHexagon(
              row_number() OVER (PARTITION BY i, j ORDER BY count(*) DESC, category_code) AS rn
       FROM assigned GROUP BY i, j, category_code
     ),
-    cells AS (SELECT g.i, g.j, g.x, g.y, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN counts c USING (i, j))
+    cells AS (SELECT g.i, g.j, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN counts c USING (i, j))
     SELECT (SELECT srid FROM zone WHERE EXISTS (SELECT 1 FROM base)) AS srid,
            (SELECT cells FROM est) AS estimated,
-           -- One pass over the cells: the five arrays come out aligned, element k is one cell.
-           a.i, a.j, a.x, a.y, a.n,
+           -- One pass over the cells: the three arrays come out aligned, element k is one cell.
+           a.i, a.j, a.n,
            (SELECT json_agg(json_build_object('i', c.i, 'j', c.j, 'fallback_block', c.fallback_block,
                'top_categories', (SELECT coalesce(json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn), '[]'::json)
                                   FROM cats k JOIN categories cat ON cat.code = k.category_code
                                   WHERE k.i = c.i AND k.j = c.j AND k.rn <= 3)))
              FROM counts c) AS details
-    FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(x) AS x, array_agg(y) AS y, array_agg(n) AS n FROM cells) a`.execute(
-    db,
-  );
+    FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(n) AS n FROM cells) a`.execute(db);
   const r = rows[0];
   const details = new Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>();
   for (const d of r.details ?? [])
@@ -244,8 +238,6 @@ export async function countProblemsPerHexagon(
     estimated: r.estimated ?? 0,
     i: r.i ?? [],
     j: r.j ?? [],
-    x: r.x ?? [],
-    y: r.y ?? [],
     n: r.n ?? [],
     details,
   };

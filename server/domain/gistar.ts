@@ -110,35 +110,31 @@ export function countStats(counts: readonly number[]): { n: number; mean: number
 }
 
 /**
- * Neighbour lists (self included) of cells whose centres lie within `band` of each other, in
- * metres of a metric projection. For a hexagon grid of edge `size` the adjacent cells' centres are
- * √3·size apart, so a band of ~1.1·√3·size takes the six adjacent hexagons and no more (the next
- * ring is 3·size away). Bucketed by band-sized squares: O(n), not O(n²).
+ * Neighbour lists (self included) of the cells of an ST_HexagonGrid, from the grid's own (i, j)
+ * indices: no distance search is needed, the grid's topology gives adjacency. PostGIS lays out
+ * flat-topped hexagons in columns i, odd columns shifted up by half a row, so besides (i, j ± 1)
+ * a cell touches (i ± 1, j − 1) and (i ± 1, j) in an even column, (i ± 1, j) and (i ± 1, j + 1)
+ * in an odd one (checked against ST_DWithin of the centres in test/server/routes/hotspots.test.ts).
+ * Binary weights: these six plus the cell itself. Cells missing from the input are skipped.
  */
-export function neighboursWithin(centres: readonly (readonly [number, number])[], band: number): number[][] {
-  // Numeric bucket keys (a string per cell costs more than the whole statistic).
-  const key = (bx: number, by: number) => bx * 1_048_576 + by;
-  const buckets = new Map<number, number[]>();
-  centres.forEach(([x, y], i) => {
-    const k = key(Math.floor(x / band), Math.floor(y / band));
-    const list = buckets.get(k);
-    if (list) list.push(i);
-    else buckets.set(k, [i]);
-  });
-  const band2 = band * band;
-  return centres.map(([x, y]) => {
-    const bx = Math.floor(x / band);
-    const by = Math.floor(y / band);
-    const out: number[] = [];
-    for (let dx = -1; dx <= 1; dx++) {
-      for (let dy = -1; dy <= 1; dy++) {
-        for (const j of buckets.get(key(bx + dx, by + dy)) ?? []) {
-          const ex = centres[j][0] - x;
-          const ey = centres[j][1] - y;
-          if (ex * ex + ey * ey <= band2) out.push(j);
-        }
-      }
-    }
-    return out.sort((a, b) => a - b);
+export function hexNeighbours(i: readonly number[], j: readonly number[]): number[][] {
+  const index = new Map<string, number>();
+  i.forEach((ci, k) => index.set(`${ci},${j[k]}`, k));
+  return i.map((ci, k) => {
+    const cj = j[k];
+    const side = ((ci % 2) + 2) % 2 === 0 ? [cj - 1, cj] : [cj, cj + 1];
+    const around: [number, number][] = [
+      [ci, cj],
+      [ci, cj - 1],
+      [ci, cj + 1],
+      ...side.flatMap((sj): [number, number][] => [
+        [ci - 1, sj],
+        [ci + 1, sj],
+      ]),
+    ];
+    return around
+      .map(([a, b]) => index.get(`${a},${b}`))
+      .filter((n): n is number => n !== undefined)
+      .sort((a, b) => a - b);
   });
 }

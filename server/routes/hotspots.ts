@@ -24,7 +24,7 @@ import {
   type HotspotPlace,
   type TopCategory,
 } from '../../db/queries/hotspots.js';
-import { countStats, giStar, neighboursWithin, type GiBin } from '../domain/gistar.js';
+import { countStats, giStar, hexNeighbours, type GiBin } from '../domain/gistar.js';
 import { csvStream, geojsonStream, xlsxStream, type Column } from '../export/writers.js';
 
 export const DEFAULTS = { eps_m: 50, min_points: 5, cell_m: 250 } as const;
@@ -96,11 +96,8 @@ export async function runHotspots(db: Kysely<DB>, q: HotspotQuery, scope: Scope)
       },
     );
   }
-  const centres = grid.x.map((x, k) => [x, grid.y[k]] as [number, number]);
-  // Adjacent hexagons' centres are √3·size apart, the next ring 3·size: a band of 1.1·√3·size
-  // (binary weights, the cell itself included) takes exactly the first ring.
-  const band = 1.1 * Math.sqrt(3) * size;
-  const stats = giStar(grid.n, neighboursWithin(centres, band));
+  // Binary weights over the first ring of hexagons, the cell itself included.
+  const stats = giStar(grid.n, hexNeighbours(grid.i, grid.j));
   const summary = countStats(grid.n);
   const wanted = stats.flatMap((s, k) =>
     grid.n[k] > 0 || s.bin !== 0

@@ -3,7 +3,7 @@ import {
   confidenceBin,
   countStats,
   giStar,
-  neighboursWithin,
+  hexNeighbours,
   normalCdf,
   twoTailedP,
 } from '../../../server/domain/gistar.js';
@@ -124,21 +124,25 @@ describe('giStar: a hand-computed case', () => {
   });
 });
 
-describe('neighboursWithin', () => {
-  it('takes exactly the six adjacent hexagons and the cell itself', () => {
-    // Flat-topped hexagons of edge 100 m as ST_HexagonGrid lays them out: column spacing 150 m,
-    // row spacing 100√3 m, odd columns shifted up by half a row.
-    const h = 100 * Math.sqrt(3);
-    const centres: [number, number][] = [];
-    for (let i = -2; i <= 2; i++)
-      for (let j = -2; j <= 2; j++) centres.push([150 * i, h * j + (Math.abs(i) % 2 ? h / 2 : 0)]);
-    const nb = neighboursWithin(centres, 1.1 * h);
-    const middle = centres.findIndex(([x, y]) => x === 0 && y === 0);
-    expect(nb[middle]).toHaveLength(7);
-    expect(nb[middle]).toContain(middle);
-    for (const j of nb[middle]) {
-      const d = Math.hypot(centres[j][0], centres[j][1]);
-      expect(d === 0 || Math.abs(d - h) < 1e-6).toBe(true);
-    }
+describe('hexNeighbours', () => {
+  it('takes exactly the six adjacent hexagons and the cell itself, in even and odd (also negative) columns', () => {
+    const i: number[] = [];
+    const j: number[] = [];
+    for (let a = -3; a <= 3; a++)
+      for (let b = -3; b <= 3; b++) {
+        i.push(a);
+        j.push(b);
+      }
+    const nb = hexNeighbours(i, j);
+    const cells = (k: number) => nb[k].map((n) => `${i[n] - i[k]},${j[n] - j[k]}`).sort();
+    const at = (a: number, b: number) => i.findIndex((x, k) => x === a && j[k] === b);
+    const even = ['-1,-1', '-1,0', '0,-1', '0,0', '0,1', '1,-1', '1,0'];
+    const odd = ['-1,0', '-1,1', '0,-1', '0,0', '0,1', '1,0', '1,1'];
+    expect(cells(at(0, 0))).toEqual(even);
+    expect(cells(at(-2, 1))).toEqual(even);
+    expect(cells(at(1, 0))).toEqual(odd);
+    expect(cells(at(-1, -1))).toEqual(odd);
+    // A corner cell keeps only the neighbours that exist.
+    expect(cells(at(-3, -3))).toEqual(['0,0', '0,1', '1,0', '1,1']);
   });
 });

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
+import { hexNeighbours } from '../../../server/domain/gistar.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, createWorld, MANAGER_BLOCK } from '../../helpers/world.js';
 import { around, offset, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
@@ -158,6 +160,23 @@ describe.each(BACKENDS)('hotspots on $name', (backend) => {
       const body = (await get('/api/hotspots?method=dbscan&eps_m=80&min_points=3')).json();
       expect(body.features).toEqual([]);
       expect(body.noise).toBe(3);
+    });
+  });
+
+  it("derives Gi*'s neighbours from the grid indices exactly as PostGIS's hexagons touch", async () => {
+    // A 250 m grid in UTM 49N over a few km, as the Gi* query lays it.
+    const { rows } = await sql<{ i: number; j: number; touching: string[] }>`
+      WITH g AS (SELECT i, j, geom FROM ST_HexagonGrid(250, ST_MakeEnvelope(700000, 3120000, 703000, 3123000, 32649)))
+      SELECT a.i, a.j, array_agg(b.i || ',' || b.j ORDER BY b.i, b.j) AS touching
+      FROM g a JOIN g b ON ST_Intersects(a.geom, b.geom) GROUP BY a.i, a.j ORDER BY a.i, a.j`.execute(ctx.handle.db);
+    expect(rows.length).toBeGreaterThan(50);
+    const nb = hexNeighbours(
+      rows.map((r) => r.i),
+      rows.map((r) => r.j),
+    );
+    rows.forEach((r, k) => {
+      const mine = nb[k].map((n) => `${rows[n].i},${rows[n].j}`).sort();
+      expect(mine, `cell ${r.i},${r.j}`).toEqual([...r.touching].sort());
     });
   });
 
