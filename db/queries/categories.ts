@@ -40,8 +40,16 @@ export function getCategory(db: Kysely<DB>, code: string) {
   return db.selectFrom('categories').selectAll().where('code', '=', code).executeTakeFirst();
 }
 
-export function getCategoryByName(db: Kysely<DB>, name: string) {
-  return db.selectFrom('categories').selectAll().where('name', '=', name.trim()).executeTakeFirst();
+/** A category by its code or, as users type it, its name (暴露垃圾); the code wins. */
+export function findCategory(db: Kysely<DB>, codeOrName: string) {
+  const v = codeOrName.trim();
+  return db
+    .selectFrom('categories')
+    .selectAll()
+    .where((eb) => eb.or([eb('code', '=', v), eb('name', '=', v)]))
+    .orderBy((eb) => eb('code', '=', v), 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** Inserts or updates categories by code (one statement). */

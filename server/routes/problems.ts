@@ -36,7 +36,7 @@ import {
   importProblems,
   listProblems,
 } from '../../db/queries/problems.js';
-import { getCategory, getCategoryByName } from '../../db/queries/categories.js';
+import { findCategory } from '../../db/queries/categories.js';
 
 /** Reports dated further ahead than this (phone clock drift) are refused. */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
@@ -63,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
 
       // By code, or by name as the CSV import accepts it (a user types 暴露垃圾, not 06010).
-      const category = (await getCategory(app.db, b.category)) ?? (await getCategoryByName(app.db, b.category));
+      const category = await findCategory(app.db, b.category);
       if (category) b.category = category.code;
       if (!category || !category.active)
         throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, { category: b.category });
@@ -220,7 +220,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       let categoryCode: string | undefined;
       if (b.category !== undefined) {
-        const category = (await getCategory(app.db, b.category)) ?? (await getCategoryByName(app.db, b.category));
+        const category = await findCategory(app.db, b.category);
         if (!category || !category.active) {
           throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, {
             category: b.category,
