@@ -1,39 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sql, type Kysely } from 'kysely';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
+import { insertProblemRows, sh, type ProblemRow } from '../../helpers/problems.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
-import type { DB } from '../../../db/types.js';
 import { problemExportRows } from '../../../db/queries/exports.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
 
-const sh = (s: string) => new Date(`${s.replace(' ', 'T')}:00+08:00`);
 const OTHER_BLOCK = '430121002001001';
 
-interface P {
-  block: string;
-  category?: string;
-  status: string;
-  reported: string;
-  due: string;
-  closed?: string;
-  description?: string;
-}
-
-async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
-  for (const r of rows) {
-    const [lon, lat] = centre(r.block);
-    const closed = r.closed ? sh(r.closed) : null;
-    await sql`INSERT INTO problems (category_code, description, address, status, geom, region_code, reported_at, filed_at, due_at, resolved_at, closed_at)
-      VALUES (${r.category ?? '06010'}, ${r.description ?? '路边暴露垃圾, "一堆"'}, ${'星沙大道1号'}, ${r.status}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${r.block},
-        ${sh(r.reported)}, ${sh(r.reported)}, ${sh(r.due)}, ${closed}, ${closed})`.execute(db);
-  }
-}
-
 /** Seven problems: four in the manager's block (one ad), one next door, two in the other street. */
-const DATA: P[] = [
+const DATA: ProblemRow[] = [
   {
     block: MANAGER_BLOCK,
     status: 'closed',
@@ -113,7 +91,11 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
   const ctx = useApp(backend);
   let ids: number[];
   beforeAll(async () => {
-    await insert(ctx.handle.db, DATA);
+    // The export tests read back the text fields, so their rows carry a description and address.
+    await insertProblemRows(
+      ctx.handle.db,
+      DATA.map((r) => ({ description: '路边暴露垃圾, "一堆"', address: '星沙大道1号', ...r })),
+    );
     ids = (await ctx.handle.db.selectFrom('problems').select('id').orderBy('id').execute()).map((r) => Number(r.id));
   });
 

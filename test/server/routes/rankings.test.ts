@@ -2,36 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { buildTestApp, useApp } from '../../helpers/app.js';
-import { auth, centre, MANAGER_BLOCK, type World } from '../../helpers/world.js';
-import type { DB } from '../../../db/types.js';
+import { insertProblemRows, type ProblemRow } from '../../helpers/problems.js';
+import { auth, MANAGER_BLOCK, type World } from '../../helpers/world.js';
 import { shanghaiMonth } from '../../../server/domain/indicators.js';
 
-const sh = (s: string) => new Date(`${s.replace(' ', 'T')}:00+08:00`);
 const OTHER_BLOCK = '430121002001001';
-
-interface P {
-  block: string;
-  category?: string;
-  status: string;
-  reported: string;
-  due: string;
-  closed?: string;
-  rework?: number;
-  extension?: number;
-}
-
-async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
-  for (const r of rows) {
-    const [lon, lat] = centre(r.block);
-    const closed = r.closed ? sh(r.closed) : null;
-    await sql`INSERT INTO problems (category_code, status, geom, region_code, reported_at, filed_at, due_at, resolved_at, closed_at, rework_count, extension_count)
-      VALUES (${r.category ?? '06010'}, ${r.status}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${r.block}, ${sh(r.reported)}, ${sh(r.reported)},
-        ${sh(r.due)}, ${closed}, ${closed}, ${r.rework ?? 0}, ${r.extension ?? 0})`.execute(db);
-  }
-}
 
 /**
  * Street 1 (all in the manager's block): October perfect (4 on time) → 100 A; September 1 on time
@@ -40,8 +17,8 @@ async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
  * 处置率 0.6·30 + 按期处置率 0.4·20 + (1−0.2)·20 + (1−0.4)·20 + (1−0.2)·10 = 18+8+16+12+8 = 62 → C;
  * September 2 on time → 100.
  */
-const DATA: P[] = [
-  ...[1, 2, 3, 4].map((d): P => ({
+const DATA: ProblemRow[] = [
+  ...[1, 2, 3, 4].map((d): ProblemRow => ({
     block: MANAGER_BLOCK,
     status: 'closed',
     reported: `2025-10-0${d} 08:00`,
@@ -122,7 +99,7 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
   const ctx = useApp(backend);
   let dir: string;
   beforeAll(async () => {
-    await insert(ctx.handle.db, DATA);
+    await insertProblemRows(ctx.handle.db, DATA);
     dir = mkdtempSync(join(tmpdir(), 'weights-'));
   });
   afterAll(async () => {

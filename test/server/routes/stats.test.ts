@@ -1,48 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
-import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
-import type { DB } from '../../../db/types.js';
+import { insertProblemRows, sh, type ProblemRow } from '../../helpers/problems.js';
+import { auth, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
 
-/** Instants in Asia/Shanghai wall-clock time, e.g. sh('2025-10-03 09:00'). */
-const sh = (s: string) => new Date(`${s.replace(' ', 'T')}:00+08:00`);
 const H = 3_600_000;
-
-interface P {
-  block: string;
-  category?: string;
-  status: string;
-  reported: string;
-  filed?: string | null;
-  due?: string | null;
-  resolved?: string | null;
-  closed?: string | null;
-  rework?: number;
-  extension?: number;
-  escalated?: boolean;
-}
-
-async function insert(db: Kysely<DB>, rows: P[]): Promise<void> {
-  for (const r of rows) {
-    const [lon, lat] = centre(r.block);
-    const closed = r.closed ? sh(r.closed) : null;
-    await sql`INSERT INTO problems (category_code, description, status, geom, region_code, reported_at, filed_at, due_at, resolved_at, closed_at,
-        voided_at, rework_count, extension_count, escalated, escalated_at)
-      VALUES (${r.category ?? '06010'}, ${'测试问题'}, ${r.status}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${r.block}, ${sh(r.reported)},
-        ${r.filed === undefined ? sh(r.reported) : r.filed && sh(r.filed)}, ${r.due ? sh(r.due) : null}, ${r.resolved ? sh(r.resolved) : closed}, ${closed},
-        ${r.status === 'voided' ? sh(r.reported) : null}, ${r.rework ?? 0}, ${r.extension ?? 0}, ${r.escalated ?? false}, ${r.escalated ? sh(r.reported) : null})`.execute(
-      db,
-    );
-  }
-}
 
 /**
  * October 2025 (Asia/Shanghai) in the manager's block: 10 problems filed and due in the month,
  * 6 closed (4 on time, 2 late), 4 still open past due → 结案率 0.6, 按期结案率 0.4. Two reworked
  * (返工率 0.2), one extended (延期率 0.1). Report → closure hours 2, 4, 6, 8, 10, 12 → median 7.
  */
-const OCTOBER: P[] = [
+const OCTOBER: ProblemRow[] = [
   {
     block: MANAGER_BLOCK,
     status: 'closed',
@@ -130,7 +99,7 @@ const OCTOBER: P[] = [
   { block: NEIGHBOUR_BLOCK, category: '07001', status: 'filed', reported: '2025-10-29 08:00', due: '2099-01-01 00:00' },
   { block: NEIGHBOUR_BLOCK, status: 'voided', reported: '2025-10-29 09:00', filed: null },
   // The other street: five parking cases (交警, group 09), all closed on time.
-  ...[1, 2, 3, 4, 5].map((i): P => ({
+  ...[1, 2, 3, 4, 5].map((i): ProblemRow => ({
     block: '430121002001001',
     category: '09009',
     status: 'closed',
@@ -145,7 +114,7 @@ const PERIOD = 'period_from=2025-10-01&period_to=2025-10-31';
 describe.each(BACKENDS)('region statistics on $name', (backend) => {
   const ctx = useApp(backend);
   beforeAll(async () => {
-    await insert(ctx.handle.db, OCTOBER);
+    await insertProblemRows(ctx.handle.db, OCTOBER);
   });
 
   const get = async (url: string, role: keyof World['tokens'] = 'leader') => {
