@@ -59,3 +59,9 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
     timer = setTimeout(() => fn(...args), ms);
   };
 }
+
+/** Shows a one-line status under an admin form: success in green, an error in red. */
+export function showStatus(el: HTMLElement, text: string, kind: 'good' | 'error'): void {
+  el.textContent = text;
+  el.className = `small ${kind}`;
+}

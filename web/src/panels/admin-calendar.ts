@@ -4,7 +4,7 @@
  * day PUTs it; resetting DELETEs the override.
  */
 import { api, type CalendarDay } from '../api.js';
-import { h, render } from '../dom.js';
+import { h, render, showStatus } from '../dom.js';
 import { getLang, shanghaiDay, t, type Lang, type MessageKey } from '../i18n/index.js';
 
 const SOURCES = ['weekend', 'weekday', 'makeup_workday', 'holiday', 'override'];
@@ -45,8 +45,7 @@ export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new 
         await api.putDay(d.date, kind, note.value.trim() || null);
         await renderCalendar(root, month);
       } catch (err) {
-        message.textContent = t('common.error', { message: (err as Error).message });
-        message.className = 'small error';
+        showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
       }
     };
     const weekday = new Date(`${d.date}T00:00:00+08:00`).toLocaleDateString(getLang(), {

@@ -1,6 +1,6 @@
 /** Admin categories: deadline value, clock type, department and active flag (PATCH /api/categories/:code). */
 import { api, type Category } from '../api.js';
-import { h, render, select } from '../dom.js';
+import { h, render, select, showStatus } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
 
 const CLOCKS = ['continuous_hours', 'working_hours', 'working_days', 'natural_days'] as const;
@@ -54,12 +54,10 @@ export async function renderCategories(root: HTMLElement, onChanged: (c: Categor
               try {
                 const updated = await api.patchCategory(c.code, patch);
                 Object.assign(c, updated);
-                message.textContent = `${c.code} ${c.name}: ${t('common.saved')}`;
-                message.className = 'small good';
+                showStatus(message, `${c.code} ${c.name}: ${t('common.saved')}`, 'good');
                 onChanged(categories);
               } catch (err) {
-                message.textContent = t('common.error', { message: (err as Error).message });
-                message.className = 'small error';
+                showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
               }
             },
           },

@@ -3,7 +3,7 @@
  * codes, added by searching a name or code, or by picking a region on the map.
  */
 import { api, type AdminUser, type RegionSearchHit } from '../api.js';
-import { h, render, select } from '../dom.js';
+import { h, render, select, showStatus } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { ROLES } from '../../../server/domain/workflow.js';
 import { renderSearch } from './search.js';
@@ -108,11 +108,9 @@ export async function renderUsers(root: HTMLElement, opts: UsersOptions): Promis
               if (!Object.keys(patch).length) return;
               try {
                 await api.patchUser(u.id, patch);
-                message.textContent = `${u.username}: ${t('common.saved')}`;
-                message.className = 'small good';
+                showStatus(message, `${u.username}: ${t('common.saved')}`, 'good');
               } catch (err) {
-                message.textContent = t('common.error', { message: (err as Error).message });
-                message.className = 'small error';
+                showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
               }
             },
           },
@@ -170,8 +168,7 @@ export async function renderUsers(root: HTMLElement, opts: UsersOptions): Promis
             });
             await renderUsers(root, opts);
           } catch (err) {
-            message.textContent = t('common.error', { message: (err as Error).message });
-            message.className = 'small error';
+            showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
           }
         },
       },
