@@ -19,7 +19,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types.js';
 import { FULL_SCOPE } from '../db/queries/scope.js';
 import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../db/queries/tiles.js';
-import { encodeTile } from '../server/tiles/encode.js';
+import { encodeTile } from '../domain/tile-encode.js';
 import { benchApp, benchUser, describeDb, envNumber, figure, formatTiming, ms, openDemoCopy, time } from './lib.js';
 
 const RUNS = envNumber('RUNS', 30);

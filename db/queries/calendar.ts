@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../types.js';
-import { createCalendar, type Calendar, type DayOverride } from '../../server/domain/calendar.js';
+import { createCalendar, type Calendar, type DayOverride } from '../../domain/calendar.js';
 
 /** Every override ('YYYY-MM-DD' dates), oldest first. The table holds a few rows per year. */
 export async function listOverrides(db: Kysely<DB>): Promise<DayOverride[]> {

@@ -1,6 +1,6 @@
 /**
  * Hotspots of problems: density clusters (ST_ClusterDBSCAN) and counts per hexagon for Getis-Ord
- * Gi* (the statistic itself is computed in server/domain/gistar.ts).
+ * Gi* (the statistic itself is computed in domain/gistar.ts).
  *
  * Distances are metres in a local UTM zone, chosen from the selected points' mean longitude
  * (长沙县, 113° E → zone 49, EPSG:32649). UTM's scale error inside a zone is below 0.1 %, whereas

@@ -13,8 +13,8 @@ import type { DB } from '../types.js';
 import { WGS84, asGeoJsonSql, envelopeSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
 import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
-import { allowedActions, type Action, type Role, type Status } from '../../server/domain/workflow.js';
-import type { ImportRow, NewProblem, Rejection } from '../../server/domain/problem-import.js';
+import { allowedActions, type Action, type Role, type Status } from '../../domain/workflow.js';
+import type { ImportRow, NewProblem, Rejection } from '../../domain/problem-import.js';
 
 /** Same category, open, within this distance (metres) and {@link DUPLICATE_WINDOW_HOURS}: a possible duplicate. */
 export const DUPLICATE_RADIUS_M = 50;

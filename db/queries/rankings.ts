@@ -1,14 +1,14 @@
 /**
  * Monthly evaluation counts (绩效评价) per unit, for this month and the one before, from the same
  * single statement as the region statistics (db/queries/stats.ts) with calendar months of
- * Asia/Shanghai as the windows. The scoring itself is pure: server/domain/indicators.ts.
+ * Asia/Shanghai as the windows. The scoring itself is pure: domain/indicators.ts.
  */
 import type { Kysely } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import type { ProblemFilters } from './filters.js';
 import type { Scope } from './scope.js';
 import { regionCounts, type RegionCountsRow } from './stats.js';
-import { monthWindow, previousMonth } from '../../server/domain/indicators.js';
+import { monthWindow, previousMonth } from '../../domain/indicators.js';
 
 export interface MonthlyCountsQuery {
   level: RegionLevel;

@@ -17,7 +17,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
-import { COUNT_KEYS, type CountKey, type IndicatorCounts } from '../../server/domain/indicators.js';
+import { COUNT_KEYS, type CountKey, type IndicatorCounts } from '../../domain/indicators.js';
 
 /** Length of a region code at each level (6 + 3 + 3 + 3 digits). */
 export const LEVEL_CODE_LENGTH: Readonly<Record<RegionLevel, number>> = {

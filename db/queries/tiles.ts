@@ -4,7 +4,7 @@
  * One selection per layer, two encoders (chosen once at start-up from `DbHandle.hasMvt`):
  * - `sql`: PostgreSQL with protobuf — `ST_AsMVTGeom` + `ST_AsMVT` (Martin / pg_tileserv style);
  * - `js`: PGlite (no protobuf) — the same selection moved to tile coordinates in SQL
- *   (`ST_Affine` + `ST_SnapToGrid`), then server/tiles/encode.ts builds the protobuf.
+ *   (`ST_Affine` + `ST_SnapToGrid`), then domain/tile-encode.ts builds the protobuf.
  *
  * Every selection filters with `geom && ST_Transform(<tile bounds + buffer>, 4326)`: the tile's
  * bounds move to the column's SRID, never the column to the tile's, so the GiST index is used.
@@ -14,7 +14,7 @@ import type { DB, RegionLevel } from '../types.js';
 import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import { WEB_MERCATOR, WGS84 } from '../spatial.js';
-import type { TileFeature, TileGeometry } from '../../server/tiles/encode.js';
+import type { TileFeature, TileGeometry } from '../../domain/tile-encode.js';
 
 /** Tile units per side. */
 export const TILE_EXTENT = 4096;

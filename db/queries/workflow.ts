@@ -20,8 +20,8 @@ import {
   type ActionInputError,
   type Role,
   type Status,
-} from '../../server/domain/workflow.js';
-import { computeDueAt, type ClockType } from '../../server/domain/deadline.js';
+} from '../../domain/workflow.js';
+import { computeDueAt, type ClockType } from '../../domain/deadline.js';
 
 /** Who performs a transition; `username` goes into the record as the actor. */
 export interface Actor {

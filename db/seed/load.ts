@@ -38,8 +38,8 @@ import {
   type SeedProblem,
   type ProblemStatus,
 } from './problems.js';
-import { computeDueAt, type ClockType } from '../../server/domain/deadline.js';
-import { createCalendar, type Calendar, type DayOverride } from '../../server/domain/calendar.js';
+import { computeDueAt, type ClockType } from '../../domain/deadline.js';
+import { createCalendar, type Calendar, type DayOverride } from '../../domain/calendar.js';
 
 export const DEMO_COUNTY_CODE = '430121';
 export const DEFAULT_SEED = 2026;

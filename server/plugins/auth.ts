@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Role } from '../domain/workflow.js';
+import type { Role } from '../../domain/workflow.js';
 import { FULL_SCOPE, type Scope } from '../../db/queries/scope.js';
 
 export interface AuthUser {

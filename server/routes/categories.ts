@@ -33,7 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (!current) throw notFound('category');
         const clock = b.clock ?? current.clock;
         const limit = b.limit_value ?? Number(current.limit_value);
-        // The working-day rule counts whole days (see server/domain/deadline.ts).
+        // The working-day rule counts whole days (see domain/deadline.ts).
         if (clock === 'working_days' && !Number.isInteger(limit)) {
           throw new AppError('UNPROCESSABLE', `a working_days limit must be a whole number of days, got ${limit}`);
         }

@@ -20,9 +20,9 @@ import {
   type ProblemExportRow,
 } from '../../db/queries/exports.js';
 import { countyName } from '../../db/queries/rankings.js';
-import { STATUS_LABELS_ZH, type Status } from '../domain/workflow.js';
-import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../domain/indicators.js';
-import { toShanghaiDate } from '../domain/calendar.js';
+import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
+import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
+import { toShanghaiDate } from '../../domain/calendar.js';
 import { filtersOf } from './stats.js';
 import { computeRankings, loadIndicatorConfig, rankingsRequestOf } from './rankings.js';
 

@@ -3,7 +3,7 @@
  *
  * - method=dbscan: density clusters of the selected problems (ST_ClusterDBSCAN in metres, local UTM).
  * - method=gistar: Getis-Ord Gi* on hexagons: counts per cell from SQL, the statistic in
- *   server/domain/gistar.ts; the answer lists every non-empty or significant cell.
+ *   domain/gistar.ts; the answer lists every non-empty or significant cell.
  *
  * Both obey the problem filters and the caller's scope; exports give the same features as the API.
  */
@@ -24,7 +24,7 @@ import {
   type HotspotPlace,
   type TopCategory,
 } from '../../db/queries/hotspots.js';
-import { countStats, giStar, hexNeighbours, type GiBin } from '../domain/gistar.js';
+import { countStats, giStar, hexNeighbours, type GiBin } from '../../domain/gistar.js';
 import { csvStream, geojsonStream, xlsxStream, type Column } from '../export/writers.js';
 
 export const DEFAULTS = { eps_m: 50, min_points: 5, cell_m: 250 } as const;

@@ -17,14 +17,14 @@ import {
   ProblemCollection,
   ProblemFeature,
 } from '../schemas/problems.js';
-import { coordinateProblem, toWgs84 } from '../domain/coords.js';
+import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 import {
   ImportFormatError,
   parseProblemCsv,
   parseProblemGeoJson,
   parseReportedAt,
   type ParsedImport,
-} from '../domain/problem-import.js';
+} from '../../domain/problem-import.js';
 import {
   createProblem,
   decodeCursor,

@@ -24,7 +24,7 @@ import {
   shanghaiMonth,
   type IndicatorConfig,
   type RankedUnit,
-} from '../domain/indicators.js';
+} from '../../domain/indicators.js';
 import { filtersOf } from './stats.js';
 
 /** The shipped defaults (domain.md's example department weights). */

@@ -28,8 +28,8 @@ import {
   type RegionCountsRow,
   type Window,
 } from '../../db/queries/stats.js';
-import { indicatorValues } from '../domain/indicators.js';
-import { addDays, toShanghaiDate } from '../domain/calendar.js';
+import { indicatorValues } from '../../domain/indicators.js';
+import { addDays, toShanghaiDate } from '../../domain/calendar.js';
 
 const DAY_MS = 86_400_000;
 /** Default period length in days. */

@@ -18,7 +18,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../schemas/common.js';
 import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
 import { AppError } from '../errors.js';
-import { encodeTile, type TileFeature } from '../tiles/encode.js';
+import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
 import {
   MAX_TILE_ZOOM,
   PROBLEM_POINT_MIN_ZOOM,

@@ -2,7 +2,7 @@
 import { Type, type Static, type TInteger, type TNull, type TNumber, type TUnion } from 'typebox';
 import { RegionCode } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
-import { COUNT_KEYS, RATE_KEYS } from '../domain/indicators.js';
+import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
 
 type NullableNumber = TUnion<[TNumber, TNull]>;
 const Nullable = <T extends TNumber | TInteger>(t: T) => Type.Union([t, Type.Null()]);

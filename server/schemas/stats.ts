@@ -2,7 +2,7 @@
 import { Type, type Static, type TSchema, type TInteger, type TNumber, type TNull, type TUnion } from 'typebox';
 import { RegionCode, RegionLevel } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
-import { COUNT_KEYS, RATE_KEYS } from '../domain/indicators.js';
+import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -3,7 +3,7 @@
  * Feature of server/schemas/problems.ts (as GET /api/problems/:id does).
  */
 import { Type, type Static } from 'typebox';
-import { ACTIONS } from '../domain/workflow.js';
+import { ACTIONS } from '../../domain/workflow.js';
 import { Geometry } from './common.js';
 import { ChainEntry, ProblemProperties } from './problems.js';
 

@@ -36,7 +36,7 @@ import { ManagerList } from './panels/manager-list.js';
 import { renderAddProblem } from './panels/add-problem.js';
 import { renderExports } from './panels/exports.js';
 import { renderAdmin } from './panels/admin.js';
-import { OPEN_STATUSES } from '../../server/domain/workflow.js';
+import { OPEN_STATUSES } from '../../domain/workflow.js';
 
 const app = document.getElementById('app')!;
 

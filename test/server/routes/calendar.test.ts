@@ -4,8 +4,8 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth } from '../../helpers/world.js';
 import { loadCalendar } from '../../../db/queries/calendar.js';
-import { formatShanghai, fromShanghai } from '../../../server/domain/calendar.js';
-import { computeDueAt } from '../../../server/domain/deadline.js';
+import { formatShanghai, fromShanghai } from '../../../domain/calendar.js';
+import { computeDueAt } from '../../../domain/deadline.js';
 
 describe.each(BACKENDS)('calendar routes on $name', (backend) => {
   const ctx = useApp(backend);

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
-import { hexNeighbours } from '../../../server/domain/gistar.js';
+import { hexNeighbours } from '../../../domain/gistar.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, createWorld, MANAGER_BLOCK } from '../../helpers/world.js';
 import { around, offset, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';

@@ -5,7 +5,7 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
 
-// Same CommonJS interop as server/domain/coords.ts (the api is at `default` at run time).
+// Same CommonJS interop as domain/coords.ts (the api is at `default` at run time).
 type GcoordApi = typeof gcoordModule.default.default;
 const interop = gcoordModule.default as unknown as { default?: GcoordApi } & GcoordApi;
 const gcoord: GcoordApi = interop.default ?? interop;

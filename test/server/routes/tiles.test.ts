@@ -6,7 +6,7 @@ import { useApp } from '../../helpers/app.js';
 import { auth, centre, COUNTY, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS } from '../../helpers/world.js';
 import { around, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
 import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../../../db/queries/tiles.js';
-import { encodeTile } from '../../../server/tiles/encode.js';
+import { encodeTile } from '../../../domain/tile-encode.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
 
 // ---------------------------------------------------------------- tile maths (independent of the code under test)

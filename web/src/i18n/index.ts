@@ -15,7 +15,7 @@ import {
   ACTION_LABELS_EN,
   type Status,
   type Action,
-} from '../../../server/domain/workflow.js';
+} from '../../../domain/workflow.js';
 
 export type Lang = 'zh-CN' | 'en';
 export type { MessageKey };

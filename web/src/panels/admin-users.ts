@@ -5,7 +5,7 @@
 import { api, type AdminUser, type RegionSearchHit } from '../api.js';
 import { h, render, select, showStatus } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
-import { ROLES } from '../../../server/domain/workflow.js';
+import { ROLES } from '../../../domain/workflow.js';
 import { renderSearch } from './search.js';
 
 export interface UsersOptions {

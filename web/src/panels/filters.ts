@@ -7,7 +7,7 @@ import type { Category } from '../api.js';
 import { h, select } from '../dom.js';
 import { statusLabel, t, type MessageKey } from '../i18n/index.js';
 import { EMPTY_FILTERS, LEVEL_CHOICES, MEASURES, SOURCES, TAGS, type Filters, type ViewState } from '../state/url.js';
-import { STATUSES } from '../../../server/domain/workflow.js';
+import { STATUSES } from '../../../domain/workflow.js';
 
 export interface FilterPanelOptions {
   view: ViewState;

@@ -5,7 +5,7 @@
 import { api, type ProblemFeature } from '../api.js';
 import { h, render } from '../dom.js';
 import { countdown, statusLabel, t } from '../i18n/index.js';
-import { OPEN_STATUSES } from '../../../server/domain/workflow.js';
+import { OPEN_STATUSES } from '../../../domain/workflow.js';
 import { actionButtons } from './problem-actions.js';
 
 export interface ListItem {

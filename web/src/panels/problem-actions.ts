@@ -11,7 +11,7 @@ import {
   DUE_AT_REQUIRED_ACTIONS,
   DUPLICATE_OF_REQUIRED_ACTIONS,
   type Action,
-} from '../../../server/domain/workflow.js';
+} from '../../../domain/workflow.js';
 
 /** `datetime-local` value (Asia/Shanghai wall time) → ISO instant with the +08:00 offset. */
 export function shanghaiLocalToIso(value: string): string {

@@ -7,7 +7,7 @@
 import { api, ApiError, type Category, type ProblemFeature } from '../api.js';
 import { h, render } from '../dom.js';
 import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
-import { OPEN_STATUSES, type Status } from '../../../server/domain/workflow.js';
+import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
 
 /** Roles the server lets edit (PATCH /api/problems/:id); a leader only looks. */
 export const EDIT_ROLES: readonly string[] = ['admin', 'inspector', 'manager', 'department'];

@@ -7,7 +7,7 @@ import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
 import { api, ApiError, type Category, type ProblemFeature, type ProblemEvent } from '../api.js';
 import { h } from '../dom.js';
 import { actionLabel, countdown, formatDateTime, statusLabel, t } from '../i18n/index.js';
-import { OPEN_STATUSES, type Status } from '../../../server/domain/workflow.js';
+import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
 import { actionButtons } from './problem-actions.js';
 import { canEdit, editControl } from './problem-edit.js';
 

@@ -7,13 +7,13 @@
  * their record (users and categories stay). Demo users are created unless NODE_ENV=production.
  */
 import { parseArgs } from 'node:util';
-import { loadConfigOrExit } from '../../server/config.js';
-import { createDb } from '../index.js';
-import { migrateToLatest } from '../migrate.js';
-import { DEFAULT_SEED, loadDemo, resetDemoData } from './load.js';
-import { DEFAULT_BLOCKS } from './partition.js';
-import { DEFAULT_PROBLEM_COUNT, DEFAULT_PROBLEM_DAYS } from './problems.js';
-import { seedDemoUsers } from './users.js';
+import { loadConfigOrExit } from '../server/config.js';
+import { createDb } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { DEFAULT_SEED, loadDemo, resetDemoData } from '../db/seed/load.js';
+import { DEFAULT_BLOCKS } from '../db/seed/partition.js';
+import { DEFAULT_PROBLEM_COUNT, DEFAULT_PROBLEM_DAYS } from '../db/seed/problems.js';
+import { seedDemoUsers } from '../db/seed/users.js';
 
 const USAGE = `usage: npm run seed -- [--blocks N] [--problems M] [--seed S] [--days D] [--reset]
   --blocks    target number of blocks (default ${DEFAULT_BLOCKS})

@@ -16,7 +16,7 @@ import {
   transition,
   validateActionInput,
   type Status,
-} from '../../../server/domain/workflow.js';
+} from '../../domain/workflow.js';
 
 describe('workflow state machine', () => {
   it('runs the closed loop 上报 → 立案 → 派遣 → 处置中 → 已处置待核查 → 结案', () => {

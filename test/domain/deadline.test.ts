@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCalendar, formatShanghai } from '../../../server/domain/calendar.js';
-import { computeDueAt, isOverdue, type ClockType } from '../../../server/domain/deadline.js';
+import { createCalendar, formatShanghai } from '../../domain/calendar.js';
+import { computeDueAt, isOverdue, type ClockType } from '../../domain/deadline.js';
 
 const cal = createCalendar();
 

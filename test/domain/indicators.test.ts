@@ -12,7 +12,7 @@ import {
   ratesOf,
   shanghaiMonth,
   type IndicatorCounts,
-} from '../../../server/domain/indicators.js';
+} from '../../domain/indicators.js';
 
 const counts = (over: Partial<IndicatorCounts>): IndicatorCounts => ({
   open: 0,

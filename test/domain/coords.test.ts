@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coordinateProblem, toWgs84 } from '../../../server/domain/coords.js';
+import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 
 /** Great-circle distance in metres (spherical, R = 6,371,008.8 m): enough to judge "within a few metres". */
 function metres([lon1, lat1]: readonly number[], [lon2, lat2]: readonly number[]): number {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../server/config.js';
-import { createDb } from './index.js';
-import { migrateToLatest } from './migrate.js';
+import { createDb } from '../db/index.js';
+import { migrateToLatest } from '../db/migrate.js';
 
 const handle = await createDb(loadConfig());
 const applied = await migrateToLatest(handle.db);

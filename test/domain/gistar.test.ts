@@ -6,7 +6,7 @@ import {
   hexNeighbours,
   normalCdf,
   twoTailedP,
-} from '../../../server/domain/gistar.js';
+} from '../../domain/gistar.js';
 
 describe('normal distribution', () => {
   it('gives the textbook critical values of the two-tailed test', () => {

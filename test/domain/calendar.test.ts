@@ -7,7 +7,7 @@ import {
   fromShanghai,
   officialScheduleCovers,
   toShanghaiDate,
-} from '../../../server/domain/calendar.js';
+} from '../../domain/calendar.js';
 
 const cal = createCalendar();
 
