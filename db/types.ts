@@ -3,12 +3,13 @@
  * into JS — SQL converts them (ST_AsGeoJSON, ST_AsMVTGeom).
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { RegionLevel } from '../domain/regions.js';
 
 export type Geometry = ColumnType<never, string, string>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type RegionLevel = 'county' | 'street' | 'community' | 'block';
+export type { RegionLevel };
 
 export interface RegionsTable {
   id: Generated<number>;

@@ -6,6 +6,7 @@
  * offset (China has had no DST since 1991), so results never depend on the process time zone.
  */
 import { createRequire } from 'node:module';
+import { dayOfWeek, shanghaiMidnight } from './time.js';
 
 /**
  * The official schedule comes from `chinese-days` as its bundled JSON rather than its
@@ -29,11 +30,6 @@ const OFFICIAL_YEARS = new Set([...OFFICIAL_HOLIDAYS.keys()].map((d) => Number(d
 /** The years the bundled official schedule covers, ascending (for the admin screen's warning). */
 export const OFFICIAL_SCHEDULE_YEARS: readonly number[] = Object.freeze([...OFFICIAL_YEARS].sort((a, b) => a - b));
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME_RE = /^(\d{2}):(\d{2})$/;
-
 /** An admin's decision for one day; it beats both the official schedule and the weekend rule. */
 export type DayOverride = { date: string; kind: 'workday' | 'holiday'; note?: string };
 
@@ -53,55 +49,6 @@ export interface Calendar {
   isWorkday(date: string): boolean;
   /** The answer of {@link Calendar.isWorkday} with its reason, for the admin screen. */
   describe(date: string): DayInfo;
-}
-
-/** Milliseconds since the epoch of 00:00 Asia/Shanghai on `date`; throws on a malformed date. */
-function shanghaiMidnight(date: string): number {
-  const m = DATE_RE.exec(date);
-  if (!m) throw new RangeError(`invalid date ${JSON.stringify(date)}, expected YYYY-MM-DD`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const utc = Date.UTC(y, mo - 1, d);
-  // Date.UTC silently rolls 2025-02-30 over to March; a calendar must reject it instead.
-  const back = new Date(utc);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) {
-    throw new RangeError(`invalid date ${JSON.stringify(date)}`);
-  }
-  return utc - SHANGHAI_OFFSET_MS;
-}
-
-/** Minutes since midnight for 'HH:MM' (00:00–24:00). */
-export function parseTimeOfDay(time: string): number {
-  const m = TIME_RE.exec(time);
-  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
-  if (!m || Number(m[2]) > 59 || minutes > 24 * 60) {
-    throw new RangeError(`invalid time ${JSON.stringify(time)}, expected HH:MM`);
-  }
-  return minutes;
-}
-
-/** The Asia/Shanghai calendar date ('YYYY-MM-DD') of an instant. */
-export function toShanghaiDate(instant: Date): string {
-  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** The instant of `date` at wall-clock `time` ('HH:MM', default 00:00) in Asia/Shanghai. */
-export function fromShanghai(date: string, time = '00:00'): Date {
-  return new Date(shanghaiMidnight(date) + parseTimeOfDay(time) * 60_000);
-}
-
-/** An instant as ISO 8601 with the +08:00 offset, e.g. '2025-10-09T18:00:00+08:00'. */
-export function formatShanghai(instant: Date): string {
-  return new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
-}
-
-/** `date` moved by `days` calendar days (negative goes back). */
-export function addDays(date: string, days: number): string {
-  return toShanghaiDate(new Date(shanghaiMidnight(date) + days * DAY_MS));
-}
-
-/** Day of week of `date`, 0 = Sunday … 6 = Saturday. */
-export function dayOfWeek(date: string): number {
-  return new Date(shanghaiMidnight(date) + SHANGHAI_OFFSET_MS).getUTCDay();
 }
 
 /**

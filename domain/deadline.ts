@@ -4,7 +4,8 @@
  * All wall-clock reasoning happens in Asia/Shanghai (+08:00) through the helpers of
  * `calendar.ts`; the process time zone never matters.
  */
-import { addDays, fromShanghai, parseTimeOfDay, toShanghaiDate, type Calendar } from './calendar.js';
+import { type Calendar } from './calendar.js';
+import { addDays, fromShanghai, parseTimeOfDay, toShanghaiDate } from './time.js';
 import { OPEN_STATUSES, type Status } from './workflow.js';
 
 /** How a category's limit is counted. */

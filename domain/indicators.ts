@@ -304,32 +304,6 @@ export function indicatorValues(current: IndicatorCounts, previous: IndicatorCou
   return out;
 }
 
-const MONTH_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
-
-/** 'YYYY-MM' of an instant in Asia/Shanghai (UTC+8, no DST). */
-export function shanghaiMonth(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3_600_000).toISOString().slice(0, 7);
-}
-
-/** The month before 'YYYY-MM'. */
-export function previousMonth(month: string): string {
-  const m = MONTH_RE.exec(month);
-  if (!m) throw new RangeError(`invalid month ${JSON.stringify(month)}, expected YYYY-MM`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  return mo === 1 ? `${y - 1}-12` : `${y}-${String(mo - 1).padStart(2, '0')}`;
-}
-
-/** The month 'YYYY-MM' as the half-open instant range [1st 00:00, next 1st 00:00) Asia/Shanghai. */
-export function monthWindow(month: string): { from: Date; to: Date } {
-  const m = MONTH_RE.exec(month);
-  if (!m) throw new RangeError(`invalid month ${JSON.stringify(month)}, expected YYYY-MM`);
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const offset = 8 * 3_600_000;
-  return { from: new Date(Date.UTC(y, mo - 1, 1) - offset), to: new Date(Date.UTC(y, mo, 1) - offset) };
-}
-
 export interface UnitCounts {
   code: string;
   name: string;

@@ -7,7 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { coordinateProblem, toWgs84, type InputCrs } from './coords.js';
-import { fromShanghai } from './calendar.js';
+import { fromShanghai } from './time.js';
 
 export const SOURCES = ['inspection', 'citizen', 'hotline', 'other'] as const;
 export type Source = (typeof SOURCES)[number];

@@ -48,6 +48,12 @@ export const ROLES = ['admin', 'leader', 'manager', 'inspector', 'department'] a
 
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Roles that may report (create) a problem and correct or move an open one. Leaders supervise
+ * only; departments may report what they find while handling their own categories.
+ */
+export const REPORT_ROLES: readonly Role[] = ['admin', 'inspector', 'manager', 'department'];
+
 /** Where an action may start and where it leads; `'same'` keeps the status (延期, 督办). */
 export const TRANSITIONS: Readonly<Record<Action, { from: readonly Status[]; to: Status | 'same' }>> = {
   file: { from: ['reported'], to: 'filed' },

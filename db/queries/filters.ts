@@ -3,7 +3,7 @@
  * shared by lists, stats, hotspots, exports and tiles.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { fromShanghai, addDays } from '../../domain/calendar.js';
+import { fromShanghai, addDays } from '../../domain/time.js';
 
 export interface ProblemFilters {
   status?: string;

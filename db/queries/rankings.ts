@@ -8,7 +8,7 @@ import type { DB, RegionLevel } from '../types.js';
 import type { ProblemFilters } from './filters.js';
 import type { Scope } from './scope.js';
 import { regionCounts, type RegionCountsRow } from './stats.js';
-import { monthWindow, previousMonth } from '../../domain/indicators.js';
+import { monthWindow, previousMonth } from '../../domain/time.js';
 
 export interface MonthlyCountsQuery {
   level: RegionLevel;

@@ -4,6 +4,7 @@
  * regions; `null` members mean "no restriction".
  */
 import { sql, type RawBuilder } from 'kysely';
+import { codeInArea } from '../../domain/regions.js';
 
 export interface Scope {
   /** Region codes the caller is responsible for (a manager's blocks / communities / streets); null = all. */
@@ -18,17 +19,7 @@ export const FULL_SCOPE: Scope = Object.freeze({ regions: null, department: null
 export const prefixPatterns = (codes: readonly string[]): string[] => codes.map((c) => `${c}%`);
 
 /** True when `code` lies inside the scope's regions (the code starts with a scope code). */
-export function codeInScope(scope: Scope, code: string): boolean {
-  return scope.regions === null || scope.regions.some((c) => code.startsWith(c));
-}
-
-/**
- * True when `code` is inside the scope or an ancestor of it (a manager may see the names and
- * outlines of the community, street and county that hold their blocks, not their siblings).
- */
-export function codeVisible(scope: Scope, code: string): boolean {
-  return scope.regions === null || scope.regions.some((c) => code.startsWith(c) || c.startsWith(code));
-}
+export const codeInScope = (scope: Scope, code: string): boolean => codeInArea(scope.regions, code);
 
 /**
  * SQL predicate: the problem row (`regionCol`, `categoryCol`) is inside the scope.

@@ -7,7 +7,8 @@ import { AppError } from '../errors.js';
 import { requireRole } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
 import { CalendarQuery, CalendarResponse, DateParam, Day, PutDayBody } from '../schemas/calendar.js';
-import { addDays, OFFICIAL_SCHEDULE_YEARS, toShanghaiDate, type DayInfo } from '../../domain/calendar.js';
+import { OFFICIAL_SCHEDULE_YEARS, type DayInfo } from '../../domain/calendar.js';
+import { addDays, toShanghaiDate } from '../../domain/time.js';
 import { deleteOverride, loadCalendar, upsertOverride } from '../../db/queries/calendar.js';
 
 /** Longest range one request may ask for, in days (a year and a bit, for the admin's year view). */

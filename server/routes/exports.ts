@@ -22,7 +22,7 @@ import {
 import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
 import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
-import { toShanghaiDate } from '../../domain/calendar.js';
+import { toShanghaiDate } from '../../domain/time.js';
 import { filtersOf } from './stats.js';
 import { computeRankings, loadIndicatorConfig, rankingsRequestOf } from './rankings.js';
 

@@ -17,14 +17,12 @@ import { LEVEL_CODE_LENGTH } from '../../db/queries/stats.js';
 import type { DB } from '../../db/types.js';
 import {
   DEFAULT_INDICATOR_CONFIG,
-  monthWindow,
   parseIndicatorConfig,
-  previousMonth,
   rankUnits,
-  shanghaiMonth,
   type IndicatorConfig,
   type RankedUnit,
 } from '../../domain/indicators.js';
+import { monthWindow, previousMonth, shanghaiMonth } from '../../domain/time.js';
 import { filtersOf } from './stats.js';
 
 /** The shipped defaults (domain.md's example department weights). */

@@ -29,7 +29,7 @@ import {
   type Window,
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
-import { addDays, toShanghaiDate } from '../../domain/calendar.js';
+import { addDays, toShanghaiDate } from '../../domain/time.js';
 
 const DAY_MS = 86_400_000;
 /** Default period length in days. */

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addDays,
-  createCalendar,
-  dayOfWeek,
-  formatShanghai,
-  fromShanghai,
-  officialScheduleCovers,
-  toShanghaiDate,
-} from '../../domain/calendar.js';
+import { createCalendar, officialScheduleCovers } from '../../domain/calendar.js';
+import { addDays, dayOfWeek, formatShanghai, fromShanghai, toShanghaiDate } from '../../domain/time.js';
 
 const cal = createCalendar();
 

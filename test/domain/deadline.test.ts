@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCalendar, formatShanghai } from '../../domain/calendar.js';
+import { createCalendar } from '../../domain/calendar.js';
+import { formatShanghai } from '../../domain/time.js';
 import { computeDueAt, isOverdue, type ClockType } from '../../domain/deadline.js';
 
 const cal = createCalendar();

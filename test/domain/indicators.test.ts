@@ -5,14 +5,12 @@ import {
   DEFAULT_INDICATOR_CONFIG,
   gradeOf,
   indicatorValues,
-  monthWindow,
   parseIndicatorConfig,
-  previousMonth,
   rankUnits,
   ratesOf,
-  shanghaiMonth,
   type IndicatorCounts,
 } from '../../domain/indicators.js';
+import { monthWindow, previousMonth, shanghaiMonth } from '../../domain/time.js';
 
 const counts = (over: Partial<IndicatorCounts>): IndicatorCounts => ({
   open: 0,

@@ -34,7 +34,7 @@ import {
 import type { DbHandle } from '../../db/index.js';
 import type { DB } from '../../db/types.js';
 import { hashToken } from '../../server/plugins/auth.js';
-import { codeVisible } from '../../db/queries/scope.js';
+import { codeVisible } from '../../domain/regions.js';
 
 // ---------------------------------------------------------------- callers
 
@@ -45,7 +45,7 @@ const CALLERS: Who[] = ['anonymous', ...ROLES];
 /** The manager's scope, as the auth plugin derives it. */
 const MANAGER_SCOPE = { regions: [MANAGER_BLOCK], department: null };
 /** Region codes the manager may not see (neither inside their block nor an ancestor of it). */
-const HIDDEN_CODES = REGIONS.map((r) => r.code).filter((c) => !codeVisible(MANAGER_SCOPE, c));
+const HIDDEN_CODES = REGIONS.map((r) => r.code).filter((c) => !codeVisible(MANAGER_SCOPE.regions, c));
 /** A block far from both (street 2), where role-matrix writes land. */
 const FAR_BLOCK = '430121002002002';
 const FAR_BLOCK_REGION = REGIONS.find((r) => r.code === FAR_BLOCK)!;

@@ -7,7 +7,7 @@ import type { DB } from '../../../db/types.js';
 import { applyTransition, listProblemEvents, type Actor } from '../../../db/queries/workflow.js';
 import { upsertOverride, deleteOverride } from '../../../db/queries/calendar.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
-import { formatShanghai, fromShanghai } from '../../../domain/calendar.js';
+import { formatShanghai, fromShanghai } from '../../../domain/time.js';
 
 async function insertProblem(db: Kysely<DB>, block = MANAGER_BLOCK, category = '06011'): Promise<number> {
   const [lon, lat] = centre(block);

@@ -4,7 +4,7 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth } from '../../helpers/world.js';
 import { loadCalendar } from '../../../db/queries/calendar.js';
-import { formatShanghai, fromShanghai } from '../../../domain/calendar.js';
+import { formatShanghai, fromShanghai } from '../../../domain/time.js';
 import { computeDueAt } from '../../../domain/deadline.js';
 
 describe.each(BACKENDS)('calendar routes on $name', (backend) => {

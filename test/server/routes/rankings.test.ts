@@ -6,7 +6,7 @@ import { BACKENDS } from '../../helpers/db.js';
 import { buildTestApp, useApp } from '../../helpers/app.js';
 import { insertProblemRows, type ProblemRow } from '../../helpers/problems.js';
 import { auth, MANAGER_BLOCK, type World } from '../../helpers/world.js';
-import { shanghaiMonth } from '../../../domain/indicators.js';
+import { shanghaiMonth } from '../../../domain/time.js';
 
 const OTHER_BLOCK = '430121002001001';
 

@@ -5,7 +5,7 @@ import { useApp } from '../../helpers/app.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type RoleName } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
 import { loadCalendar } from '../../../db/queries/calendar.js';
-import { addDays, formatShanghai, toShanghaiDate } from '../../../domain/calendar.js';
+import { addDays, formatShanghai, toShanghaiDate } from '../../../domain/time.js';
 import { computeDueAt } from '../../../domain/deadline.js';
 
 interface Seed {
