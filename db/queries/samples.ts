@@ -96,6 +96,8 @@ export interface TaskView {
   done_at: string | null;
   /** 达标率 of the task's inspection, percent. */
   score: number | null;
+  /** The same, unrounded, as a fraction (for the estimates; not part of the API answer). */
+  ratio: number | null;
   overdue: boolean;
 }
 
@@ -103,6 +105,7 @@ const TASK_SELECT = sql`t.id, t.sample_id, sa.name AS sample_name, t.position, t
   ty.name AS type_name, pt.address, pt.region_code, ST_X(ST_PointOnSurface(pt.geom)) AS lon, ST_Y(ST_PointOnSurface(pt.geom)) AS lat,
   t.assignee_id, u.display_name AS assignee, sa.due_at, i.id AS inspection_id, i.submitted_at AS done_at,
   CASE WHEN i.checked_weight > 0 THEN round(i.passed_weight / i.checked_weight * 1000) / 10 END AS score,
+  CASE WHEN i.checked_weight > 0 THEN i.passed_weight::float8 / i.checked_weight::float8 END AS ratio,
   (i.id IS NULL AND sa.due_at < now()) AS overdue`;
 
 const TASK_FROM = sql`sample_tasks t JOIN samples sa ON sa.id = t.sample_id JOIN points pt ON pt.id = t.point_id
@@ -113,6 +116,7 @@ const toTask = (r: TaskRow): TaskView => ({
   ...r,
   inspection_id: r.inspection_id === null ? null : Number(r.inspection_id),
   score: r.score === null ? null : Number(r.score),
+  ratio: r.ratio === null ? null : Number(r.ratio),
   due_at: new Date(r.due_at).toISOString(),
   done_at: r.done_at ? new Date(r.done_at).toISOString() : null,
 });
@@ -206,13 +210,13 @@ export interface SampleEstimate {
  */
 export async function estimateSample(db: Kysely<DB>, sample: SampleView, scope: Scope): Promise<SampleEstimate> {
   const tasks = await listTasks(db, scope, { sampleId: sample.id });
-  const done = tasks.filter((t) => t.score !== null);
+  const done = tasks.filter((t) => t.ratio !== null);
   const types = await sql<{ code: string; name: string }>`SELECT code, name FROM point_types`.execute(db);
   const typeName = new Map(types.rows.map((t) => [t.code, t.name]));
   const byType = Object.keys(sample.sizes)
     .sort()
     .map((type) => {
-      const scores = done.filter((t) => t.type_code === type).map((t) => t.score! / 100);
+      const scores = done.filter((t) => t.type_code === type).map((t) => t.ratio!);
       return {
         type_code: type,
         type_name: typeName.get(type) ?? type,
@@ -222,7 +226,7 @@ export async function estimateSample(db: Kysely<DB>, sample: SampleView, scope: 
   const overall = estimateStratified(
     Object.keys(sample.sizes).map((type) => ({
       population: sample.strata[type] ?? 0,
-      scores: done.filter((t) => t.type_code === type).map((t) => t.score! / 100),
+      scores: done.filter((t) => t.type_code === type).map((t) => t.ratio!),
     })),
   );
   const streets = [...new Set(tasks.map((t) => t.region_code.slice(0, 9)))].sort();
@@ -231,7 +235,7 @@ export async function estimateSample(db: Kysely<DB>, sample: SampleView, scope: 
     FROM regions r WHERE r.code = ANY (${streets}::text[])`.execute(db);
   const byCode = new Map(info.rows.map((r) => [r.code, r]));
   const byStreet = streets.map((code) => {
-    const scores = done.filter((t) => t.region_code.startsWith(code)).map((t) => t.score! / 100);
+    const scores = done.filter((t) => t.region_code.startsWith(code)).map((t) => t.ratio!);
     return {
       code,
       name: byCode.get(code)?.name ?? code,

@@ -70,8 +70,9 @@ describe.each(BACKENDS)('assessment points on $name', (backend) => {
     });
 
     it('converts GCJ-02 input to WGS84 and places a small polygon by its point on surface', async () => {
-      // A GCJ-02 position 113.0105, 28.2105 (as Amap shows it) is about 530 m east and 300 m north of
-      // the WGS84 truth near here; stored as given, it would land in the neighbour block.
+      // A GCJ-02 position 113.0105, 28.2105 (as Amap shows it) is about 560 m east and 370 m south of
+      // the WGS84 truth near here (113.00484, 28.21384); stored as given, it would land in the neighbour block.
+      // The polygon is in GCJ-02 too (the whole file is): its WGS84 position lies in the neighbour block.
       const res = await ctx.app.inject({
         method: 'POST',
         url: '/api/points/import?crs=gcj02',
@@ -91,11 +92,11 @@ describe.each(BACKENDS)('assessment points on $name', (backend) => {
                 type: 'Polygon',
                 coordinates: [
                   [
-                    [113.0152, 28.2152],
-                    [113.0158, 28.2152],
-                    [113.0158, 28.2158],
-                    [113.0152, 28.2158],
-                    [113.0152, 28.2152],
+                    [113.0202, 28.2152],
+                    [113.0208, 28.2152],
+                    [113.0208, 28.2158],
+                    [113.0202, 28.2158],
+                    [113.0202, 28.2152],
                   ],
                 ],
               },
@@ -108,9 +109,8 @@ describe.each(BACKENDS)('assessment points on $name', (backend) => {
         SELECT name, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat, region_code, GeometryType(geom) AS kind
         FROM points ORDER BY name`.execute(ctx.handle.db);
       const shifted = rows.rows.find((r) => r.name === '偏移站')!;
-      expect(shifted.lon).toBeLessThan(113.01);
-      expect(shifted.lon).toBeGreaterThan(113.004);
-      expect(shifted.lat).toBeLessThan(28.2085);
+      expect(shifted.lon).toBeCloseTo(113.00484, 4);
+      expect(shifted.lat).toBeCloseTo(28.21384, 4);
       expect(shifted.region_code).toBe(MANAGER_BLOCK);
       const poly = rows.rows.find((r) => r.name === '多边形市场')!;
       expect(poly.kind).toBe('POLYGON');
