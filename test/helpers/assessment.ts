@@ -1,6 +1,7 @@
 /**
  * Assessment fixtures on createWorld's county: a bus stop in the manager's block and one in the
- * neighbour block, one inspection of each (one failed item each, so each has a problem), and a
+ * neighbour block, one inspection of each (the manager's fails one item, so it has a problem; the
+ * neighbour's passes, so the matrix's problem counts of that block stay as written), and a
  * sample drawing both, with a task each, handed to the inspector. Written through the query
  * functions the routes use.
  */
@@ -64,7 +65,7 @@ export async function loadAssessment(db: Kysely<DB>, world: World): Promise<Asse
   const items = (
     await db.selectFrom('standard_items').select('id').where('standard_id', '=', standard).orderBy('sort').execute()
   ).map((r) => r.id);
-  const inspect = (pointId: number, taskId: number | null = null) =>
+  const inspect = (pointId: number, failFirst: boolean) =>
     db.transaction().execute(async (trx) => {
       const o = await submitInspection(
         trx,
@@ -72,9 +73,9 @@ export async function loadAssessment(db: Kysely<DB>, world: World): Promise<Asse
           point_id: pointId,
           standard_id: standard,
           kind: 'inspection',
-          task_id: taskId,
-          // The first item (站台整洁, 06012 道路不洁, 城管局) fails.
-          items: items.map((id, i) => ({ item_id: id, result: i === 0 ? 'fail' : 'pass', photos: [] })),
+          task_id: null,
+          // The first item (站台整洁, 06012 道路不洁, 城管局) fails when asked.
+          items: items.map((id, i) => ({ item_id: id, result: failFirst && i === 0 ? 'fail' : 'pass', photos: [] })),
         },
         FULL_SCOPE,
         actor,
@@ -82,8 +83,8 @@ export async function loadAssessment(db: Kysely<DB>, world: World): Promise<Asse
       if (o.kind !== 'ok') throw new Error(`fixture inspection: ${o.kind}`);
       return o.id;
     });
-  const mineInspection = await inspect(minePoint);
-  const neighInspection = await inspect(neighPoint);
+  const mineInspection = await inspect(minePoint, true);
+  const neighInspection = await inspect(neighPoint, false);
   const strata = await sampleStrata(db, FULL_SCOPE, '430121');
   const sample = await db.transaction().execute((trx) =>
     createSample(

@@ -562,6 +562,11 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'GET', url: tileUrl('problems', 14) }),
     scope: ISO.tiles,
   },
+  'GET /tiles/points/:z/:x/:y.mvt': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: tileUrl('points', 14) }),
+    scope: ISO.assessment,
+  },
   'GET /tiles/:layer.json': {
     allowed: 'all',
     request: () => ({ method: 'GET', url: '/tiles/problems.json' }),

@@ -7,9 +7,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
-import { auth, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
+import { auth, COUNTY, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
 import { loadAssessment, NEIGH_POINT_NAME, type AssessmentFixture } from '../../helpers/assessment.js';
 
 describe.each(BACKENDS)('assessment scope on $name', (backend) => {
@@ -96,5 +98,38 @@ describe.each(BACKENDS)('assessment scope on $name', (backend) => {
     const codes = new Set(std.items.map((i: { code: string }) => i.code));
     expect(insp.items.length).toBeGreaterThan(0);
     for (const i of insp.items) expect(codes.has(i.code), i.code).toBe(true);
+  });
+
+  it('the points tile layer holds the manager’s own points only, with their standing', async () => {
+    const R = 6378137;
+    const tileOf = ([lon, lat]: [number, number], z: number) => {
+      const size = (2 * Math.PI * R) / 2 ** z;
+      const mx = (R * lon * Math.PI) / 180;
+      const my = R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
+      return { x: Math.floor((mx + Math.PI * R) / size), y: Math.floor((Math.PI * R - my) / size) };
+    };
+    const features = async (who: 'admin' | 'manager', z: number) => {
+      const a0 = tileOf([COUNTY.box[0], COUNTY.box[3]], z);
+      const b0 = tileOf([COUNTY.box[2], COUNTY.box[1]], z);
+      const out: Record<string, unknown>[] = [];
+      for (let x = a0.x; x <= b0.x; x++)
+        for (let y = a0.y; y <= b0.y; y++) {
+          const res = await get(who, `/tiles/points/${z}/${x}/${y}.mvt`);
+          expect([200, 204]).toContain(res.statusCode);
+          if (res.statusCode !== 200) continue;
+          const layer = new VectorTile(new PbfReader(res.rawPayload)).layers.points;
+          for (let i = 0; i < layer.length; i++) out.push({ ...layer.feature(i).properties, fid: layer.feature(i).id });
+        }
+      return out.sort((p, q) => Number(p.id) - Number(q.id));
+    };
+    for (const z of [10, 15]) {
+      expect(await features('manager', z)).toEqual([
+        { fid: a.minePoint, id: a.minePoint, type_code: 'BUS_STOP', standing: 'failed', name: '本网格公交站' },
+      ]);
+      expect((await features('admin', z)).map((f) => [f.id, f.standing])).toEqual([
+        [a.minePoint, 'failed'],
+        [a.neighPoint, 'passed'],
+      ]);
+    }
   });
 });
