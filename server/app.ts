@@ -17,6 +17,7 @@ import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import indicatorsPlugin from './plugins/indicators.js';
 import escalationPlugin from './plugins/escalation.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
@@ -115,6 +116,7 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   await app.register(configPlugin, { config });
+  await app.register(indicatorsPlugin);
   await app.register(dbPlugin, { handle: db, owns: ownsDb });
   await app.register(swagger, {
     openapi: {

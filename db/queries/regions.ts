@@ -15,6 +15,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import { envelopeSql, WGS84 } from '../spatial.js';
 import { regionScopeSql, type Scope } from './scope.js';
+import { chainCodes } from '../../domain/regions.js';
 
 export const REGION_LEVELS: readonly RegionLevel[] = ['county', 'street', 'community', 'block'];
 
@@ -104,17 +105,24 @@ export async function listRegions(db: Kysely<DB>, filter: RegionListFilter, scop
   return r.rows;
 }
 
-/** The codes of `code` and all its ancestors, county first (codes are hierarchical prefixes). */
-export function chainCodes(code: string): string[] {
-  const out: string[] = [];
-  for (let n = 6; n <= code.length; n += 3) out.push(code.slice(0, n));
-  return out;
-}
-
-export interface ChainEntry {
+/** A region named in a chain: code, name, level. */
+export interface RegionRef {
   code: string;
   name: string;
   level: RegionLevel;
+}
+
+/**
+ * The regions on the path from the county down to `code` (the region itself last), in that
+ * order; empty when no prefix of `code` is a region. The one query for an ancestor chain.
+ */
+export async function regionChain(db: Kysely<DB>, code: string): Promise<RegionRef[]> {
+  const rows = await db
+    .selectFrom('regions')
+    .select(['code', 'name', 'level'])
+    .where('code', 'in', chainCodes(code))
+    .execute();
+  return rows.sort((a, b) => a.code.length - b.code.length);
 }
 
 export interface RegionDetail extends Omit<RegionFeatureRow, 'geometry'> {
@@ -126,7 +134,7 @@ export interface RegionDetail extends Omit<RegionFeatureRow, 'geometry'> {
   bbox: [number, number, number, number];
   geometry: RegionFeatureRow['geometry'];
   /** Ancestors, county first, then the region itself. */
-  chain: ChainEntry[];
+  chain: RegionRef[];
 }
 
 /**
@@ -144,13 +152,7 @@ export async function getRegion(db: Kysely<DB>, code: string, scope: Scope): Pro
      WHERE r.code = ${code} AND ${regionScopeSql(scope, 'r.code', true)}`.execute(db);
   const row = r.rows[0];
   if (!row) return null;
-  const chain = await db
-    .selectFrom('regions')
-    .select(['code', 'name', 'level'])
-    .where('code', 'in', chainCodes(code))
-    .execute();
-  chain.sort((a, b) => a.code.length - b.code.length);
-  return { ...row, chain };
+  return { ...row, chain: await regionChain(db, code) };
 }
 
 export interface RegionSearchHit {

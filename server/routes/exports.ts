@@ -23,8 +23,8 @@ import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
 import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
 import { toShanghaiDate } from '../../domain/time.js';
-import { filtersOf } from './stats.js';
-import { computeRankings, loadIndicatorConfig, rankingsRequestOf } from './rankings.js';
+import { filtersOf } from '../services/filters.js';
+import { computeRankings, rankingsRequestOf } from '../services/rankings.js';
 
 const AccessToken = {
   access_token: Type.Optional(Type.String({ description: 'the bearer token, for plain download links' })),
@@ -135,7 +135,7 @@ const BULLETIN_COLUMNS: Column<BulletinRow>[] = [
 const LEVEL_ZH: Readonly<Record<string, string>> = { street: '街道（镇）', community: '社区（村）', block: '网格' };
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const indicatorConfig = loadIndicatorConfig(app.config.indicatorWeightsFile);
+  const indicatorConfig = app.indicatorConfig;
 
   const exportQuery = (q: ProblemFilterQuery, scope: ExportQuery['scope']): ExportQuery => ({
     filters: filtersOf(q),

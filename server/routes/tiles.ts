@@ -18,6 +18,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../schemas/common.js';
 import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
 import { AppError } from '../errors.js';
+import { filtersOf } from '../services/filters.js';
 import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
 import {
   MAX_TILE_ZOOM,
@@ -29,7 +30,6 @@ import {
   type TileAddress,
   type TileEncoder,
 } from '../../db/queries/tiles.js';
-import type { ProblemFilters } from '../../db/queries/filters.js';
 
 export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
 /** Zoom up to which TileJSON tells clients to fetch tiles; deeper views overzoom the z16 tile. */
@@ -59,11 +59,6 @@ class TileCache {
       this.bytes -= v.length;
     }
   }
-}
-
-function filtersOf(q: ProblemTileQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
 }
 
 /** The query string without the token, in a stable order (part of the ETag). */
