@@ -91,6 +91,10 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
     (_req, body, done) => done(null, body),
   );
 
+  // GeoJSON's own media type (RFC 7946), for every route that takes GeoJSON (problem and region
+  // imports); plain application/json is parsed by Fastify already.
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+
   // Every route the app serves, for the scope matrix test (test/server/scope-matrix.test.ts):
   // a route added later without a matrix entry fails that test.
   const routeTable: RouteEntry[] = [];

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors } from '../schemas/common.js';
+import { AccessToken, errors } from '../schemas/common.js';
 import { ProblemFilterQuery } from '../schemas/filters.js';
 import { RankingsQuery } from '../schemas/rankings.js';
 import { AppError } from '../errors.js';
@@ -26,11 +26,8 @@ import { toShanghaiDate } from '../../domain/time.js';
 import { filtersOf } from '../services/filters.js';
 import { computeRankings, rankingsRequestOf } from '../services/rankings.js';
 
-const AccessToken = {
-  access_token: Type.Optional(Type.String({ description: 'the bearer token, for plain download links' })),
-};
-const ProblemExportQuery = Type.Object({ ...ProblemFilterQuery.properties, ...AccessToken });
-const RankingsExportQuery = Type.Object({ ...RankingsQuery.properties, ...AccessToken });
+const ProblemExportQuery = Type.Object({ ...ProblemFilterQuery.properties, access_token: AccessToken });
+const RankingsExportQuery = Type.Object({ ...RankingsQuery.properties, access_token: AccessToken });
 /** A streamed file: the body is a Node stream (Fastify sends streams as they are, unserialised). */
 const FileBody = (description: string) => Type.Unsafe<Readable>({ type: 'string', format: 'binary', description });
 

@@ -19,6 +19,7 @@ import { errors } from '../schemas/common.js';
 import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
 import { AppError } from '../errors.js';
 import { filtersOf } from '../services/filters.js';
+import { ifNoneMatch } from '../services/http.js';
 import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
 import {
   MAX_TILE_ZOOM,
@@ -68,12 +69,6 @@ function canonicalQuery(query: Record<string, unknown>): string {
       .filter(([k, v]) => k !== 'access_token' && v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
-}
-
-function ifNoneMatch(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (!header) return false;
-  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 const REGION_FIELDS: Record<string, string> = {
