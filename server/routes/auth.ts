@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { bearerToken, hashToken, newToken, userOf } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
 import { LoginBody, LoginResponse, LogoutResponse, PublicUser } from '../schemas/auth.js';
+import { HOUR_MS } from '../../domain/time.js';
 import { findLoginUser, getUser, insertToken, revokeToken } from '../../db/queries/users.js';
 
 const BAD_LOGIN = 'wrong username or password';
@@ -53,7 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (!user || !ok) throw new AppError('UNAUTHORIZED', BAD_LOGIN);
       const token = newToken();
-      const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * 3_600_000);
+      const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * HOUR_MS);
       await insertToken(app.db, user.id, hashToken(token), expiresAt);
       return { token, expires_at: expiresAt.toISOString(), user: publicUser(user) };
     },

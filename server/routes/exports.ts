@@ -22,7 +22,7 @@ import {
 import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
 import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
-import { toShanghaiDate } from '../../domain/time.js';
+import { SHANGHAI_OFFSET_MS, toShanghaiDate } from '../../domain/time.js';
 import { filtersOf } from '../services/filters.js';
 import { computeRankings, rankingsRequestOf } from '../services/rankings.js';
 
@@ -41,7 +41,6 @@ const SOURCE_LABELS_ZH: Readonly<Record<string, string>> = {
   other: '其他',
 };
 const SEVERITY_LABELS_ZH: Readonly<Record<number, string>> = { 1: '一般', 2: '较重', 3: '紧急' };
-const SHANGHAI_MS = 8 * 3_600_000;
 
 type Kind = 'csv' | 'xlsx';
 
@@ -51,7 +50,8 @@ type Kind = 'csv' | 'xlsx';
  * written as Asia/Shanghai wall-clock time.
  */
 function problemColumns(kind: Kind): Column<ProblemExportRow>[] {
-  const when = (d: unknown) => (d instanceof Date ? (kind === 'xlsx' ? new Date(d.getTime() + SHANGHAI_MS) : d) : null);
+  const when = (d: unknown) =>
+    d instanceof Date ? (kind === 'xlsx' ? new Date(d.getTime() + SHANGHAI_OFFSET_MS) : d) : null;
   const yesNo = (v: unknown) => (v ? '是' : '否');
   const dt = { width: 18, numFmt: 'yyyy-mm-dd hh:mm', format: when };
   return [

@@ -1,6 +1,6 @@
 /**
  * /api/problems: create one, import many (CSV or GeoJSON), list (GeoJSON, keyset pages), detail.
- * Workflow transitions and the event record live in routes/workflow.ts under the same prefix.
+ * Workflow transitions and the event record live in server/routes/workflow.ts under the same prefix.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors.js';

@@ -23,7 +23,7 @@ import { filtersOf } from './filters.js';
 
 export const DEFAULTS = { eps_m: 50, min_points: 5, cell_m: 250 } as const;
 
-/** Labels of ArcGIS's Gi_Bin, as the exports and the map legend show them. */
+/** Chinese labels of ArcGIS's Gi_Bin: the `confidence` property of a Gi* cell (API and exports). */
 export const BIN_LABELS_ZH: Readonly<Record<GiBin, string>> = {
   3: '热点（99%置信）',
   2: '热点（95%置信）',

@@ -23,7 +23,7 @@ import { monthWindow, previousMonth, shanghaiMonth } from '../../domain/time.js'
 import { filtersOf } from './filters.js';
 import { checkParentAboveLevel } from './regions.js';
 
-/** The shipped defaults (domain.md's example department weights). */
+/** The shipped defaults (the assessment guide's example department weights, docs/indicators.md). */
 export const DEFAULT_WEIGHTS_FILE = join(
   dirname(fileURLToPath(import.meta.url)),
   '..',
