@@ -320,13 +320,8 @@ class BlockIndex {
   private readonly cols: number;
 
   constructor(blocks: readonly Block[]) {
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const { box } of blocks) {
-      minX = Math.min(minX, box[0]);
-      minY = Math.min(minY, box[1]);
-      maxX = Math.max(maxX, box[2]);
-      maxY = Math.max(maxY, box[3]);
-    }
+    const corners = blocks.flatMap(({ box }) => [box.slice(0, 2), box.slice(2, 4)]);
+    const [minX, minY, maxX, maxY] = turfBbox({ type: 'MultiPoint', coordinates: corners });
     this.x0 = minX;
     this.y0 = minY;
     // about one block per cell on average

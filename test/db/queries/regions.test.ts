@@ -5,8 +5,8 @@ import { sql } from 'kysely';
 import { BACKENDS, resetData } from '../../helpers/db.js';
 import { createWorld, MANAGER_BLOCK } from '../../helpers/world.js';
 import type { DbHandle } from '../../../db/index.js';
+import { checkRegionFeatures } from '../../../domain/region-import.js';
 import {
-  checkRegionFeatures,
   decimalsForZoom,
   getRegion,
   importRegions,
