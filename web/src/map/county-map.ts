@@ -134,6 +134,13 @@ export class CountyMap {
     this.map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
     this.loaded = new Promise((resolve) => this.map.once('load', () => resolve()));
     this.map.once('load', () => this.addDataLayers(opts.heat));
+    // Whether every tile of the view is drawn and nothing moves (MapLibre's 'idle'), on the element
+    // for the browser tests and the first-load benchmark.
+    const container = opts.container;
+    container.dataset.idle = 'false';
+    this.map.on('idle', () => (container.dataset.idle = 'true'));
+    for (const busy of ['movestart', 'dataloading'] as const)
+      this.map.on(busy, () => (container.dataset.idle = 'false'));
     this.map.on('moveend', () => {
       const c = this.map.getCenter();
       opts.onMove({ center: [c.lng, c.lat], zoom: this.map.getZoom() });
