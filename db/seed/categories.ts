@@ -18,7 +18,8 @@
 
 import type { CategoryInput } from '../queries/categories.js';
 
-export type ClockType = 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
+export type { ClockType } from '../../domain/deadline.js';
+import type { ClockType } from '../../domain/deadline.js';
 export type CampaignTag = '创文' | '创卫';
 
 /** A category as the seed writes it: the database's input shape with the campaign tags typed. */
