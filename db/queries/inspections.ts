@@ -15,6 +15,9 @@ import { pointScopeSql, bumpPointsVersion } from './points.js';
 import { createProblem } from './problems.js';
 import { applyTransitionIn } from './workflow.js';
 import type { Role } from '../../domain/workflow.js';
+import { CODE_LENGTH, type RegionLevel } from '../../domain/regions.js';
+import { pointSql } from '../spatial.js';
+import { OPEN_STATUS_SQL } from './filters.js';
 import {
   chronicItems,
   pointStanding,
@@ -149,9 +152,7 @@ export async function submitInspection(
   const rate = weightedPassRate(results.map((r) => ({ result: r.result, weight: r.def.weight })));
   const failed = results.filter((r) => r.result === 'fail');
 
-  const device = input.device
-    ? sql`ST_SetSRID(ST_MakePoint(${input.device.lon}::float8, ${input.device.lat}::float8), 4326)`
-    : sql`NULL::geometry`;
+  const device = input.device ? pointSql(input.device.lon, input.device.lat) : sql`NULL::geometry`;
   const ins = await sql<{ id: number }>`
     INSERT INTO inspections (point_id, standard_id, kind, task_id, region_code, inspector_id, inspector, started_at, submitted_at,
                              device_geom, device_accuracy_m, note, checked_weight, passed_weight, failed_count)
@@ -468,9 +469,9 @@ export interface RegionStanding {
 export async function regionStanding(
   db: Kysely<DB>,
   scope: Scope,
-  opts: { level: 'county' | 'street' | 'community' | 'block'; parent?: string; period: Period },
+  opts: { level: RegionLevel; parent?: string; period: Period },
 ): Promise<RegionStanding[]> {
-  const len = { county: 6, street: 9, community: 12, block: 15 }[opts.level];
+  const len = CODE_LENGTH[opts.level];
   const { rows } = await sql<
     Omit<RegionStanding, 'top_failed'> & { top_failed: ItemStat[] | null; checked: number; passed: number }
   >`
@@ -491,7 +492,7 @@ export async function regionStanding(
     ), openp AS (
       SELECT pts.code, count(*)::int AS n FROM pts JOIN inspections i ON i.point_id = pts.id
         JOIN inspection_items ii ON ii.inspection_id = i.id JOIN problems p ON p.id = ii.problem_id
-       WHERE p.status NOT IN ('closed', 'voided') GROUP BY pts.code
+       WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY pts.code
     ), items AS (
       SELECT insp.code, s.code AS item_code, (array_agg(s.text))[1] AS text, (array_agg(s.category_code))[1] AS category_code,
              count(*) FILTER (WHERE ii.result <> 'na')::int AS checked, count(*) FILTER (WHERE ii.result = 'fail')::int AS failed

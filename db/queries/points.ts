@@ -9,7 +9,8 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
-import { WGS84, envelopeSql } from '../spatial.js';
+import { WGS84, envelopeSql, pointSql } from '../spatial.js';
+import { OPEN_STATUS_SQL } from './filters.js';
 import { prefixPatterns, type Scope } from './scope.js';
 import { assignStagedRegions, findCoveringRegion } from './problems.js';
 import type { NewPoint, PointImportRow } from '../../domain/point-import.js';
@@ -119,7 +120,7 @@ const SELECT_POINT = sql`pt.id, pt.ref, pt.type_code, t.name AS type_name, pt.na
     ST_AsGeoJSON(pt.geom, 7)::json AS geometry,
     (SELECT count(*)::int FROM inspections i JOIN inspection_items ii ON ii.inspection_id = i.id
        JOIN problems p ON p.id = ii.problem_id
-      WHERE i.point_id = pt.id AND p.status NOT IN ('closed', 'voided')) AS open_problems`;
+      WHERE i.point_id = pt.id AND p.status IN ${OPEN_STATUS_SQL}) AS open_problems`;
 
 export interface ListPointsOptions {
   type?: string;
@@ -136,9 +137,7 @@ export interface ListPointsOptions {
 
 /** Points inside the scope and the filters: by type and name, or nearest first from `near`. */
 export async function listPoints(db: Kysely<DB>, scope: Scope, opts: ListPointsOptions): Promise<PointFeature[]> {
-  const near = opts.near
-    ? sql`ST_SetSRID(ST_MakePoint(${opts.near[0]}::float8, ${opts.near[1]}::float8), ${sql.lit(WGS84)})`
-    : null;
+  const near = opts.near ? pointSql(opts.near[0], opts.near[1]) : null;
   const { rows } = await sql<PointRow>`
     SELECT ${SELECT_POINT}${near ? sql`, round(ST_Distance(pt.geom::geography, ${near}::geography)::numeric, 1) AS distance_m` : sql``}
     FROM points pt JOIN point_types t ON t.code = pt.type_code

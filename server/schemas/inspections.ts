@@ -1,9 +1,7 @@
 /** Inspections (督查 / 暗访 / 模拟测评) and the standing they feed. */
-import { Type, type Static, type TSchema } from 'typebox';
-import { Lat, Lon, RegionCode } from './common.js';
+import { Type, type Static } from 'typebox';
+import { Crs, Lat, Lon, RegionCode, Nullable } from './common.js';
 import { ItemStat } from './points.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const InspectionKind = Type.Unsafe<'inspection' | 'unannounced' | 'mock'>({
   type: 'string',

@@ -1,8 +1,6 @@
 /** Assessment points (测评点位) and point types. */
-import { Type, type Static, type TSchema } from 'typebox';
-import { BBoxParam, Crs, Lat, Lon } from './common.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { Type, type Static } from 'typebox';
+import { BBoxParam, Crs, Lat, Lon, Nullable } from './common.js';
 
 export const PointStanding = Type.Unsafe<'uninspected' | 'passed' | 'failed' | 'chronic'>({
   type: 'string',

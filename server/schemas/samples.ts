@@ -1,8 +1,6 @@
 /** Mock assessments (模拟测评): samples, their tasks and the expected score. */
-import { Type, type Static, type TSchema } from 'typebox';
-import { RegionCode } from './common.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { Type, type Static } from 'typebox';
+import { RegionCode, Nullable } from './common.js';
 
 export const DrawSampleBody = Type.Object(
   {

@@ -1,7 +1,6 @@
 /** Standards (测评标准): a versioned checklist per point type. */
-import { Type, type Static, type TSchema } from 'typebox';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { Type, type Static } from 'typebox';
+import { Nullable } from './common.js';
 
 export const StandardItem = Type.Object({
   id: Type.Integer(),
