@@ -78,9 +78,6 @@ function geometryOf(
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  // GeoJSON's own media type (RFC 7946), as the problem import accepts it.
-  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
-
   app.get(
     '/point-types',
     {
