@@ -574,7 +574,12 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /tiles/points/:z/:x/:y.mvt': {
     allowed: 'all',
-    request: () => ({ method: 'GET', url: tileUrl('points', 14) }),
+    // The tile holding the manager's bus stop (test/helpers/assessment.ts places it 0.001° E, 0.003° N of the block's centre).
+    request: () => {
+      const [lon, lat] = centre(MANAGER_BLOCK);
+      const t = tileOf([lon + 0.001, lat + 0.003], 14);
+      return { method: 'GET', url: `/tiles/points/${t.z}/${t.x}/${t.y}.mvt` };
+    },
     scope: ISO.assessment,
   },
   'GET /tiles/:layer.json': {
