@@ -812,7 +812,7 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
       seq: () => ++counter,
       a,
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await app?.close();
