@@ -93,7 +93,13 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
   });
 
   it('places synthetic assessment points of many types, each in the block covering it, with the standards seeded', async () => {
-    const r = await one(sql<{ n: number; types: number; not_synthetic: number; not_covering: number; standards: number }>`SELECT
+    const r = await one(sql<{
+      n: number;
+      types: number;
+      not_synthetic: number;
+      not_covering: number;
+      standards: number;
+    }>`SELECT
       count(*)::int AS n, count(DISTINCT type_code)::int AS types, count(*) FILTER (WHERE NOT synthetic)::int AS not_synthetic,
       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = p.region_code AND r.level = 'block' AND ST_Covers(r.geom, p.geom)))::int AS not_covering,
       (SELECT count(*)::int FROM standards) AS standards
