@@ -222,6 +222,7 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
     let events = 0;
     let overdue = 0;
     let generateMs = 0;
+    const writeMs = { problems: 0, events: 0 };
     for (;;) {
       const g = Date.now();
       const batch: PlacedProblem[] = [];
@@ -230,7 +231,6 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
         if (r.done) break;
         batch.push(r.value);
       }
-      generateMs += Date.now() - g;
       if (batch.length === 0) break;
       batch.sort((x, y) => x.reported_at.getTime() - y.reported_at.getTime());
       const ids = await sql<{
@@ -239,7 +239,8 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
         trx,
       );
       const rows = batch.map((p, i) => toRow(p, Number(ids.rows[i].id), byCode.get(p.category)!, calendar, now, grace));
-      const w = await insertProblems(trx, rows);
+      generateMs += Date.now() - g;
+      const w = await insertProblems(trx, rows, writeMs);
       written += w.problems;
       events += w.events;
       overdue += rows.filter((r) => r.overdue).length;
@@ -248,6 +249,11 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
     }
     await sql`DROP TABLE seed_problem`.execute(trx);
     timings.generate = generateMs;
+    timings.write_problems = writeMs.problems;
+    timings.write_events = writeMs.events;
+    log(
+      `generation ${(generateMs / 1000).toFixed(1)} s, problem rows ${(writeMs.problems / 1000).toFixed(1)} s, events ${(writeMs.events / 1000).toFixed(1)} s`,
+    );
     await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
     lap('problems', `generated and inserted ${written} problems with ${events} events (${overdue} overdue)`);
     return {
@@ -415,7 +421,12 @@ async function createStaging(db: Kysely<DB>): Promise<void> {
  * or moved by the import's snapping) gets the general rule: the finest region that covers it, the
  * tie on a shared edge going to the smaller code, as everywhere.
  */
-async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ problems: number; events: number }> {
+async function insertProblems(
+  db: Kysely<DB>,
+  rows: ProblemRow[],
+  ms: { problems: number; events: number },
+): Promise<{ problems: number; events: number }> {
+  let t = Date.now();
   await sql`TRUNCATE seed_problem`.execute(db);
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
@@ -456,6 +467,8 @@ async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ pro
   const problems = Number(inserted.rows[0]?.n ?? 0);
   if (problems !== rows.length) throw new Error(`demo load: wrote ${problems} of ${rows.length} problems`);
 
+  ms.problems += Date.now() - t;
+  t = Date.now();
   const ev = rows.flatMap((r) => r.events.map((e) => ({ id: r.id, ...e })));
   let events = 0;
   for (let start = 0; start < ev.length; start += CHUNK * 5) {
@@ -471,5 +484,6 @@ async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ pro
     events += Number(r.rows[0]?.n ?? 0);
   }
   if (events !== ev.length) throw new Error(`demo load: wrote ${events} of ${ev.length} events`);
+  ms.events += Date.now() - t;
   return { problems, events };
 }
