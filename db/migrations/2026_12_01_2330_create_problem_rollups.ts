@@ -49,6 +49,15 @@ const STATEMENTS = [
   `CREATE INDEX problem_rollups_open_idx ON problem_rollups (region_code) INCLUDE (category_code, due_day, n)
      WHERE status IN ('reported', 'filed', 'dispatched', 'in_progress', 'resolved')`,
 
+  // The version of each street's numbers (a county- or street-level problem counts under its own
+  // code): bumped with the rollups it covers, so a cached answer is valid while the versions of the
+  // streets it covers stand. One row per street, not one global row: writers in different streets
+  // never wait for each other.
+  `CREATE TABLE problem_rollup_versions (
+    street_code text COLLATE "C" PRIMARY KEY,
+    version bigint NOT NULL DEFAULT 1
+  )`,
+
   // One function for the three row-changing operations: +1 for each new row, −1 for each old row;
   // then the keys an old row left are cleared of zero counts (a second statement: one statement
   // cannot delete a row it has just updated).
@@ -58,6 +67,9 @@ const STATEMENTS = [
        INSERT INTO problem_rollups AS r (${KEY}, n)
        SELECT ${keyOf('new_rows')}, count(*) FROM new_rows GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
        ON CONFLICT (${KEY}) DO UPDATE SET n = r.n + EXCLUDED.n;
+       INSERT INTO problem_rollup_versions AS v (street_code)
+       SELECT DISTINCT left(region_code, 9) FROM new_rows ORDER BY 1
+       ON CONFLICT (street_code) DO UPDATE SET version = v.version + 1;
        RETURN NULL;
      ELSIF TG_OP = 'DELETE' THEN
        UPDATE problem_rollups r SET n = r.n - d.k
@@ -74,6 +86,23 @@ const STATEMENTS = [
      END IF;
      DELETE FROM problem_rollups r
       WHERE r.n = 0 AND (r.${KEY.replaceAll(', ', ', r.')}) IN (SELECT ${keyOf('old_rows')} FROM old_rows);
+     IF TG_OP = 'UPDATE' THEN
+       INSERT INTO problem_rollup_versions AS v (street_code)
+       SELECT DISTINCT left(region_code, 9) FROM (
+         SELECT n.region_code FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE (n.region_code, n.category_code, n.status, n.reported_at, n.due_at) IS DISTINCT FROM
+                (o.region_code, o.category_code, o.status, o.reported_at, o.due_at)
+         UNION ALL
+         SELECT o.region_code FROM new_rows n JOIN old_rows o ON o.id = n.id
+          WHERE (n.region_code, n.category_code, n.status, n.reported_at, n.due_at) IS DISTINCT FROM
+                (o.region_code, o.category_code, o.status, o.reported_at, o.due_at)
+       ) t ORDER BY 1
+       ON CONFLICT (street_code) DO UPDATE SET version = v.version + 1;
+     ELSE
+       INSERT INTO problem_rollup_versions AS v (street_code)
+       SELECT DISTINCT left(region_code, 9) FROM old_rows ORDER BY 1
+       ON CONFLICT (street_code) DO UPDATE SET version = v.version + 1;
+     END IF;
      RETURN NULL;
    END $$`,
   `CREATE TRIGGER problem_rollups_insert AFTER INSERT ON problems
@@ -83,7 +112,11 @@ const STATEMENTS = [
   `CREATE TRIGGER problem_rollups_delete AFTER DELETE ON problems
      REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION problem_rollups_apply()`,
   `CREATE FUNCTION problem_rollups_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-   BEGIN TRUNCATE problem_rollups; RETURN NULL; END $$`,
+   BEGIN
+     TRUNCATE problem_rollups;
+     UPDATE problem_rollup_versions SET version = version + 1;
+     RETURN NULL;
+   END $$`,
   `CREATE TRIGGER problem_rollups_truncate AFTER TRUNCATE ON problems
      FOR EACH STATEMENT EXECUTE FUNCTION problem_rollups_truncate()`,
 
@@ -100,6 +133,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ['insert', 'update', 'delete', 'truncate'])
     await sql.raw(`DROP TRIGGER IF EXISTS problem_rollups_${t} ON problems`).execute(db);
   await sql.raw('DROP TABLE IF EXISTS problem_rollups').execute(db);
+  await sql.raw('DROP TABLE IF EXISTS problem_rollup_versions').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS problem_rollups_apply()').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS problem_rollups_truncate()').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS problem_rollup_due_day(text, timestamptz)').execute(db);
