@@ -121,7 +121,8 @@ function rollupFilterSql(f: ProblemFilters): RawBuilder<boolean> {
   const categories = list(f.category);
   if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
   const groups = list(f.group);
-  if (groups) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (groups)
+    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
   if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
   if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
   if (f.from) parts.push(sql`r.day >= ${f.from}::date`);

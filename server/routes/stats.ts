@@ -6,7 +6,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../schemas/common.js';
+import { createHash } from 'node:crypto';
+import { Type } from 'typebox';
+import { LRUCache } from 'lru-cache';
 import {
+  MapNumbersQuery,
+  MapNumbersResponse,
   RegionCodeParams,
   RegionPanelQuery,
   RegionPanelResponse,
@@ -29,6 +34,7 @@ import {
   type Window,
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
+import { mapNumbers, mapNumbersVersion, rollupsAnswer } from '../../db/queries/rollups.js';
 import { addDays, toShanghaiDate } from '../../domain/time.js';
 
 const DAY_MS = 86_400_000;
@@ -78,7 +84,85 @@ export const statsRowOf = (r: RegionCountsRow) => ({
   ...indicatorValues(r.current, r.previous),
 });
 
+/** Serialized map-number answers kept in memory, by ETag (bytes of JSON text). */
+const MAP_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** True when the If-None-Match header names this ETag (weak or strong) or is `*`. */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const mapCache = new LRUCache<string, string>({ maxSize: MAP_CACHE_BYTES, sizeCalculation: (v) => v.length || 1 });
+
+  app.get(
+    '/stats/map',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: 'The one number the map draws per region (open or overdue now), as parallel arrays, with ETag',
+        querystring: MapNumbersQuery,
+        response: {
+          200: MapNumbersResponse,
+          304: Type.Null({ description: 'not modified (If-None-Match matched the ETag)' }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const level = q.level ?? 'street';
+      const parent = q.parent ?? null;
+      if (parent && parent.length >= LEVEL_CODE_LENGTH[level]) {
+        throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
+      }
+      const now = new Date();
+      const filters = filtersOf(q);
+      const fromRollups = rollupsAnswer(filters);
+      const key = JSON.stringify([level, parent, q.measure, filters, request.scope]);
+      // From the rollups the answer is valid while the versions of the streets it covers stand;
+      // otherwise (filters on the rows) it is computed each time and carries no ETag.
+      const version = fromRollups ? await mapNumbersVersion(app.db, parent ?? filters.region ?? null, now) : null;
+      const etag = version
+        ? `W/"map-${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`
+        : null;
+      reply.header('cache-control', 'private, no-cache').header('vary', 'Authorization');
+      if (etag) {
+        reply.header('etag', etag);
+        if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        const hit = mapCache.get(etag);
+        if (hit)
+          return reply
+            .type('application/json; charset=utf-8')
+            .serializer((p: string) => p)
+            .send(hit as never);
+      }
+      const numbers = await mapNumbers(app.db, {
+        level,
+        parent,
+        measure: q.measure,
+        filters,
+        now,
+        scope: request.scope,
+      });
+      const body = JSON.stringify({
+        level,
+        parent,
+        measure: q.measure,
+        as_of: now.toISOString(),
+        source: numbers.source,
+        codes: numbers.codes,
+        values: numbers.values,
+      });
+      if (etag) mapCache.set(etag, body);
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((p: string) => p)
+        .send(body as never);
+    },
+  );
   app.get(
     '/stats/regions',
     {
