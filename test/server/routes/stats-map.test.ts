@@ -3,6 +3,7 @@
  * arrays; an ETag that holds while the numbers it covers stand and moves when they change.
  */
 import { describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
@@ -108,6 +109,20 @@ describe.each(BACKENDS)('GET /api/stats/map on $name', (backend) => {
       [B1, B2],
       [3, 2],
     ]);
+  });
+
+  it('sends a cached answer gzip-compressed once, the same numbers as uncompressed', async () => {
+    await fixture();
+    await get('?level=block&measure=open');
+    const zipped = await get('?level=block&measure=open', { 'accept-encoding': 'gzip' });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(zipped.rawPayload).toString())).toMatchObject({
+      codes: [B1, B2, B5],
+      values: [3, 1, 1],
+    });
+    const plain = await get('?level=block&measure=open', { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.json()).toMatchObject({ codes: [B1, B2, B5], values: [3, 1, 1] });
   });
 
   it('refuses a parent below the level and an unknown measure (400)', async () => {
