@@ -36,8 +36,8 @@ import {
 import {
   DEFAULT_PROBLEM_COUNT,
   DEFAULT_PROBLEM_DAYS,
-  generateProblems,
-  type SeedProblem,
+  streamProblems,
+  type PlacedProblem,
   type ProblemStatus,
 } from './problems.js';
 import { computeDueAt, isOverdue, type ClockType } from '../../domain/deadline.js';
@@ -50,6 +50,9 @@ export const DEFAULT_SEED = 2026;
 
 /** Problems per INSERT statement: large enough to amortise the round trip, small enough for PGlite's memory. */
 const CHUNK = 5000;
+
+/** Problems generated, held and written at a time: bounds the loader's memory at any size. */
+const BATCH = 20_000;
 
 /**
  * Overlap / overhang tolerance for the synthetic levels, m². The partition snaps vertices closer
@@ -197,15 +200,15 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
       .where('active', '=', true)
       .execute();
     const names = new Map<string, string>([...streets, ...communities].map((r) => [r.code, r.name]));
-    const problems = generateProblems(part.blocks, categories, {
+    const count = opts.problems ?? DEFAULT_PROBLEM_COUNT;
+    const stream = streamProblems(part.blocks, categories, {
       seed,
-      count: opts.problems ?? DEFAULT_PROBLEM_COUNT,
+      count,
       now,
       days: opts.days ?? DEFAULT_PROBLEM_DAYS,
       urban: urbanStreetCodes(streets),
       names,
     });
-    lap('generate', `generated ${problems.length} problems`);
 
     const overrides =
       await sql<DayOverride>`SELECT to_char(date, 'YYYY-MM-DD') AS date, kind, note FROM calendar_overrides`.execute(
@@ -219,19 +222,46 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
       ]),
     );
     const grace = opts.escalationGraceHours ?? DEFAULT_GRACE_HOURS;
-    const ids = await sql<{
-      id: number;
-    }>`SELECT nextval(pg_get_serial_sequence('problems', 'id')) AS id FROM generate_series(1, ${problems.length}::int) ORDER BY 1`.execute(
-      trx,
+    // Streamed in batches: generate, sort by report time (ids follow it within a batch), write, forget.
+    await createStaging(trx);
+    let written = 0;
+    let events = 0;
+    let overdue = 0;
+    let generateMs = 0;
+    const writeMs = { problems: 0, events: 0 };
+    for (;;) {
+      const g = Date.now();
+      const batch: PlacedProblem[] = [];
+      while (batch.length < BATCH) {
+        const r = stream.next();
+        if (r.done) break;
+        batch.push(r.value);
+      }
+      if (batch.length === 0) break;
+      batch.sort((x, y) => x.reported_at.getTime() - y.reported_at.getTime());
+      const ids = await sql<{
+        id: number;
+      }>`SELECT nextval(pg_get_serial_sequence('problems', 'id')) AS id FROM generate_series(1, ${batch.length}::int) ORDER BY 1`.execute(
+        trx,
+      );
+      const rows = batch.map((p, i) => toRow(p, Number(ids.rows[i].id), byCode.get(p.category)!, calendar, now, grace));
+      generateMs += Date.now() - g;
+      const w = await insertProblems(trx, rows, writeMs);
+      written += w.problems;
+      events += w.events;
+      overdue += rows.filter((r) => r.overdue).length;
+      if (count > BATCH) log(`${written} / ${count} problems written`);
+      if (batch.length < BATCH) break;
+    }
+    await sql`DROP TABLE seed_problem`.execute(trx);
+    timings.generate = generateMs;
+    timings.write_problems = writeMs.problems;
+    timings.write_events = writeMs.events;
+    log(
+      `generation ${(generateMs / 1000).toFixed(1)} s, problem rows ${(writeMs.problems / 1000).toFixed(1)} s, events ${(writeMs.events / 1000).toFixed(1)} s`,
     );
-    const rows = problems.map((p, i) =>
-      toRow(p, Number(ids.rows[i].id), byCode.get(p.category)!, calendar, now, grace),
-    );
-    const written = await insertProblems(trx, rows);
-    const events = written.events;
-    const overdue = rows.filter((r) => r.overdue).length;
     await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
-    lap('problems', `inserted ${problems.length} problems with ${events} events (${overdue} overdue)`);
+    lap('problems', `generated and inserted ${written} problems with ${events} events (${overdue} overdue)`);
     await seedAssessment(trx);
     const points = await loadDemoPoints(trx, DEMO_COUNTY_CODE, urbanStreetCodes(streets), seed);
     lap('points', `placed ${points} synthetic assessment points`);
@@ -240,7 +270,7 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
       streets: part.streets.length,
       communities: part.communities.length,
       blocks: part.blocks.length,
-      problems: problems.length,
+      problems: written,
       events,
       overdue,
       outline: outline.repaired,
@@ -264,7 +294,7 @@ interface EventRow {
 
 interface ProblemRow {
   id: number;
-  p: SeedProblem;
+  p: PlacedProblem;
   filed_at: Date | null;
   dispatched_at: Date | null;
   due_at: Date | null;
@@ -311,7 +341,7 @@ function stepAction(
 
 /** Timestamps, deadline, flags and record of one generated problem, consistent with its history. */
 function toRow(
-  p: SeedProblem,
+  p: PlacedProblem,
   id: number,
   category: { limit: number; clock: ClockType; department: string },
   calendar: Calendar,
@@ -380,30 +410,42 @@ function toRow(
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-/**
- * Set-based insert of the problems and their record. The rows go into a staging table in chunks
- * (unnest of parallel arrays, {@link CHUNK} per statement), get a GiST index, and are assigned
- * their region in one join with the regions as the outer loop: each block's polygon is prepared
- * once and probed against the points in its box (several times faster than one lookup per point).
- * Blocks are the finest level, so a block that covers the point is the answer; any point no block
- * covers falls back to the finest region of any level. ST_Covers so a point on a shared edge still
- * gets a block (the tie goes to the smaller code, as everywhere).
- */
-async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ problems: number; events: number }> {
+/** The staging table of one batch (emptied before each), dropped with the transaction. */
+async function createStaging(db: Kysely<DB>): Promise<void> {
   await sql`CREATE TEMP TABLE seed_problem (
-      id int8 PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text, description text, address text, source text,
-      severity int2, reporter text, status text, reported_at timestamptz, filed_at timestamptz, dispatched_at timestamptz,
-      due_at timestamptz, resolved_at timestamptz, closed_at timestamptz, voided_at timestamptz, void_reason text,
-      escalated_at timestamptz, rework_count int4, updated_at timestamptz, version int4) ON COMMIT DROP`.execute(db);
+      id int8 PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, block text COLLATE "C", category_code text, description text,
+      address text, source text, severity int2, reporter text, status text, reported_at timestamptz, filed_at timestamptz,
+      dispatched_at timestamptz, due_at timestamptz, resolved_at timestamptz, closed_at timestamptz, voided_at timestamptz,
+      void_reason text, escalated_at timestamptz, rework_count int4, updated_at timestamptz, version int4) ON COMMIT DROP`.execute(
+    db,
+  );
+}
+
+/**
+ * Set-based insert of one batch of problems and their record. The rows go into a staging table in
+ * chunks (unnest of parallel arrays, {@link CHUNK} per statement) and are assigned their region by
+ * PostGIS: the generator names the block it placed each point in, and when that block's stored
+ * polygon contains the point (its interior: blocks do not overlap, so no other block can cover it)
+ * that is the answer, one prepared point-in-polygon test per point. Any other point (on an edge,
+ * or moved by the import's snapping) gets the general rule: the finest region that covers it, the
+ * tie on a shared edge going to the smaller code, as everywhere.
+ */
+async function insertProblems(
+  db: Kysely<DB>,
+  rows: ProblemRow[],
+  ms: { problems: number; events: number },
+): Promise<{ problems: number; events: number }> {
+  let t = Date.now();
+  await sql`TRUNCATE seed_problem`.execute(db);
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     const col = <T>(f: (r: ProblemRow) => T): T[] => chunk.map(f);
     await sql`INSERT INTO seed_problem
-      SELECT id, ${pointSql(sql.ref('lon'), sql.ref('lat'))}, category_code, description, address, source, severity, reporter,
-             status, reported_at, filed_at, dispatched_at, due_at, resolved_at, closed_at, voided_at, void_reason, escalated_at,
-             rework_count, updated_at, version
+      SELECT id, ${pointSql(sql.ref('lon'), sql.ref('lat'))}, block, category_code, description, address, source, severity,
+             reporter, status, reported_at, filed_at, dispatched_at, due_at, resolved_at, closed_at, voided_at, void_reason,
+             escalated_at, rework_count, updated_at, version
         FROM unnest(
-          ${col((r) => r.id)}::int8[], ${col((r) => r.p.lon)}::float8[], ${col((r) => r.p.lat)}::float8[],
+          ${col((r) => r.id)}::int8[], ${col((r) => r.p.lon)}::float8[], ${col((r) => r.p.lat)}::float8[], ${col((r) => r.p.block)}::text[],
           ${col((r) => r.p.category)}::text[], ${col((r) => r.p.description)}::text[], ${col((r) => r.p.address)}::text[],
           ${col((r) => r.p.source)}::text[], ${col((r) => r.p.severity)}::int2[], ${col((r) => r.p.reporter)}::text[],
           ${col((r) => r.p.status)}::text[], ${col((r) => r.p.reported_at.toISOString())}::timestamptz[],
@@ -412,33 +454,30 @@ async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ pro
           ${col((r) => iso(r.closed_at))}::timestamptz[], ${col((r) => iso(r.voided_at))}::timestamptz[],
           ${col((r) => r.void_reason)}::text[], ${col((r) => iso(r.escalated_at))}::timestamptz[],
           ${col((r) => r.rework_count)}::int4[], ${col((r) => r.updated_at.toISOString())}::timestamptz[], ${col((r) => r.version)}::int4[]
-        ) AS s(id, lon, lat, category_code, description, address, source, severity, reporter, status, reported_at,
+        ) AS s(id, lon, lat, block, category_code, description, address, source, severity, reporter, status, reported_at,
                filed_at, dispatched_at, due_at, resolved_at, closed_at, voided_at, void_reason, escalated_at,
                rework_count, updated_at, version)`.execute(db);
   }
-  await sql`CREATE INDEX ON seed_problem USING gist (geom)`.execute(db);
-  await sql`ANALYZE seed_problem`.execute(db);
-  await sql`CREATE TEMP TABLE seed_block ON COMMIT DROP AS
-      SELECT DISTINCT ON (p.id) p.id, r.code FROM regions r JOIN seed_problem p ON ST_Covers(r.geom, p.geom)
-       WHERE r.level = 'block' ORDER BY p.id, r.code`.execute(db);
-  await sql`CREATE UNIQUE INDEX ON seed_block (id)`.execute(db);
   const inserted = await sql<{ n: number }>`
     WITH ins AS (
       INSERT INTO problems (id, category_code, description, status, severity, source, reporter, address, geom, region_code,
                             reported_at, created_at, updated_at, filed_at, dispatched_at, due_at, resolved_at, closed_at,
                             voided_at, void_reason, escalated, escalated_at, rework_count, version)
       SELECT p.id, p.category_code, p.description, p.status, p.severity, p.source, p.reporter, p.address, p.geom,
-             COALESCE(b.code, (SELECT r.code FROM regions r WHERE ST_Covers(r.geom, p.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1)),
+             COALESCE(
+               (SELECT r.code FROM regions r WHERE r.code = p.block AND ST_Contains(r.geom, p.geom)),
+               (SELECT r.code FROM regions r WHERE ST_Covers(r.geom, p.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1)),
              p.reported_at, p.reported_at, p.updated_at, p.filed_at, p.dispatched_at, p.due_at, p.resolved_at, p.closed_at,
              p.voided_at, p.void_reason, p.escalated_at IS NOT NULL, p.escalated_at, p.rework_count, p.version
-        FROM seed_problem p LEFT JOIN seed_block b ON b.id = p.id
+        FROM seed_problem p
        ORDER BY p.id
       RETURNING 1
     ) SELECT count(*)::int AS n FROM ins`.execute(db);
   const problems = Number(inserted.rows[0]?.n ?? 0);
   if (problems !== rows.length) throw new Error(`demo load: wrote ${problems} of ${rows.length} problems`);
-  await sql`DROP TABLE seed_block, seed_problem`.execute(db);
 
+  ms.problems += Date.now() - t;
+  t = Date.now();
   const ev = rows.flatMap((r) => r.events.map((e) => ({ id: r.id, ...e })));
   let events = 0;
   for (let start = 0; start < ev.length; start += CHUNK * 5) {
@@ -454,5 +493,6 @@ async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ pro
     events += Number(r.rows[0]?.n ?? 0);
   }
   if (events !== ev.length) throw new Error(`demo load: wrote ${events} of ${ev.length} events`);
+  ms.events += Date.now() - t;
   return { problems, events };
 }

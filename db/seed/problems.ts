@@ -214,6 +214,23 @@ export function generateProblems(
   categories: readonly ProblemCategoryRef[],
   opts: GenerateProblemsOptions,
 ): SeedProblem[] {
+  const out: SeedProblem[] = [];
+  for (const { block: _block, ...p } of streamProblems(blocks, categories, opts)) out.push(p);
+  return out.sort((a, b) => a.reported_at.getTime() - b.reported_at.getTime());
+}
+
+/** A generated problem and the code of the block the generator placed it in (its interior holds the point). */
+export type PlacedProblem = SeedProblem & { block: string };
+
+/**
+ * The same problems as {@link generateProblems}, one at a time in generation order (not sorted), so a
+ * loader can write any number in bounded memory: only the blocks and hotspots are held.
+ */
+export function* streamProblems(
+  blocks: readonly RegionFeature[],
+  categories: readonly ProblemCategoryRef[],
+  opts: GenerateProblemsOptions,
+): Generator<PlacedProblem> {
   const count = opts.count ?? DEFAULT_PROBLEM_COUNT;
   const days = opts.days ?? DEFAULT_PROBLEM_DAYS;
   if (blocks.length === 0) throw new Error('generateProblems needs at least one block');
@@ -237,7 +254,6 @@ export function generateProblems(
     return `督查员${pick(r, SURNAMES)}${pick(r, GIVEN)}`;
   });
 
-  const problems: SeedProblem[] = [];
   for (let i = 0; i < count; i++) {
     const mode = rng();
     let where: { p: Position; block: Block };
@@ -263,9 +279,14 @@ export function generateProblems(
     const reportedAt = calendar.sample(rng, window);
     const source = pickSource(rng);
     const { status, history } = simulateWorkflow(reportedAt, opts.now, catalogue.limitHours(category), rng);
-    problems.push({
-      lon: round6(where.p[0]),
-      lat: round6(where.p[1]),
+    const lon = round6(where.p[0]);
+    const lat = round6(where.p[1]);
+    // Points are rounded to 6 decimals before their block test; this re-check guards that invariant.
+    const block = index.locate([lon, lat]);
+    if (!block) throw new Error(`internal: rounded point ${lon},${lat} fell outside every block`);
+    yield {
+      lon,
+      lat,
       category,
       description: describe(landmark, catalogue.name(category), source, rng),
       address,
@@ -275,15 +296,9 @@ export function generateProblems(
       reported_at: reportedAt,
       status,
       history,
-    });
+      block: block.code,
+    };
   }
-  // Points are rounded to 6 decimals before their block test; this re-check guards that invariant.
-  for (const p of problems) {
-    if (!index.locate([p.lon, p.lat])) {
-      throw new Error(`internal: rounded point ${p.lon},${p.lat} fell outside every block`);
-    }
-  }
-  return problems.sort((a, b) => a.reported_at.getTime() - b.reported_at.getTime());
 }
 
 // -------------------------------------------------------------------------------------------------

@@ -6,7 +6,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errors } from '../schemas/common.js';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { LRUCache } from 'lru-cache';
 import {
+  MapNumbersQuery,
+  MapNumbersResponse,
   RegionCodeParams,
   RegionPanelQuery,
   RegionPanelResponse,
@@ -26,6 +33,7 @@ import {
   type Window,
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
+import { mapNumbers, mapNumbersVersion, rollupsAnswer } from '../../db/queries/rollups.js';
 import { CHILD_LEVEL } from '../../domain/regions.js';
 import { filtersOf } from '../services/filters.js';
 import { checkParentAboveLevel } from '../services/regions.js';
@@ -70,7 +78,100 @@ export const statsRowOf = (r: RegionCountsRow) => ({
   ...indicatorValues(r.current, r.previous),
 });
 
+/** Serialized map-number answers kept in memory, by ETag (bytes of JSON text). */
+const MAP_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A serialized answer and its gzip, compressed once (20,000 regions are ~0.5 MB of JSON). */
+interface CachedAnswer {
+  json: string;
+  gzip: Buffer;
+}
+
+/** Sends a cached answer pre-compressed when the client takes gzip (the compress plugin then leaves it). */
+function sendCached(acceptEncoding: string | undefined, reply: FastifyReply, entry: CachedAnswer) {
+  reply.type('application/json; charset=utf-8');
+  if (acceptEncoding && /\bgzip\b/.test(acceptEncoding))
+    return reply.header('content-encoding', 'gzip').send(entry.gzip as never);
+  return reply.serializer((p: string) => p).send(entry.json as never);
+}
+
+/** True when the If-None-Match header names this ETag (weak or strong) or is `*`. */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, '');
+  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const mapCache = new LRUCache<string, CachedAnswer>({
+    maxSize: MAP_CACHE_BYTES,
+    sizeCalculation: (v) => v.json.length + v.gzip.length || 1,
+  });
+
+  app.get(
+    '/stats/map',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: 'The one number the map draws per region (open or overdue now), as parallel arrays, with ETag',
+        querystring: MapNumbersQuery,
+        response: {
+          200: MapNumbersResponse,
+          304: Type.Null({ description: 'not modified (If-None-Match matched the ETag)' }),
+          ...errors(400, 401),
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const level = q.level ?? 'street';
+      const parent = q.parent ?? null;
+      checkParentAboveLevel(parent, level);
+      const now = new Date();
+      const filters = filtersOf(q);
+      const fromRollups = rollupsAnswer(filters);
+      const key = JSON.stringify([level, parent, q.measure, filters, request.scope]);
+      // From the rollups the answer is valid while the versions of the streets it covers stand;
+      // otherwise (filters on the rows) it is computed each time and carries no ETag.
+      const version = fromRollups ? await mapNumbersVersion(app.db, parent ?? filters.region ?? null, now) : null;
+      const etag = version
+        ? `W/"map-${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`
+        : null;
+      reply.header('cache-control', 'private, no-cache').header('vary', 'Authorization');
+      if (etag) {
+        reply.header('etag', etag);
+        if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        const hit = mapCache.get(etag);
+        if (hit) return sendCached(request.headers['accept-encoding'], reply, hit);
+      }
+      const numbers = await mapNumbers(app.db, {
+        level,
+        parent,
+        measure: q.measure,
+        filters,
+        now,
+        scope: request.scope,
+      });
+      const body = JSON.stringify({
+        level,
+        parent,
+        measure: q.measure,
+        as_of: now.toISOString(),
+        source: numbers.source,
+        codes: numbers.codes,
+        values: numbers.values,
+      });
+      if (etag) {
+        const entry = { json: body, gzip: gzipSync(body) };
+        mapCache.set(etag, entry);
+        return sendCached(request.headers['accept-encoding'], reply, entry);
+      }
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((p: string) => p)
+        .send(body as never);
+    },
+  );
   app.get(
     '/stats/regions',
     {

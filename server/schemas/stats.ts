@@ -115,3 +115,30 @@ export const RegionPanelResponse = Type.Object({
   ),
   children: Type.Array(StatsRow, { description: 'the regions one level down, most open first' }),
 });
+
+export const MapNumbersQuery = Type.Object({
+  ...ProblemFilterQuery.properties,
+  level: Type.Optional(
+    Type.Union(RegionLevel.anyOf, { default: 'street', description: 'level of the regions numbered' }),
+  ),
+  parent: Type.Optional(Type.String({ ...RegionCode, description: 'only regions under this region (its code)' })),
+  measure: Type.Union([Type.Literal('open'), Type.Literal('overdue')], {
+    description: 'open now, or open and past due now',
+  }),
+});
+export type MapNumbersQuery = Static<typeof MapNumbersQuery>;
+
+export const MapNumbersResponse = Type.Object({
+  level: RegionLevel,
+  parent: Nullable(Type.String()),
+  measure: Type.String(),
+  as_of: Type.String({ format: 'date-time' }),
+  source: Type.Union([Type.Literal('rollups'), Type.Literal('problems')], {
+    description: 'rollups: the maintained counts; problems: a filter (source, text, escalation …) needed the rows',
+  }),
+  codes: Type.Array(Type.String(), {
+    description: 'regions with a non-zero value, in code order; any other region: 0',
+  }),
+  values: Type.Array(Type.Integer({ minimum: 0 }), { description: 'the value of codes[i]' }),
+});
+export type MapNumbersResponse = Static<typeof MapNumbersResponse>;

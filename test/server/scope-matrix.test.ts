@@ -507,6 +507,11 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'GET', url: '/api/stats/regions?level=block' }),
     scope: ISO.stats,
   },
+  'GET /api/stats/map': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/stats/map?level=block&measure=open' }),
+    scope: ISO.stats,
+  },
   'GET /api/stats/regions/:code': {
     allowed: 'all',
     request: () => ({ method: 'GET', url: `/api/stats/regions/${MANAGER_BLOCK}` }),
@@ -981,6 +986,19 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     const adminBlocks = await json('admin', '/api/stats/regions?level=block');
     expect(adminBlocks.regions.find((r: { code: string }) => r.code === NEIGHBOUR_BLOCK).open).toBe(4);
 
+    // The map's numbers (from the rollups): the manager's own block only, every level and filter.
+    for (const q of ['?level=block', '?level=community', '?level=street', `?level=block&region=${NEIGHBOUR_BLOCK}`]) {
+      const map = await json('manager', `/api/stats/map${q}&measure=open`);
+      expect(
+        map.codes.filter((c: string) => c !== MANAGER_BLOCK),
+        `map ${q}`,
+      ).toEqual([]);
+    }
+    const mapOpen = await json('manager', '/api/stats/map?level=block&measure=open');
+    expect(mapOpen).toMatchObject({ codes: [MANAGER_BLOCK], values: [mineOpen.length], source: 'rollups' });
+    const adminMap = await json('admin', '/api/stats/map?level=block&measure=open');
+    expect(adminMap.values[adminMap.codes.indexOf(NEIGHBOUR_BLOCK)]).toBe(4);
+
     // Panel: own block yes (its lists hold only own problems); anything else 404.
     const panel = await json('manager', `/api/stats/regions/${MANAGER_BLOCK}`);
     expect(panel.totals.open).toBe(mineOpen.length);
@@ -998,6 +1016,8 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     const deptBlocks = await json('department', '/api/stats/regions?level=block');
     expect(deptBlocks.regions.find((r: { code: string }) => r.code === NEIGHBOUR_BLOCK).open).toBe(2);
     expect(deptBlocks.regions.reduce((s: number, r: { open: number }) => s + r.open, 0)).toBe(deptOpen.length);
+    const deptMap = await json('department', '/api/stats/map?level=block&measure=open');
+    expect(deptMap.values[deptMap.codes.indexOf(NEIGHBOUR_BLOCK)]).toBe(2);
     const deptPanel = await json('department', `/api/stats/regions/${NEIGHBOUR_BLOCK}`);
     expect(deptPanel.totals.open).toBe(2);
     expect(deptPanel.oldest_overdue.map((o: { id: number }) => o.id)).toEqual([ids.neigh]);

@@ -1,0 +1,213 @@
+/**
+ * The maintained rollups (migration 2026_12_01_2330_create_problem_rollups): the consistency check
+ * that recomputes them from `problems`, and the reads the map and the statistics make from them.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB, RegionLevel } from '../types.js';
+import { OPEN_STATUS_SQL, problemFilterSql, type ProblemFilters } from './filters.js';
+import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
+import { CODE_LENGTH } from '../../domain/regions.js';
+import { fromShanghai, toShanghaiDate } from '../../domain/time.js';
+
+/** One key whose stored count differs from the recount. */
+export interface RollupDifference {
+  region_code: string;
+  category_code: string;
+  status: string;
+  day: string;
+  due_day: string;
+  stored: number;
+  actual: number;
+}
+
+/**
+ * Recounts the rollups from `problems` and returns every key where they differ (empty = consistent),
+ * at most `limit`, and the total number of differing keys.
+ */
+export async function checkRollups(
+  db: Kysely<DB>,
+  limit = 100,
+): Promise<{ keys: number; problems: number; differences: RollupDifference[]; total: number }> {
+  const { rows } = await sql<RollupDifference & { total: number }>`
+    WITH actual AS (
+      SELECT p.region_code, p.category_code, p.status, problem_rollup_day(p.reported_at) AS day,
+             problem_rollup_due_day(p.status, p.due_at) AS due_day, count(*)::int AS n
+      FROM problems p GROUP BY 1, 2, 3, 4, 5
+    ), diff AS (
+      SELECT coalesce(a.region_code, r.region_code) AS region_code, coalesce(a.category_code, r.category_code) AS category_code,
+             coalesce(a.status, r.status) AS status, coalesce(a.day, r.day) AS day, coalesce(a.due_day, r.due_day) AS due_day,
+             coalesce(r.n, 0) AS stored, coalesce(a.n, 0) AS actual
+      FROM actual a FULL JOIN problem_rollups r
+        ON (a.region_code, a.category_code, a.status, a.day, a.due_day) = (r.region_code, r.category_code, r.status, r.day, r.due_day)
+      WHERE coalesce(r.n, 0) <> coalesce(a.n, 0)
+    )
+    SELECT region_code, category_code, status, to_char(day, 'YYYY-MM-DD') AS day,
+           CASE WHEN due_day = 'infinity' THEN 'infinity' ELSE to_char(due_day, 'YYYY-MM-DD') END AS due_day,
+           stored, actual, count(*) OVER ()::int AS total
+    FROM diff ORDER BY 1, 2, 3, 4, 5 LIMIT ${limit}`.execute(db);
+  const size = await sql<{ keys: number; problems: number }>`
+    SELECT (SELECT count(*)::int FROM problem_rollups) AS keys, (SELECT count(*)::int FROM problems) AS problems`.execute(
+    db,
+  );
+  return {
+    keys: Number(size.rows[0].keys),
+    problems: Number(size.rows[0].problems),
+    differences: rows.map(({ total: _t, ...d }) => ({ ...d, stored: Number(d.stored), actual: Number(d.actual) })),
+    total: Number(rows[0]?.total ?? 0),
+  };
+}
+
+/** Rebuilds the rollups from `problems` (repair after a failed check; the triggers keep them current otherwise). */
+export async function rebuildRollups(db: Kysely<DB>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`LOCK TABLE problems IN SHARE MODE`.execute(trx);
+    await sql`DELETE FROM problem_rollups`.execute(trx);
+    await sql`INSERT INTO problem_rollups (region_code, category_code, status, day, due_day, n)
+      SELECT p.region_code, p.category_code, p.status, problem_rollup_day(p.reported_at),
+             problem_rollup_due_day(p.status, p.due_at), count(*) FROM problems p GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+  });
+}
+
+/** The measures the map can draw from the rollups. */
+export const MAP_MEASURES = ['open', 'overdue'] as const;
+export type MapMeasure = (typeof MAP_MEASURES)[number];
+
+export interface MapNumbersQuery {
+  level: RegionLevel;
+  /** Only regions under this code (prefix). */
+  parent: string | null;
+  measure: MapMeasure;
+  filters: ProblemFilters;
+  /** The instant "overdue" is judged at. */
+  now: Date;
+  /** Applied to the problems counted and to the regions listed. */
+  scope: Scope;
+}
+
+export interface MapNumbers {
+  /** Regions with a non-zero value, in code order; every other region of the level has 0. */
+  codes: string[];
+  values: number[];
+  /** 'rollups' when answered from the maintained counts; 'problems' when a filter needs the rows. */
+  source: 'rollups' | 'problems';
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * True when the rollups answer these filters exactly: category, group, tag, region, status, and
+ * report dates given as whole (Shanghai) days. Source, escalation, free text, an overdue flag and
+ * report bounds inside a day need the problem rows.
+ */
+export function rollupsAnswer(f: ProblemFilters): boolean {
+  if (f.source || f.q || f.escalated !== undefined || f.overdue !== undefined) return false;
+  if (f.from && !DATE_ONLY.test(f.from)) return false;
+  if (f.to && !DATE_ONLY.test(f.to)) return false;
+  return true;
+}
+
+/** The rollup-answerable filters as a predicate over a rollups row aliased `r`. */
+function rollupFilterSql(f: ProblemFilters): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = [];
+  const list = (v: string | undefined) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null;
+  const statuses = list(f.status);
+  if (statuses) parts.push(sql`r.status = ANY (${statuses}::text[])`);
+  const categories = list(f.category);
+  if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
+  const groups = list(f.group);
+  if (groups)
+    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
+  if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
+  if (f.from) parts.push(sql`r.day >= ${f.from}::date`);
+  if (f.to) parts.push(sql`r.day <= ${f.to}::date`);
+  if (parts.length === 0) return sql<boolean>`TRUE`;
+  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+}
+
+/**
+ * One number per region at `level` for the map: open problems now, or open and past due now.
+ * From the rollups whenever the filters allow (see {@link rollupsAnswer}): open = the open rows'
+ * counts; overdue = open rows due before today (Shanghai) plus today's open problems already past
+ * due_at, read from the problems' partial due index (one day of deadlines). Exact either way.
+ */
+export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<MapNumbers> {
+  const len = CODE_LENGTH[q.level];
+  const where: RawBuilder<unknown>[] = [];
+  const regions: RawBuilder<unknown>[] = [];
+  if (q.parent) {
+    where.push(sql`r.region_code LIKE ${`${q.parent}%`}`);
+    regions.push(sql`x.unit LIKE ${`${q.parent}%`}`);
+  }
+  if (q.scope.regions !== null) regions.push(regionScopeSql(q.scope, 'x.unit'));
+  // Problems assigned above the level (no block covers them) are not shown at it.
+  regions.push(sql`length(x.unit) = ${len}`);
+  let rows: { unit: string; n: number }[];
+  if (rollupsAnswer(q.filters)) {
+    const tailWhere = [
+      ...where,
+      problemScopeSql(q.scope, 'r.region_code', 'r.category_code'),
+      problemFilterSql(q.filters, 'r', q.now),
+    ];
+    where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), rollupFilterSql(q.filters));
+    where.push(sql`r.status IN ${OPEN_STATUS_SQL}`);
+    const today = toShanghaiDate(q.now);
+    const tail =
+      q.measure === 'overdue'
+        ? sql`UNION ALL
+          SELECT left(r.region_code, ${len}), count(*) FROM problems r
+          WHERE r.status IN ${OPEN_STATUS_SQL} AND r.due_at >= ${fromShanghai(today)} AND r.due_at < ${q.now}
+            AND ${sql.join(tailWhere, sql` AND `)}
+          GROUP BY 1`
+        : sql``;
+    const dueBefore = q.measure === 'overdue' ? sql`AND r.due_day < ${today}::date` : sql``;
+    ({ rows } = await sql<{ unit: string; n: number }>`
+      SELECT x.unit, sum(x.n)::int AS n FROM (
+        SELECT left(r.region_code, ${len}) AS unit, sum(r.n) AS n FROM problem_rollups r
+        WHERE ${sql.join(where, sql` AND `)} ${dueBefore}
+        GROUP BY 1
+        ${tail}
+      ) x
+      WHERE ${sql.join(regions, sql` AND `)}
+      GROUP BY x.unit HAVING sum(x.n) > 0 ORDER BY x.unit`.execute(db));
+  } else {
+    where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), problemFilterSql(q.filters, 'r', q.now));
+    where.push(sql`r.status IN ${OPEN_STATUS_SQL}`);
+    if (q.measure === 'overdue') where.push(sql`r.due_at < ${q.now}`);
+    ({ rows } = await sql<{ unit: string; n: number }>`
+      SELECT x.unit, x.n FROM (
+        SELECT left(r.region_code, ${len}) AS unit, count(*)::int AS n FROM problems r
+        WHERE ${sql.join(where, sql` AND `)} GROUP BY 1
+      ) x
+      WHERE ${sql.join(regions, sql` AND `)}
+      ORDER BY x.unit`.execute(db));
+  }
+  return {
+    codes: rows.map((r) => r.unit),
+    values: rows.map((r) => Number(r.n)),
+    source: rollupsAnswer(q.filters) ? 'rollups' : 'problems',
+  };
+}
+
+/**
+ * The data version of the numbers under `prefix` (null = everything): the sum of the street
+ * versions it covers, plus how many open problems in it passed their deadline since today's
+ * Shanghai midnight — overdue numbers move with the clock, not only with writes. Changes whenever
+ * a number of {@link mapNumbers} over that area can change.
+ */
+export async function mapNumbersVersion(db: Kysely<DB>, prefix: string | null, now: Date): Promise<string> {
+  const like = prefix ? `${prefix.slice(0, 9)}%` : '%';
+  const { rows } = await sql<{ v: string; tail: number }>`
+    SELECT (SELECT coalesce(sum(version), 0)::text FROM problem_rollup_versions
+             WHERE street_code LIKE ${like} OR ${prefix ?? ''} LIKE street_code || '%') AS v,
+           (SELECT count(*)::int FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL}
+             AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
+             AND p.region_code LIKE ${prefix ? `${prefix}%` : '%'}) AS tail`.execute(db);
+  return `${rows[0].v}.${rows[0].tail}.${toShanghaiDate(now)}`;
+}
