@@ -153,14 +153,21 @@ export async function insertCampaign(db: Kysely<DB>, input: CampaignInput, creat
   return row.id;
 }
 
-/** Updates the given fields; false when there is no such campaign. */
+/**
+ * Updates the given fields; false when there is no such campaign. A changed rule changes what
+ * the `campaign` filter selects, so the map's data version moves with it (tiles key on it).
+ */
 export async function updateCampaign(db: Kysely<DB>, id: number, input: Partial<CampaignInput>): Promise<boolean> {
-  const r = await db
-    .updateTable('campaigns')
-    .set({ ...(values(input) as Record<string, never>), updated_at: new Date() })
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('campaigns')
+      .set({ ...(values(input) as Record<string, never>), updated_at: new Date() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
+    return true;
+  });
 }
 
 /** Ids of the campaign's member problems inside the scope (for tests and the map's list). */
@@ -175,12 +182,11 @@ export async function campaignMemberIds(db: Kysely<DB>, id: number, scope: Scope
 }
 
 /**
- * The burn-down: how many member problems (inside `where`) were open at each instant of `at`
+ * The burn-down: how many problems matching `where` (over `p`) were open at each instant of `at`
  * (open = reported by then and not closed or voided by then). One statement.
  */
 export async function openAtInstants(
   db: Kysely<DB>,
-  id: number,
   at: readonly Date[],
   where: RawBuilder<boolean>,
 ): Promise<number[]> {
@@ -188,7 +194,7 @@ export async function openAtInstants(
   const { rows } = await sql<{ i: number; n: number }>`
     SELECT t.i::int AS i, count(p.id)::int AS n
     FROM unnest(${at.map((d) => d.toISOString())}::timestamptz[]) WITH ORDINALITY AS t(at, i)
-    LEFT JOIN problems p ON ${inCampaignSql(id, 'p')} AND ${where}
+    LEFT JOIN problems p ON ${where}
       AND p.reported_at <= t.at
       AND (CASE WHEN p.status IN ('closed', 'voided') THEN coalesce(p.closed_at, p.voided_at, p.updated_at) END IS NULL
            OR CASE WHEN p.status IN ('closed', 'voided') THEN coalesce(p.closed_at, p.voided_at, p.updated_at) END > t.at)

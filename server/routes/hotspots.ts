@@ -56,8 +56,8 @@ interface HotspotFeature {
 export type HotspotAnswer = Omit<HotspotResponse, 'features'> & { features: HotspotFeature[] };
 
 function filtersOf(q: HotspotQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign };
 }
 
 /** Runs the requested hotspot method over the selection (filters ∩ scope). */

@@ -64,8 +64,8 @@ export function periodsOf(q: { period_from?: string; period_to?: string }, now: 
 
 /** The problem filters of a request (the period and paging keys removed). */
 export function filtersOf(q: ProblemFilterQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign };
 }
 
 const iso = (w: Window) => ({ from: w.from.toISOString(), to: w.to.toISOString() });

@@ -62,8 +62,8 @@ class TileCache {
 }
 
 function filtersOf(q: ProblemTileQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign };
 }
 
 /** The query string without the token, in a stable order (part of the ETag). */

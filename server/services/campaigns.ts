@@ -12,7 +12,9 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.js';
 import { codeInScope, problemScopeSql, type Scope } from '../../db/queries/scope.js';
 import { regionCounts, type RegionCountsRow, type Window } from '../../db/queries/stats.js';
-import { openAtInstants, type Campaign } from '../../db/queries/campaigns.js';
+import { inCampaignSql, openAtInstants, type Campaign } from '../../db/queries/campaigns.js';
+import type { ProblemFilters } from '../../db/queries/filters.js';
+import { sql } from 'kysely';
 import {
   indicatorValues,
   rankUnits,
@@ -59,14 +61,19 @@ export interface CampaignProgress {
 }
 
 export interface ProgressRequest {
-  campaign: Campaign;
+  /** null = every problem of the county (the county bulletin). */
+  campaign: Campaign | null;
   level: RegionLevel;
   scope: Scope;
   now: Date;
   config: IndicatorConfig;
-  /** Default: the campaign's own period. */
+  /** Default: the campaign's own period (required without a campaign). */
   window?: Window;
+  /** Size of the red and black lists (default: the campaign's rule, else 3). */
+  listSize?: number;
 }
+
+const filtersFor = (c: Campaign | null): ProblemFilters => (c ? { campaign: c.id } : {});
 
 /** The window before `w`, of the same length. */
 export const previousWindow = (w: Window): Window => ({
@@ -85,14 +92,15 @@ export async function rankedCampaignUnits(
   db: Kysely<DB>,
   r: ProgressRequest,
 ): Promise<{ rows: RegionCountsRow[]; ranked: RankedUnit[]; window: Window; previous: Window }> {
-  const window = r.window ?? { from: r.campaign.starts_at, to: r.campaign.ends_at };
+  const window = r.window ?? (r.campaign ? { from: r.campaign.starts_at, to: r.campaign.ends_at } : null);
+  if (!window) throw new RangeError('a window is needed without a campaign');
   const previous = previousWindow(window);
   const rows = await regionCounts(db, {
     level: r.level,
     current: window,
     previous,
     now: r.now,
-    filters: { campaign: r.campaign.id },
+    filters: filtersFor(r.campaign),
     problemScope: { regions: null, department: r.scope.department },
     regionScope: null,
   });
@@ -105,11 +113,11 @@ export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Prom
   const units: UnitProgress[] = ranked
     .filter((u) => codeInScope(r.scope, u.code))
     .map((u) => {
-      const targets = judgeAll(r.campaign.targets, countsOf.get(u.code)!.current);
+      const targets = judgeAll(r.campaign?.targets ?? [], countsOf.get(u.code)!.current);
       const judged = targets.filter((t) => t.met !== null);
       return { ...u, targets, targets_met: judged.filter((t) => t.met).length, targets_judged: judged.length };
     });
-  const listSize = r.campaign.interview_rule.list_size;
+  const listSize = r.listSize ?? r.campaign?.interview_rule.list_size ?? 3;
   // The lists are drawn county-wide, then cut to what the caller may see.
   const lists = redBlackLists(ranked, listSize);
   const visible = (list: RankedUnit[]) =>
@@ -121,7 +129,7 @@ export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Prom
     current: window,
     previous,
     now: r.now,
-    filters: { campaign: r.campaign.id },
+    filters: filtersFor(r.campaign),
     problemScope: r.scope,
     regionScope: null,
   });
@@ -130,11 +138,11 @@ export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Prom
   const totals = indicatorValues(totalsCurrent, totalsPrevious);
 
   const days = burnDownDays(window.from, window.to, r.now);
+  const member = r.campaign ? inCampaignSql(r.campaign.id, 'p') : sql<boolean>`p.status <> 'voided'`;
   const open = await openAtInstants(
     db,
-    r.campaign.id,
     days.map((d) => d.at),
-    problemScopeSql(r.scope, 'p.region_code', 'p.category_code'),
+    sql<boolean>`${member} AND ${problemScopeSql(r.scope, 'p.region_code', 'p.category_code')}`,
   );
   // The ideal line runs from the open count at the end of the first day to zero at the period's end.
   const totalDays = Math.max(1, burnDownDays(window.from, window.to, window.to).length - 1);
@@ -151,7 +159,7 @@ export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Prom
     previous,
     as_of: new Date(Math.min(window.to.getTime(), r.now.getTime())),
     totals,
-    targets: judgeAll(r.campaign.targets, totalsCurrent),
+    targets: judgeAll(r.campaign?.targets ?? [], totalsCurrent),
     units,
     red: visible(lists.red),
     black: visible(lists.black),
