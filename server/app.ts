@@ -18,6 +18,7 @@ import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
 import escalationPlugin from './plugins/escalation.js';
+import jobsPlugin, { type JobsOptions } from './plugins/jobs.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
 import userRoutes from './routes/users.js';
@@ -33,6 +34,8 @@ import exportRoutes from './routes/exports.js';
 import tileRoutes from './routes/tiles.js';
 import campaignRoutes from './routes/campaigns.js';
 import bulletinRoutes from './routes/bulletins.js';
+import subscriptionRoutes from './routes/subscriptions.js';
+import messageRoutes from './routes/messages.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -55,6 +58,8 @@ export interface BuildOptions {
   ownsDb?: boolean;
   /** Fastify logger setting (default: off in tests, config.logLevel otherwise). */
   logger?: boolean | object;
+  /** Scheduled-job overrides (tests); whether jobs run at all is config.jobs. */
+  jobs?: JobsOptions;
 }
 
 /** The request as logged: the query's access_token is replaced. */
@@ -62,7 +67,7 @@ export function redactedRequest(req: { method: string; url: string; id?: string 
   return { method: req.method, url: req.url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]'), reqId: req.id };
 }
 
-export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, ownsDb = true, logger, jobs }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -133,6 +138,8 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(authPlugin);
   // The 督办 sweep: every 5 minutes in a running service; tests call app.runEscalationSweep().
   await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' ? 0 : 5 });
+  // Weekly bulletin, daily reminder (pg-boss on PostgreSQL, in-process timers on PGlite).
+  await app.register(jobsPlugin, jobs ?? {});
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
@@ -150,6 +157,9 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(exportRoutes, { prefix: '/api' });
   await app.register(campaignRoutes, { prefix: '/api/campaigns' });
   await app.register(bulletinRoutes, { prefix: '/api/bulletins' });
+  await app.register(subscriptionRoutes, { prefix: '/api/subscriptions' });
+  // /messages, /inbox, /jobs: the record of what was sent and the jobs that send it.
+  await app.register(messageRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(WEB_DIST)) {
