@@ -183,14 +183,17 @@ export default fp<JobsOptions>(
       if (boss) {
         await boss.start();
         for (const name of JOB_NAMES) {
+          const queue = { name, retryLimit, retryDelay, retryBackoff: true };
           if (!(await boss.getQueue(name))) {
             try {
-              await boss.createQueue(name, { name, retryLimit, retryDelay, retryBackoff: true });
+              await boss.createQueue(name, queue);
             } catch (err) {
               // Another instance created it in the meantime.
               if (!(await boss.getQueue(name))) throw err;
             }
           }
+          // The retry settings of this release apply to a queue an older one created.
+          await boss.updateQueue(name, queue);
           await boss.schedule(name, cronOf(schedules[name]), {}, { tz: TIME_ZONE });
           await boss.work<{ manual?: boolean }>(
             name,
