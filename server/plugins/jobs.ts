@@ -21,7 +21,6 @@ import { CompiledQuery } from 'kysely';
 import PgBoss from 'pg-boss';
 import { Delivery } from '../services/delivery.js';
 import { JOB_HANDLERS, JOB_NAMES, defaultSchedules, type JobHandler, type JobName } from '../services/jobs.js';
-import { loadIndicatorConfig } from '../routes/rankings.js';
 import { cronOf, nextRunAfter, slotAt, slotKey, type Schedule } from '../../domain/schedule.js';
 import { TIME_ZONE } from '../../domain/time.js';
 
@@ -87,7 +86,6 @@ export default fp<JobsOptions>(
     const retryLimit = opts.retryLimit ?? 3;
     const retryDelay = opts.retryDelaySeconds ?? 60;
     const instance = opts.instance ?? `${hostname()}:${process.pid}`;
-    const indicatorConfig = loadIndicatorConfig(c.indicatorWeightsFile);
     const delivery = new Delivery(app.db, { smtpUrl: c.smtpUrl, smtpFrom: c.smtpFrom });
     const enabled = c.jobs;
     const usePgBoss = app.dbInfo.backend === 'pg';
@@ -103,7 +101,7 @@ export default fp<JobsOptions>(
         const result = await handlers[name]({
           db: app.db,
           delivery,
-          config: indicatorConfig,
+          config: app.indicatorConfig,
           countyRule: { weeks: c.interviewWeeks, list_size: c.blackListSize },
           escalationGraceHours: c.escalationGraceHours,
           now,
@@ -275,5 +273,5 @@ export default fp<JobsOptions>(
       },
     });
   },
-  { name: 'jobs', dependencies: ['db', 'config'] },
+  { name: 'jobs', dependencies: ['db', 'config', 'indicators'] },
 );

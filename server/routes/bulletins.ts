@@ -9,7 +9,6 @@ import { bulletinJson } from '../services/campaign-view.js';
 import { bulletinDocx } from '../export/bulletin-docx.js';
 import { bulletinXlsx } from '../export/bulletin-xlsx.js';
 import { attachmentHeader } from '../export/writers.js';
-import { loadIndicatorConfig } from './rankings.js';
 import { lastCompleteWeek } from '../../domain/campaigns.js';
 import type { Scope } from '../../db/queries/scope.js';
 
@@ -19,7 +18,7 @@ const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const config = loadIndicatorConfig(app.config.indicatorWeightsFile);
+  const config = app.indicatorConfig;
   const bulletin = (week: string | undefined, scope: Scope) => {
     const now = new Date();
     return computeBulletin(app.db, {

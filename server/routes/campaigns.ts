@@ -34,7 +34,6 @@ import { bulletinJson, campaignJson, progressJson } from '../services/campaign-v
 import { bulletinDocx } from '../export/bulletin-docx.js';
 import { bulletinXlsx } from '../export/bulletin-xlsx.js';
 import { attachmentHeader } from '../export/writers.js';
-import { loadIndicatorConfig } from './rankings.js';
 import { lastCompleteWeek, targetProblem } from '../../domain/campaigns.js';
 import { addDays, fromShanghai, toShanghaiDate } from '../../domain/time.js';
 import type { DB } from '../../db/types.js';
@@ -107,7 +106,7 @@ async function inputOf(
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const config = loadIndicatorConfig(app.config.indicatorWeightsFile);
+  const config = app.indicatorConfig;
   const editors = requireRole('admin', 'leader');
 
   const load = async (id: number, scope: Parameters<typeof findCampaign>[2]) => {
