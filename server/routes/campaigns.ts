@@ -34,7 +34,7 @@ import { bulletinJson, campaignJson, progressJson } from '../services/campaign-v
 import { bulletinDocx } from '../export/bulletin-docx.js';
 import { bulletinXlsx } from '../export/bulletin-xlsx.js';
 import { attachmentHeader } from '../export/writers.js';
-import { lastCompleteWeek, targetProblem } from '../../domain/campaigns.js';
+import { lastCompleteWeek, targetProblem, weekStart } from '../../domain/campaigns.js';
 import { addDays, fromShanghai, toShanghaiDate } from '../../domain/time.js';
 import type { DB } from '../../db/types.js';
 import type { Kysely } from 'kysely';
@@ -105,6 +105,13 @@ async function inputOf(
   return out;
 }
 
+/** The last complete week, or the campaign's last week when it ended before that. */
+function defaultWeek(c: { ends_at: Date }, now: Date): string {
+  const last = weekStart(toShanghaiDate(new Date(c.ends_at.getTime() - 1)));
+  const done = lastCompleteWeek(now);
+  return last < done ? last : done;
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const config = app.indicatorConfig;
   const editors = requireRole('admin', 'leader');
@@ -119,7 +126,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const now = new Date();
     return computeBulletin(app.db, {
       campaign,
-      week: week ?? lastCompleteWeek(now),
+      week: week ?? defaultWeek(campaign, now),
       scope,
       now,
       config,
