@@ -152,7 +152,9 @@ export async function buildApp({
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(authPlugin);
   // The 督办 sweep: every 5 minutes in a running service; tests call app.runEscalationSweep().
-  await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' ? 0 : 5 });
+  // With jobs on, the sweep runs as the 'escalation-sweep' job (once across instances: pg-boss on
+  // PostgreSQL, the one process on PGlite); the plugin's own timer is for JOBS=off.
+  await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' || config.jobs ? 0 : 5 });
   // Weekly bulletin, daily reminder (pg-boss on PostgreSQL, in-process timers on PGlite).
   await app.register(jobsPlugin, jobs ?? {});
 

@@ -823,7 +823,7 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
         ).id,
       );
     }
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await app?.close();
