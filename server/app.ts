@@ -37,6 +37,10 @@ import campaignRoutes from './routes/campaigns.js';
 import bulletinRoutes from './routes/bulletins.js';
 import subscriptionRoutes from './routes/subscriptions.js';
 import messageRoutes from './routes/messages.js';
+import pointRoutes from './routes/points.js';
+import standardRoutes from './routes/standards.js';
+import inspectionRoutes from './routes/inspections.js';
+import sampleRoutes from './routes/samples.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -177,6 +181,11 @@ export async function buildApp({
   await app.register(subscriptionRoutes, { prefix: '/api/subscriptions' });
   // /messages, /inbox, /jobs: the record of what was sent and the jobs that send it.
   await app.register(messageRoutes, { prefix: '/api' });
+  // Assessment (对标达标): points, standards, inspections and standing, mock-assessment samples.
+  await app.register(pointRoutes, { prefix: '/api' });
+  await app.register(standardRoutes, { prefix: '/api' });
+  await app.register(inspectionRoutes, { prefix: '/api' });
+  await app.register(sampleRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(webDir)) {
