@@ -226,6 +226,73 @@ export interface InspectionItemsTable {
   problem_id: number | null;
 }
 
+export interface CampaignsTable {
+  id: Generated<number>;
+  name: string;
+  kind: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  categories: ColumnType<string[], string[] | undefined, string[]>;
+  category_groups: ColumnType<string[], string[] | undefined, string[]>;
+  regions: ColumnType<string[], string[] | undefined, string[]>;
+  point_types: ColumnType<string[], string[] | undefined, string[]>;
+  lead_department: string | null;
+  responsible_streets: ColumnType<string[], string[] | undefined, string[]>;
+  /** JSON array of { kind, threshold } (domain/campaigns.ts). */
+  targets: ColumnType<unknown, string | undefined, string>;
+  /** JSON { weeks, list_size } (domain/campaigns.ts). */
+  interview_rule: ColumnType<unknown, string | undefined, string>;
+  archived: Generated<boolean>;
+  created_by: number | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export type Channel = 'inbox' | 'email' | 'wecom' | 'dingtalk';
+
+export interface SubscriptionsTable {
+  id: Generated<number>;
+  user_id: number | null;
+  region_code: string | null;
+  channel: Channel;
+  address: string | null;
+  secret: string | null;
+  kinds: ColumnType<string[], string[] | undefined, string[]>;
+  campaign_id: number | null;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  kind: string;
+  channel: Channel;
+  user_id: number | null;
+  region_code: string | null;
+  subscription_id: number | null;
+  address: string | null;
+  subject: string;
+  body: string;
+  data: ColumnType<unknown, string | null | undefined, string | null>;
+  status: 'delivered' | 'failed';
+  error: string | null;
+  created_at: DefaultTimestamp;
+  read_at: Timestamp | null;
+}
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  name: string;
+  slot: string;
+  attempt: Generated<number>;
+  instance: string;
+  started_at: DefaultTimestamp;
+  finished_at: Timestamp | null;
+  ok: boolean | null;
+  error: string | null;
+  result: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
 export interface DB {
   regions: RegionsTable;
   categories: CategoriesTable;
@@ -235,6 +302,10 @@ export interface DB {
   problem_events: ProblemEventsTable;
   calendar_overrides: CalendarOverridesTable;
   data_version: DataVersionTable;
+  campaigns: CampaignsTable;
+  subscriptions: SubscriptionsTable;
+  messages: MessagesTable;
+  job_runs: JobRunsTable;
   point_types: PointTypesTable;
   points: PointsTable;
   standards: StandardsTable;

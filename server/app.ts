@@ -19,6 +19,7 @@ import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
 import indicatorsPlugin from './plugins/indicators.js';
 import escalationPlugin from './plugins/escalation.js';
+import jobsPlugin, { type JobsOptions } from './plugins/jobs.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
 import userRoutes from './routes/users.js';
@@ -32,6 +33,10 @@ import rankingRoutes from './routes/rankings.js';
 import hotspotRoutes from './routes/hotspots.js';
 import exportRoutes from './routes/exports.js';
 import tileRoutes from './routes/tiles.js';
+import campaignRoutes from './routes/campaigns.js';
+import bulletinRoutes from './routes/bulletins.js';
+import subscriptionRoutes from './routes/subscriptions.js';
+import messageRoutes from './routes/messages.js';
 import pointRoutes from './routes/points.js';
 import standardRoutes from './routes/standards.js';
 import inspectionRoutes from './routes/inspections.js';
@@ -58,6 +63,8 @@ export interface BuildOptions {
   ownsDb?: boolean;
   /** Fastify logger setting (default: off in tests, config.logLevel otherwise). */
   logger?: boolean | object;
+  /** Scheduled-job overrides (tests); whether jobs run at all is config.jobs. */
+  jobs?: JobsOptions;
   /** The built page to serve (default dist/web; the browser tests serve their e2e build). */
   webDir?: string;
 }
@@ -73,6 +80,7 @@ export async function buildApp({
   ownsDb = true,
   logger,
   webDir = WEB_DIST,
+  jobs,
 }: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
@@ -148,7 +156,11 @@ export async function buildApp({
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(authPlugin);
   // The 督办 sweep: every 5 minutes in a running service; tests call app.runEscalationSweep().
-  await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' ? 0 : 5 });
+  // With jobs on, the sweep runs as the 'escalation-sweep' job (once across instances: pg-boss on
+  // PostgreSQL, the one process on PGlite); the plugin's own timer is for JOBS=off.
+  await app.register(escalationPlugin, { intervalMinutes: config.nodeEnv === 'test' || config.jobs ? 0 : 5 });
+  // Weekly bulletin, daily reminder (pg-boss on PostgreSQL, in-process timers on PGlite).
+  await app.register(jobsPlugin, jobs ?? {});
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { prefix: '/api/auth' });
@@ -164,6 +176,11 @@ export async function buildApp({
   await app.register(rankingRoutes, { prefix: '/api' });
   await app.register(hotspotRoutes, { prefix: '/api' });
   await app.register(exportRoutes, { prefix: '/api' });
+  await app.register(campaignRoutes, { prefix: '/api/campaigns' });
+  await app.register(bulletinRoutes, { prefix: '/api/bulletins' });
+  await app.register(subscriptionRoutes, { prefix: '/api/subscriptions' });
+  // /messages, /inbox, /jobs: the record of what was sent and the jobs that send it.
+  await app.register(messageRoutes, { prefix: '/api' });
   // Assessment (对标达标): points, standards, inspections and standing, mock-assessment samples.
   await app.register(pointRoutes, { prefix: '/api' });
   await app.register(standardRoutes, { prefix: '/api' });

@@ -26,6 +26,19 @@ export interface Config {
   logLevel: string;
   /** Path of a JSON file overriding the ranking weights. */
   indicatorWeightsFile: string | null;
+  /** Run the scheduled jobs (bulletin, reminders, escalation) in this process (default: on, off in tests). */
+  jobs: boolean;
+  /** SMTP server for email delivery, e.g. smtp://user:pass@mail.example.org:587; null = no email. */
+  smtpUrl: string | null;
+  /** From address of the emails. */
+  smtpFrom: string;
+  /** Wall-clock time (Asia/Shanghai) of the daily reminder. */
+  reminderTime: string;
+  /** Wall-clock time (Asia/Shanghai) of the Monday bulletin. */
+  bulletinTime: string;
+  /** County bulletin's 约谈 rule: weeks in a row in the black list, and the size of each list. */
+  interviewWeeks: number;
+  blackListSize: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -49,6 +62,27 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 function str(env: NodeJS.ProcessEnv, name: string): string | null {
   const raw = env[name];
   return raw === undefined || raw === '' ? null : raw;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
+}
+
+function time(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw)) throw new Error(`${name} must be HH:MM, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function smtp(env: NodeJS.ProcessEnv): string | null {
+  const raw = str(env, 'SMTP_URL');
+  if (raw && !/^smtps?:\/\//.test(raw)) throw new Error('SMTP_URL must start with smtp:// or smtps://');
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,6 +109,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT_MB', 64, 1) * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
+    jobs: bool(env, 'JOBS', (env.NODE_ENV ?? 'development') !== 'test'),
+    smtpUrl: smtp(env),
+    smtpFrom: env.SMTP_FROM ?? '问题地图 <noreply@localhost>',
+    reminderTime: time(env, 'REMINDER_TIME', '08:00'),
+    bulletinTime: time(env, 'BULLETIN_TIME', '09:00'),
+    interviewWeeks: int(env, 'INTERVIEW_WEEKS', 3, 1),
+    blackListSize: int(env, 'BLACK_LIST_SIZE', 3, 1),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { fromShanghai, addDays } from '../../domain/time.js';
+import { inCampaignSql } from './campaigns.js';
 import { OPEN_STATUSES } from '../../domain/workflow.js';
 
 export interface ProblemFilters {
@@ -18,6 +19,8 @@ export interface ProblemFilters {
   overdue?: boolean;
   escalated?: boolean;
   q?: string;
+  /** Member problems of this campaign (its rule, evaluated in SQL: db/queries/campaigns.ts). */
+  campaign?: number;
 }
 
 const list = (v: string | undefined): string[] | null =>
@@ -77,6 +80,7 @@ export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Da
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     parts.push(sql`(${col('description')} ILIKE ${like} OR ${col('address')} ILIKE ${like})`);
   }
+  if (f.campaign !== undefined) parts.push(inCampaignSql(f.campaign, alias));
   if (parts.length === 0) return sql<boolean>`TRUE`;
   return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
 }

@@ -4,6 +4,6 @@ import type { ProblemFilters } from '../../db/queries/filters.js';
 
 /** The problem filters of a request (any query that extends ProblemFilterQuery; other keys dropped). */
 export function filtersOf(q: ProblemFilterQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
+  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign } = q;
+  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text, campaign };
 }

@@ -64,7 +64,7 @@ export const BACKENDS: TestBackend[] = process.env.TEST_DATABASE_URL
 
 /** Empties every data table but categories (which the template holds), so each test starts clean. */
 export async function resetData(db: Kysely<DB>): Promise<void> {
-  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides RESTART IDENTITY CASCADE`.execute(
+  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides, campaigns, subscriptions, messages, job_runs RESTART IDENTITY CASCADE`.execute(
     db,
   );
   await sql`UPDATE data_version SET regions = regions + 1, problems = problems + 1`.execute(db);

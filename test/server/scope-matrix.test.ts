@@ -34,6 +34,11 @@ import {
 import type { DbHandle } from '../../db/index.js';
 import type { DB } from '../../db/types.js';
 import { hashToken } from '../../server/plugins/auth.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toShanghaiDate } from '../../domain/time.js';
 import { loadAssessment, type AssessmentFixture } from '../helpers/assessment.js';
 
 // ---------------------------------------------------------------- callers
@@ -265,8 +270,21 @@ const ISO = {
   exports: 'isolation: problem exports',
   tiles: 'isolation: tiles and TileJSON',
   writes: 'isolation: writes outside the area',
+  campaigns: 'isolation: campaigns, progress and bulletins',
+  messages: 'isolation: messages, inbox and subscriptions',
   assessment: 'test/server/routes/assessment-scope.test.ts: points, inspections, samples, tasks, standing, tiles',
 };
+
+/** Campaign, subscription and inbox fixtures (filled in beforeAll). */
+const F = {
+  /** County-wide campaign on 06010 around now (touches every area). */
+  campaign: 0,
+  /** Street 2 only: the manager never sees it. */
+  far: 0,
+  subscription: {} as Record<RoleName, number>,
+  inbox: {} as Record<RoleName, number>,
+};
+const THIS_WEEK = toShanghaiDate(new Date());
 
 const tileUrl = (layer: string, z: number) => {
   const t = tileOf(centre(MANAGER_BLOCK), z);
@@ -565,6 +583,118 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'GET', url: '/api/exports/rankings.xlsx?level=block' }),
     scope: ISO.rankings,
   },
+  // campaigns.ts
+  'GET /api/campaigns': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/campaigns' }),
+    scope: ISO.campaigns,
+  },
+  'POST /api/campaigns': {
+    allowed: ['admin', 'leader'],
+    ok: [201],
+    request: (c) => ({
+      method: 'POST',
+      url: '/api/campaigns',
+      payload: { name: `矩阵行动${c.seq()}`, kind: '市容环境', period_from: '2031-01-01', period_to: '2031-01-31' },
+    }),
+    scope: 'leaders and admins only',
+  },
+  'GET /api/campaigns/:id': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}` }),
+    scope: ISO.campaigns,
+  },
+  'PATCH /api/campaigns/:id': {
+    allowed: ['admin', 'leader'],
+    request: () => ({ method: 'PATCH', url: `/api/campaigns/${F.campaign}`, payload: { lead_department: '城管局' } }),
+    scope: 'leaders and admins only',
+  },
+  'GET /api/campaigns/:id/progress': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/progress?level=block` }),
+    scope: ISO.campaigns,
+  },
+  'GET /api/campaigns/:id/bulletin': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  'GET /api/campaigns/:id/bulletin.docx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin.docx?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  'GET /api/campaigns/:id/bulletin.xlsx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin.xlsx?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  // bulletins.ts
+  'GET /api/bulletins/county': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/bulletins/county?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  'GET /api/bulletins/county.docx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/bulletins/county.docx?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  'GET /api/bulletins/county.xlsx': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: `/api/bulletins/county.xlsx?week=${THIS_WEEK}` }),
+    scope: ISO.campaigns,
+  },
+  // subscriptions.ts
+  'GET /api/subscriptions': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/subscriptions' }),
+    scope: ISO.messages,
+  },
+  'POST /api/subscriptions': {
+    allowed: 'all',
+    ok: [201],
+    request: () => ({ method: 'POST', url: '/api/subscriptions', payload: { channel: 'inbox', kinds: ['bulletin'] } }),
+    scope: ISO.messages,
+  },
+  'DELETE /api/subscriptions/:id': {
+    allowed: 'all',
+    ok: [204],
+    // Each caller removes their own (the anonymous request names the admin's).
+    request: (_c, who) => ({
+      method: 'DELETE',
+      url: `/api/subscriptions/${F.subscription[who === 'anonymous' ? 'admin' : who]}`,
+    }),
+    scope: ISO.messages,
+  },
+  // messages.ts
+  'GET /api/messages': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/messages' }),
+    scope: ISO.messages,
+  },
+  'GET /api/inbox': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/inbox' }),
+    scope: ISO.messages,
+  },
+  'POST /api/inbox/:id/read': {
+    allowed: 'all',
+    ok: [204],
+    request: (_c, who) => ({ method: 'POST', url: `/api/inbox/${F.inbox[who === 'anonymous' ? 'admin' : who]}/read` }),
+    scope: ISO.messages,
+  },
+  'GET /api/jobs': {
+    allowed: ['admin'],
+    request: () => ({ method: 'GET', url: '/api/jobs' }),
+    scope: 'admin only',
+  },
+  'POST /api/jobs/:name/run': {
+    allowed: ['admin'],
+    ok: [202],
+    request: () => ({ method: 'POST', url: '/api/jobs/daily-reminder/run' }),
+    scope: 'admin only (the reminder builds each recipient’s message for their own scope: delivery tests)',
+  },
   // tiles.ts
   // The manager's block is in both tiles for every role, so a served caller gets a 200 (never 204).
   'GET /tiles/regions/:z/:x/:y.mvt': {
@@ -817,6 +947,62 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
       seq: () => ++counter,
       a,
     };
+    const day = 86_400_000;
+    const campaign = async (name: string, regions: string[]) =>
+      (
+        await handle.db
+          .insertInto('campaigns')
+          .values({
+            name,
+            kind: '市容环境',
+            starts_at: new Date(Date.now() - 20 * day),
+            ends_at: new Date(Date.now() + 20 * day),
+            categories: ['06010'],
+            regions,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    F.campaign = await campaign('全县暴露垃圾', []);
+    F.far = await campaign('街道二专项', ['430121002']);
+    for (const role of ROLES) {
+      F.subscription[role] = (
+        await handle.db
+          .insertInto('subscriptions')
+          .values({
+            user_id: world.userIds[role],
+            region_code: null,
+            channel: 'inbox',
+            address: null,
+            secret: null,
+            kinds: ['reminder'],
+            campaign_id: null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+      F.inbox[role] = Number(
+        (
+          await handle.db
+            .insertInto('messages')
+            .values({
+              kind: 'reminder',
+              channel: 'inbox',
+              user_id: world.userIds[role],
+              region_code: null,
+              subscription_id: null,
+              address: null,
+              subject: `给${role}`,
+              body: '矩阵',
+              data: null,
+              status: 'delivered',
+              error: null,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      );
+    }
   });
 
   afterAll(async () => {
@@ -1240,6 +1426,98 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
       ).toBe(true);
     }
     expect((await json('admin', '/tiles/problems.json')).bounds[2]).toBeCloseTo(COUNTY.box[2], 6);
+  });
+
+  it(ISO.campaigns, async () => {
+    const list = (await json('manager', '/api/campaigns')).campaigns.map((c: { id: number }) => c.id);
+    expect(list).toContain(F.campaign);
+    expect(list).not.toContain(F.far);
+    expect((await get('manager', `/api/campaigns/${F.far}`)).statusCode).toBe(404);
+    expect((await get('manager', `/api/campaigns/${F.far}/progress`)).statusCode).toBe(404);
+    expect((await get('admin', `/api/campaigns/${F.far}`)).statusCode).toBe(200);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems
+      WHERE region_code LIKE ${MANAGER_BLOCK + '%'} AND category_code = '06010' AND status NOT IN ('closed', 'voided')`.execute(
+      handle.db,
+    );
+    for (const level of ['street', 'community', 'block']) {
+      const p = await json('manager', `/api/campaigns/${F.campaign}/progress?level=${level}`);
+      for (const u of [...p.units, ...p.red, ...p.black, ...p.overdue_by_unit])
+        expect(u.code.startsWith(MANAGER_BLOCK), `progress ${level} shows ${u.code}`).toBe(true);
+      expect(p.totals.open).toBe(rows[0].n);
+    }
+    const admin = await json('admin', `/api/campaigns/${F.campaign}/progress?level=block`);
+    expect(admin.totals.open).toBeGreaterThan(rows[0].n);
+    expect(admin.units.map((u: { code: string }) => u.code)).toContain(NEIGHBOUR_BLOCK);
+
+    const docxText = (buf: Buffer) => {
+      const dir = mkdtempSync(join(tmpdir(), 'matrix-docx-'));
+      try {
+        writeFileSync(join(dir, 'b.docx'), buf);
+        return execFileSync('unzip', ['-p', join(dir, 'b.docx'), 'word/document.xml']).toString('utf8');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    for (const base of [`/api/campaigns/${F.campaign}/bulletin`, '/api/bulletins/county']) {
+      const b = await json('manager', `${base}?week=${THIS_WEEK}`);
+      expect(b.streets).toEqual([]);
+      expect(b.oldest_overdue.map((o: { id: number }) => o.id)).toContain(ids.mine);
+      for (const o of b.oldest_overdue) expect(o.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+      const adminB = await json('admin', `${base}?week=${THIS_WEEK}`);
+      expect(adminB.oldest_overdue.map((o: { id: number }) => o.id)).toContain(ids.neigh);
+      const mine = docxText((await get('manager', `${base}.docx?week=${THIS_WEEK}`)).rawPayload);
+      expect(mine).not.toContain(DESCRIPTION_NEIGH);
+      expect(mine).not.toContain('街道2');
+      expect(docxText((await get('admin', `${base}.docx?week=${THIS_WEEK}`)).rawPayload)).toContain(DESCRIPTION_NEIGH);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.load((await get('manager', `${base}.xlsx?week=${THIS_WEEK}`)).rawPayload as unknown as ArrayBuffer);
+      const cells: unknown[] = [];
+      for (const ws of wb.worksheets) ws.eachRow((r) => cells.push(...(r.values as unknown[])));
+      expect(cells).not.toContain(NEIGHBOUR_BLOCK);
+      expect(cells).toContain(MANAGER_BLOCK);
+    }
+    const filtered = await json('manager', `/api/problems?campaign=${F.campaign}&limit=1000`);
+    expect(filtered.features.length).toBeGreaterThan(0);
+    for (const f of filtered.features) expect(f.properties.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+  });
+
+  it(ISO.messages, async () => {
+    const mine = await json('manager', '/api/messages');
+    expect(mine.messages.map((m: { id: number }) => m.id)).toContain(F.inbox.manager);
+    for (const m of mine.messages) expect(m.user_id).toBe(world.userIds.manager);
+    const inbox = await json('manager', '/api/inbox');
+    for (const m of inbox.messages) expect(m.user_id).toBe(world.userIds.manager);
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/inbox/${F.inbox.leader}/read`, headers: as('manager') }))
+        .statusCode,
+    ).toBe(404);
+    const subs = await json('manager', '/api/subscriptions');
+    expect(subs.subscriptions.map((x: { id: number }) => x.id)).toEqual([F.subscription.manager]);
+    expect(
+      (
+        await app.inject({
+          method: 'DELETE',
+          url: `/api/subscriptions/${F.subscription.leader}`,
+          headers: as('manager'),
+        })
+      ).statusCode,
+    ).toBe(404);
+    // A manager may not point a region's robot anywhere, nor subscribe someone else.
+    const robot = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      headers: as('manager'),
+      payload: { channel: 'wecom', address: 'http://127.0.0.1:9/x', region_code: NEIGHBOUR_BLOCK },
+    });
+    expect(robot.statusCode).toBe(403);
+    const other = await app.inject({
+      method: 'POST',
+      url: '/api/subscriptions',
+      headers: as('manager'),
+      payload: { channel: 'inbox', user_id: world.userIds.leader },
+    });
+    expect(other.statusCode).toBe(403);
+    expect((await json('admin', '/api/messages')).messages.map((m: { id: number }) => m.id)).toContain(F.inbox.leader);
   });
 
   it(ISO.writes, async () => {

@@ -3,7 +3,7 @@ import { colourClasses, fillColourExpression, legendRows, NO_DATA_COLOUR } from 
 import { bboxOf, maskOutside, signedArea } from '../../web/src/map/mask.js';
 import { baseStyle, basemapKind } from '../../web/src/map/style.js';
 import { sortByDeadline } from '../../web/src/panels/manager-list.js';
-import { seriesPoints } from '../../web/src/panels/trend-chart.js';
+import { trendOption } from '../../web/src/panels/charts.js';
 import { reportRows } from '../../web/src/panels/admin-imports.js';
 import { monthRange } from '../../web/src/panels/admin-calendar.js';
 
@@ -116,8 +116,19 @@ describe('web panels (pure parts)', () => {
     expect(items.map((i) => i.id)).toEqual([1, 2, 3]);
   });
 
-  it('scales trend points into the plot box', () => {
-    expect(seriesPoints([0, 5, 10], 100, 50, 10)).toBe('0.0,50.0 50.0,25.0 100.0,0.0');
+  it('gives the ECharts trend one category per day and the two series in order', () => {
+    const o = trendOption(
+      [
+        { date: '2026-10-01', reported: 3, closed: 1 },
+        { date: '2026-10-02', reported: 0, closed: 2 },
+      ],
+      { reported: '上报', closed: '结案' },
+    ) as { xAxis: { data: string[] }; series: { name: string; data: number[] }[] };
+    expect(o.xAxis.data).toEqual(['10-01', '10-02']);
+    expect(o.series.map((s) => [s.name, s.data])).toEqual([
+      ['上报', [3, 0]],
+      ['结案', [1, 2]],
+    ]);
   });
 
   it('finds the row-level report in a refusal wherever the server put it', () => {

@@ -24,6 +24,7 @@ describe('web state/url', () => {
       to: '2026-10-31',
       overdue: true,
       tag: '创卫',
+      campaign: 7,
     };
     view.level = 'block';
     view.measure = 'on_time_rate';

@@ -26,6 +26,12 @@ import type {
   ProblemCollection as ProblemCollectionSchema,
   EditProblemBody as EditProblemBodySchema,
 } from '../../server/schemas/problems.js';
+import type {
+  Campaign as CampaignSchema,
+  CampaignBody as CampaignBodySchema,
+  ProgressResponse as ProgressResponseSchema,
+} from '../../server/schemas/campaigns.js';
+import type { InboxResponse as InboxResponseSchema, JobList as JobListSchema } from '../../server/schemas/messages.js';
 import type { Level } from './state/url.js';
 
 export type PublicUser = Static<typeof PublicUserSchema>;
@@ -51,6 +57,11 @@ export type CreateProblemBody = Static<typeof CreateProblemBodySchema>;
 export type ProblemCollection = Static<typeof ProblemCollectionSchema>;
 /** PATCH /api/problems/:id body. */
 export type EditBody = Static<typeof EditProblemBodySchema>;
+export type Campaign = Static<typeof CampaignSchema>;
+export type CampaignBody = Static<typeof CampaignBodySchema>;
+export type CampaignProgress = Static<typeof ProgressResponseSchema>;
+export type Inbox = Static<typeof InboxResponseSchema>;
+export type JobList = Static<typeof JobListSchema>;
 
 export interface RegionSearchHit {
   code: string;
@@ -247,6 +258,14 @@ export const api = {
   putDay: (date: string, kind: 'workday' | 'holiday', note: string | null) =>
     request<unknown>('PUT', `/api/calendar/${date}`, { kind, note }),
   deleteDay: (date: string) => request<unknown>('DELETE', `/api/calendar/${date}`),
+  campaigns: () => get<{ campaigns: Campaign[] }>('/api/campaigns'),
+  createCampaign: (body: CampaignBody) => request<Campaign>('POST', '/api/campaigns', body),
+  campaignProgress: (id: number, level: 'street' | 'community' | 'block') =>
+    get<CampaignProgress>(`/api/campaigns/${id}/progress${qs({ level })}`),
+  inbox: () => get<Inbox>('/api/inbox'),
+  markRead: (id: number) => request<unknown>('POST', `/api/inbox/${id}/read`),
+  jobs: () => get<JobList>('/api/jobs'),
+  runJob: (name: string) => request<unknown>('POST', `/api/jobs/${name}/run`),
 };
 
 /** Fetches GeoJSON region geometry, letting the browser revalidate its cached copy by ETag. */

@@ -7,6 +7,7 @@ import { api, session, setUnauthorizedHandler } from './api.js';
 import { h, render } from './dom.js';
 import { getLang, t } from './i18n/index.js';
 import { showAdmin } from './views/admin-view.js';
+import { showCampaigns } from './views/campaigns-view.js';
 import { showMap } from './views/map-view.js';
 import { loadPageState, showLogin } from './views/session.js';
 import { app, replaceView, type Nav } from './views/shell.js';
@@ -16,6 +17,7 @@ document.documentElement.lang = getLang();
 const nav: Nav = {
   showMap: (state) => showMap(state, nav),
   showAdmin: (state) => showAdmin(state, nav),
+  showCampaigns: (state) => showCampaigns(state, nav),
   logout: () => {
     void api.logout();
     session.clear();
@@ -38,6 +40,7 @@ async function start(): Promise<void> {
   const state = await loadPageState();
   if (!state) return login();
   if (location.pathname.startsWith('/admin') && state.user.role === 'admin') nav.showAdmin(state);
+  else if (location.pathname.startsWith('/campaigns')) nav.showCampaigns(state);
   else nav.showMap(state);
 }
 

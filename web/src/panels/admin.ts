@@ -6,8 +6,9 @@ import { renderImports } from './admin-imports.js';
 import { renderUsers, type UsersOptions } from './admin-users.js';
 import { renderCategories } from './admin-categories.js';
 import { renderCalendar } from './admin-calendar.js';
+import { renderJobs } from './admin-jobs.js';
 
-const TABS = ['imports', 'users', 'categories', 'calendar'] as const;
+const TABS = ['imports', 'users', 'categories', 'calendar', 'jobs'] as const;
 type Tab = (typeof TABS)[number];
 
 export function renderAdmin(
@@ -22,7 +23,8 @@ export function renderAdmin(
     if (tab === 'imports') render(body, renderImports());
     else if (tab === 'users') void renderUsers(body, opts);
     else if (tab === 'categories') void renderCategories(body, opts.onCategories);
-    else void renderCalendar(body);
+    else if (tab === 'calendar') void renderCalendar(body);
+    else void renderJobs(body);
   };
   for (const tab of TABS)
     tabs.append(

@@ -27,6 +27,8 @@ export interface Filters {
   to: string | null;
   overdue: boolean;
   tag: (typeof TAGS)[number] | null;
+  /** Only this campaign's member problems (its rule, evaluated on the server). */
+  campaign: number | null;
 }
 
 export interface MapPosition {
@@ -53,6 +55,7 @@ export const EMPTY_FILTERS: Filters = {
   to: null,
   overdue: false,
   tag: null,
+  campaign: null,
 };
 
 export function defaultView(): ViewState {
@@ -90,6 +93,8 @@ export function parseView(search: string, hash: string): ViewState {
   f.overdue = q.get('overdue') === '1' || q.get('overdue') === 'true';
   const tag = q.get('tag');
   f.tag = tag && (TAGS as readonly string[]).includes(tag) ? (tag as Filters['tag']) : null;
+  const campaign = Number(q.get('campaign'));
+  f.campaign = Number.isInteger(campaign) && campaign > 0 ? campaign : null;
   const level = q.get('level') as LevelChoice | null;
   if (level && LEVEL_CHOICES.includes(level)) view.level = level;
   const measure = q.get('measure') as Measure | null;
@@ -141,6 +146,7 @@ export function filtersToParams(filters: Filters, forUrl = false): URLSearchPara
   if (filters.to) q.set('to', filters.to);
   if (filters.overdue) q.set('overdue', forUrl ? '1' : 'true');
   if (filters.tag) q.set('tag', filters.tag);
+  if (filters.campaign) q.set('campaign', String(filters.campaign));
   return q;
 }
 

@@ -20,6 +20,7 @@ export interface PageState {
 export interface Nav {
   showMap(state: PageState): void;
   showAdmin(state: PageState): void;
+  showCampaigns(state: PageState): void;
   logout(): void;
 }
 
@@ -31,14 +32,15 @@ export function replaceView(next: (() => void) | null = null): void {
   teardown = next;
 }
 
-export function pageHeader(state: PageState, page: 'map' | 'admin', nav: Nav): HTMLElement {
+export function pageHeader(state: PageState, page: 'map' | 'admin' | 'campaigns', nav: Nav): HTMLElement {
   return renderHeader({
     user: state.user,
     page,
     scopeNames: state.scopeFeatures?.map((f) => String(f.properties?.name ?? f.properties?.code)),
     onNavigate: (p) => {
-      history.pushState(null, '', p === 'admin' ? '/admin' : '/');
+      history.pushState(null, '', p === 'admin' ? '/admin' : p === 'campaigns' ? '/campaigns' : '/');
       if (p === 'admin') nav.showAdmin(state);
+      else if (p === 'campaigns') nav.showCampaigns(state);
       else nav.showMap(state);
     },
     onLogout: nav.logout,
