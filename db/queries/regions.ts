@@ -15,6 +15,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import { envelopeSql, WGS84 } from '../spatial.js';
 import { regionScopeSql, type Scope } from './scope.js';
+import { reassignPoints } from './points.js';
 import { chainCodes } from '../../domain/regions.js';
 import { checkRegionFeatures, type FeatureRejection, type ParsedRegion } from '../../domain/region-import.js';
 
@@ -524,6 +525,8 @@ async function writeRegions(
     throw new Error(`region import: wrote ${upserted.rows[0]?.n} of ${count} regions`);
   await sql`UPDATE data_version SET regions = regions + 1`.execute(trx);
   const problemsReassigned = await reassignProblems(trx, opts.actor, opts.actorId ?? null);
+  // Assessment points follow their blocks the same way (after the index reassignProblems builds).
+  await reassignPoints(trx);
   return { created: count - updated, updated, problems_reassigned: problemsReassigned };
 }
 

@@ -2,7 +2,7 @@
  * Reproducible randomness for tests: a small seeded PRNG (mulberry32) and an unbiased
  * Fisher–Yates shuffle. A test prints its seed; `TEST_SEED=<n>` replays a run.
  */
-import { mulberry32 } from '../../db/seed/random.js';
+import { mulberry32 } from '../../domain/random.js';
 
 /** The seed for this run: TEST_SEED when set, else a fresh one (print it). */
 export function testSeed(): number {
