@@ -156,48 +156,25 @@ export const DEFAULT_INDICATOR_CONFIG: IndicatorConfig = Object.freeze({
   grades: Object.freeze({ A: 90, B: 75, C: 60, D: 40 }),
 }) as IndicatorConfig;
 
+/** A weights file's members once its shape is checked (server/schemas/rankings.ts IndicatorWeightsFile). */
+export interface IndicatorConfigInput {
+  weights?: Partial<Record<RateKey, number>>;
+  grades?: Partial<IndicatorConfig['grades']>;
+}
+
 /**
- * Validates a parsed weights file and merges it over the defaults: `weights`, when present,
- * replaces the default weights entirely (so a county can drop an indicator); `grades` merges per
- * grade. Throws an Error naming the bad member.
+ * Merges a weights file over the defaults: `weights`, when present, replaces the default weights
+ * entirely (so a county can drop an indicator); `grades` merges per grade. Throws an Error when the
+ * weights add up to nothing or the grade thresholds are out of order.
  */
-export function parseIndicatorConfig(
-  input: unknown,
+export function mergeIndicatorConfig(
+  input: IndicatorConfigInput,
   base: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
 ): IndicatorConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input))
-    throw new Error('indicator config must be a JSON object');
-  const obj = input as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
-    if (key !== 'weights' && key !== 'grades' && !key.startsWith('$') && key !== 'comment')
-      throw new Error(`unknown member "${key}" (expected weights, grades)`);
-  }
-  let weights: Partial<Record<RateKey, number>> = { ...base.weights };
-  if (obj.weights !== undefined) {
-    if (typeof obj.weights !== 'object' || obj.weights === null || Array.isArray(obj.weights))
-      throw new Error('"weights" must be an object');
-    weights = {};
-    for (const [key, value] of Object.entries(obj.weights)) {
-      if (!(RATE_KEYS as readonly string[]).includes(key))
-        throw new Error(`unknown indicator "${key}" in weights (known: ${RATE_KEYS.join(', ')})`);
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-        throw new Error(`weight of "${key}" must be a number ≥ 0`);
-      weights[key as RateKey] = value;
-    }
-  }
+  const weights = { ...(input.weights ?? base.weights) };
   if (Object.values(weights).reduce((s, w) => s + (w ?? 0), 0) <= 0)
     throw new Error('the weights must add up to more than 0');
-  const grades = { ...base.grades };
-  if (obj.grades !== undefined) {
-    if (typeof obj.grades !== 'object' || obj.grades === null || Array.isArray(obj.grades))
-      throw new Error('"grades" must be an object');
-    for (const [key, value] of Object.entries(obj.grades)) {
-      if (!['A', 'B', 'C', 'D'].includes(key)) throw new Error(`unknown grade "${key}" (A–D; E is everything below D)`);
-      if (typeof value !== 'number' || value < 0 || value > 100)
-        throw new Error(`threshold of grade ${key} must be a number in 0–100`);
-      grades[key as keyof IndicatorConfig['grades']] = value;
-    }
-  }
+  const grades = { ...base.grades, ...input.grades };
   if (!(grades.A >= grades.B && grades.B >= grades.C && grades.C >= grades.D))
     throw new Error('grade thresholds must satisfy A ≥ B ≥ C ≥ D');
   return { weights, grades };

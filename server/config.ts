@@ -3,6 +3,11 @@
  * stops the process with the variable's name.
  */
 import { resolve } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { schemaProblems } from './schemas/check.js';
+
+/** pino's levels (Fastify's logger). */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export interface Config {
   host: string;
@@ -41,81 +46,80 @@ export interface Config {
   blackListSize: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(raw)}`);
-  return value;
-}
+const text = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
+const matching = (pattern: string, description: string) => Type.Optional(Type.String({ pattern, description }));
+const NON_NEGATIVE_NUMBER = '^[0-9]+(\\.[0-9]+)?$';
+const HH_MM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
-function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
-  return value;
-}
+/** The variables read, as strings (an empty value counts as unset); `.env.example` has the defaults. */
+const Env = Type.Object({
+  HOST: text('a host name or address'),
+  PORT: matching('^[0-9]+$', 'an integer ≥ 0'),
+  DATABASE_URL: matching('^postgres(ql)?://', 'a URL starting with postgres:// or postgresql://'),
+  DATA_DIR: text('a folder'),
+  DEMO: matching('^(auto|always|never|1|0|true|false)$', 'auto, 1 or 0'),
+  NODE_ENV: text('an environment name'),
+  ADMIN_PASSWORD: text('a password'),
+  ESCALATION_GRACE_HOURS: matching(NON_NEGATIVE_NUMBER, 'a non-negative number'),
+  TOKEN_TTL_HOURS: matching(NON_NEGATIVE_NUMBER, 'a non-negative number'),
+  TIANDITU_KEY: text('a Tianditu key'),
+  BASEMAP_URL: text('an XYZ tile URL'),
+  BODY_LIMIT_MB: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(
+      LOG_LEVELS.map((l) => Type.Literal(l)),
+      { description: `one of ${LOG_LEVELS.join(', ')}` },
+    ),
+  ),
+  INDICATOR_WEIGHTS_FILE: text('a file path'),
+  JOBS: matching('^(1|0|true|false|on|off)$', 'on or off'),
+  SMTP_URL: matching('^smtps?://', 'a URL starting with smtp:// or smtps://'),
+  SMTP_FROM: text('an email address, e.g. 问题地图 <noreply@example.org>'),
+  REMINDER_TIME: matching(HH_MM, 'a time HH:MM'),
+  BULLETIN_TIME: matching(HH_MM, 'a time HH:MM'),
+  INTERVIEW_WEEKS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  BLACK_LIST_SIZE: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+});
+type Env = Static<typeof Env>;
 
-function str(env: NodeJS.ProcessEnv, name: string): string | null {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? null : raw;
-}
-
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (raw === '') return fallback;
-  if (['1', 'true', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'off'].includes(raw)) return false;
-  throw new Error(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
-}
-
-function time(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw)) throw new Error(`${name} must be HH:MM, got ${JSON.stringify(raw)}`);
-  return raw;
-}
-
-function smtp(env: NodeJS.ProcessEnv): string | null {
-  const raw = str(env, 'SMTP_URL');
-  if (raw && !/^smtps?:\/\//.test(raw)) throw new Error('SMTP_URL must start with smtp:// or smtps://');
-  return raw;
-}
-
+/**
+ * Reads and checks the environment against {@link Env}. Throws one Error naming every bad
+ * variable, what it must be and the value it had.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const demoRaw = (env.DEMO ?? 'auto').toLowerCase();
-  const demo =
-    demoRaw === '1' || demoRaw === 'true' ? 'always' : demoRaw === '0' || demoRaw === 'false' ? 'never' : demoRaw;
-  if (demo !== 'auto' && demo !== 'always' && demo !== 'never')
-    throw new Error(`DEMO must be auto, 1 or 0, got ${JSON.stringify(env.DEMO)}`);
-  const databaseUrl = str(env, 'DATABASE_URL');
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
-    throw new Error('DATABASE_URL must start with postgres:// or postgresql://');
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(Env.properties)) {
+    const value = env[name];
+    if (value !== undefined && value !== '')
+      raw[name] = name === 'DEMO' || name === 'JOBS' ? value.toLowerCase() : value;
+  }
+  const problems = schemaProblems(Env, raw);
+  if (problems.length > 0)
+    throw new Error(problems.map((p) => `${p.message}, got ${JSON.stringify(env[p.path.slice(1)])}`).join('; '));
+  const e = raw as Env;
+  const demo = e.DEMO === '1' || e.DEMO === 'true' ? 'always' : e.DEMO === '0' || e.DEMO === 'false' ? 'never' : e.DEMO;
   return {
-    host: env.HOST ?? '127.0.0.1',
-    port: int(env, 'PORT', 3000, 0),
-    databaseUrl,
-    dataDir: resolve(env.DATA_DIR ?? './data'),
-    demo,
-    nodeEnv: env.NODE_ENV ?? 'development',
-    adminPassword: str(env, 'ADMIN_PASSWORD'),
-    escalationGraceHours: num(env, 'ESCALATION_GRACE_HOURS', 24),
-    tokenTtlHours: num(env, 'TOKEN_TTL_HOURS', 12),
-    tiandituKey: str(env, 'TIANDITU_KEY'),
-    basemapUrl: str(env, 'BASEMAP_URL'),
-    bodyLimit: int(env, 'BODY_LIMIT_MB', 64, 1) * 1024 * 1024,
-    logLevel: env.LOG_LEVEL ?? 'info',
-    indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
-    jobs: bool(env, 'JOBS', (env.NODE_ENV ?? 'development') !== 'test'),
-    smtpUrl: smtp(env),
-    smtpFrom: env.SMTP_FROM ?? '问题地图 <noreply@localhost>',
-    reminderTime: time(env, 'REMINDER_TIME', '08:00'),
-    bulletinTime: time(env, 'BULLETIN_TIME', '09:00'),
-    interviewWeeks: int(env, 'INTERVIEW_WEEKS', 3, 1),
-    blackListSize: int(env, 'BLACK_LIST_SIZE', 3, 1),
+    host: e.HOST ?? '127.0.0.1',
+    port: Number(e.PORT ?? 3000),
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: resolve(e.DATA_DIR ?? './data'),
+    demo: (demo ?? 'auto') as Config['demo'],
+    nodeEnv: e.NODE_ENV ?? 'development',
+    adminPassword: e.ADMIN_PASSWORD ?? null,
+    escalationGraceHours: Number(e.ESCALATION_GRACE_HOURS ?? 24),
+    tokenTtlHours: Number(e.TOKEN_TTL_HOURS ?? 12),
+    tiandituKey: e.TIANDITU_KEY ?? null,
+    basemapUrl: e.BASEMAP_URL ?? null,
+    bodyLimit: Number(e.BODY_LIMIT_MB ?? 64) * 1024 * 1024,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    indicatorWeightsFile: e.INDICATOR_WEIGHTS_FILE ?? null,
+    jobs: e.JOBS === undefined ? e.NODE_ENV !== 'test' : ['1', 'true', 'on'].includes(e.JOBS),
+    smtpUrl: e.SMTP_URL ?? null,
+    smtpFrom: e.SMTP_FROM ?? '问题地图 <noreply@localhost>',
+    reminderTime: e.REMINDER_TIME ?? '08:00',
+    bulletinTime: e.BULLETIN_TIME ?? '09:00',
+    interviewWeeks: Number(e.INTERVIEW_WEEKS ?? 3),
+    blackListSize: Number(e.BLACK_LIST_SIZE ?? 3),
   };
 }
 

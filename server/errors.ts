@@ -3,7 +3,9 @@
  * the error plugin turns it into `{ error: { code, message, details } }` with the status below.
  */
 export const ERROR_STATUS = {
+  /** The request cannot be read at all: malformed or empty body (Fastify's own 400s). */
   BAD_REQUEST: 400,
+  /** A parameter or body member has a bad value: the schema's verdict, or a rule it cannot state. */
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,

@@ -183,9 +183,9 @@ export async function submitInspection(
       { id: actor.id, username: actor.username },
       { inspection_id: inspectionId, point_id: point.id, item_code: f.def.code },
     );
-    if (!created.ok) {
+    if (created.kind !== 'ok') {
       // The point was assigned to a block, so this only happens when the block was removed meanwhile.
-      if (created.reason === 'outside_coverage') throw new InspectionAbort({ kind: 'outside_coverage' });
+      if (created.kind === 'outside_coverage') throw new InspectionAbort({ kind: 'outside_coverage' });
       throw new InspectionAbort({ kind: 'not_found' });
     }
     // 立案 at once: a failed standard item is a finding, with the category's deadline (限时整改).

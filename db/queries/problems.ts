@@ -240,9 +240,11 @@ export interface Actor {
   username: string;
 }
 
+/** Like {@link EditOutcome} and TransitionOutcome: `kind` names the outcome. */
 export type CreateResult =
-  | { ok: true; id: number; region_code: string; recurrence_of: number | null }
-  | { ok: false; reason: 'outside_coverage' | 'outside_scope' };
+  | { kind: 'ok'; id: number; region_code: string; recurrence_of: number | null }
+  | { kind: 'outside_coverage' }
+  | { kind: 'outside_scope' };
 
 /** Finest region covering a WGS84 point (see the file comment for Covers), or null. */
 export async function findCoveringRegion(db: Kysely<DB>, lon: number, lat: number): Promise<string | null> {
@@ -290,7 +292,7 @@ export async function createProblem(
   if (!row) {
     // Only on refusal: tell "no block here" from "not your block".
     const code = await findCoveringRegion(trx, input.lon, input.lat);
-    return { ok: false, reason: code === null ? 'outside_coverage' : 'outside_scope' };
+    return { kind: code === null ? 'outside_coverage' : 'outside_scope' };
   }
   await trx
     .insertInto('problem_events')
@@ -306,7 +308,7 @@ export async function createProblem(
     })
     .execute();
   await bumpProblemsVersion(trx);
-  return { ok: true, id: row.id, region_code: row.region_code, recurrence_of: row.recurrence_of };
+  return { kind: 'ok', id: row.id, region_code: row.region_code, recurrence_of: row.recurrence_of };
 }
 
 export interface PossibleDuplicate {

@@ -327,7 +327,18 @@ async function importChecked(
   regions: ParsedRegion[],
   opts: ImportOptions & { toleranceM2: number },
 ): Promise<ImportResult> {
-  const tol = opts.toleranceM2;
+  await stageRegions(trx, regions);
+  const repaired = await checkParentsAndValidity(trx, opts.repair ?? false);
+  await stageResultToBe(trx);
+  await refuseOverlapsAndOverhangs(trx, opts.toleranceM2);
+  const warnings = await gapWarnings(trx, opts.toleranceM2);
+  const { created, updated, problems_reassigned } = await writeRegions(trx, regions.length, opts);
+  await sql`DROP TABLE pg_temp.region_import, pg_temp.region_check`.execute(trx);
+  return { created, updated, repaired, warnings, problems_reassigned };
+}
+
+/** Step 1: the checked features into the temporary table `region_import` (one statement). */
+async function stageRegions(trx: Kysely<DB>, regions: ParsedRegion[]): Promise<void> {
   // ON COMMIT DROP: the staging tables vanish with the transaction whether it commits or rolls back;
   // they are also dropped on success below, so a caller's transaction can run several imports.
   await sql`DROP TABLE IF EXISTS pg_temp.region_import, pg_temp.region_check`.execute(trx);
@@ -344,8 +355,15 @@ async function importChecked(
   const staged = await sql<{ n: number }>`SELECT count(*)::int AS n FROM region_import`.execute(trx);
   if (Number(staged.rows[0]?.n) !== regions.length)
     throw new Error(`region import: staged ${staged.rows[0]?.n} of ${regions.length} features`);
+}
 
-  // --- parents and validity (all problems listed together) ---------------------------------------
+/**
+ * Step 2: parents in the file or the database, and PostGIS validity per feature; every problem
+ * listed together. Invalid geometry is refused, or with `repair` replaced by the polygons of
+ * ST_MakeValid (reported with areas before and after).
+ * @throws RegionImportError
+ */
+async function checkParentsAndValidity(trx: Kysely<DB>, repair: boolean): Promise<RepairReport[]> {
   const missingParents = await items<FeatureRejection>(
     trx,
     sql`SELECT json_agg(json_build_object('index', i.idx, 'code', i.code,
@@ -364,11 +382,11 @@ async function importChecked(
   );
   const refused: FeatureRejection[] = [...missingParents];
   let repaired: RepairReport[] = [];
-  if (invalid.length > 0 && !opts.repair) refused.push(...invalid);
+  if (invalid.length > 0 && !repair) refused.push(...invalid);
   if (refused.length > 0) {
     refused.sort((a, b) => a.index - b.index);
     throw new RegionImportError(
-      `${refused.length} feature(s) refused${invalid.length && !opts.repair ? ' (invalid geometry: retry with repair=true to fix it with ST_MakeValid)' : ''}; nothing was imported`,
+      `${refused.length} feature(s) refused${invalid.length && !repair ? ' (invalid geometry: retry with repair=true to fix it with ST_MakeValid)' : ''}; nothing was imported`,
       { ...EMPTY_DETAILS(), rejected: refused },
     );
   }
@@ -401,9 +419,11 @@ async function importChecked(
         rejected: unusable,
       });
   }
+  return repaired;
+}
 
-  // --- topology of the result-to-be -------------------------------------------------------------
-  // The file merged over the database rows it touches: its parents, children and siblings.
+/** Step 3a: the file merged over the database rows it touches (its parents, children and siblings) as `region_check`. */
+async function stageResultToBe(trx: Kysely<DB>): Promise<void> {
   await sql`CREATE TEMP TABLE region_check ON COMMIT DROP AS
       SELECT idx, code, parent_code, ST_Multi(geom) AS geom FROM region_import
       UNION ALL
@@ -414,7 +434,14 @@ async function importChecked(
          AND NOT EXISTS (SELECT 1 FROM region_import i WHERE i.code = r.code)`.execute(trx);
   await sql`CREATE INDEX ON region_check (parent_code)`.execute(trx);
   await sql`ANALYZE region_check`.execute(trx);
+}
 
+/**
+ * Step 3b: siblings overlapping by more than `tol` m², children sticking out of their parent by
+ * more than it → refused.
+ * @throws RegionImportError
+ */
+async function refuseOverlapsAndOverhangs(trx: Kysely<DB>, tol: number): Promise<void> {
   // Relate '2********' (interiors share an area) first: neighbours that only share an edge — the
   // usual case — skip the costly overlay.
   const overlaps = await items<OverlapReport>(
@@ -449,6 +476,10 @@ async function importChecked(
       outside_parent: outside,
     });
   }
+}
+
+/** Step 3c: parent area covered by none of its children (more than `tol` m²) → warnings, not a refusal. */
+async function gapWarnings(trx: Kysely<DB>, tol: number): Promise<ImportWarning[]> {
   const gaps = await items<{ index: number | null; code: string; area_m2: number }>(
     trx,
     sql`SELECT json_agg(json_build_object('index', pi, 'code', pc, 'area_m2', m2) ORDER BY pc) AS items
@@ -460,15 +491,21 @@ async function importChecked(
          WHERE m2 > ${tol}::float8`,
     'gap',
   );
-  const warnings: ImportWarning[] = gaps.map((g) => ({
+  return gaps.map((g) => ({
     kind: 'gap',
     index: g.index,
     code: g.code,
     area_m2: g.area_m2,
     message: `${Math.round(g.area_m2).toLocaleString('en')} m² of ${g.code} is covered by none of its children`,
   }));
+}
 
-  // --- write -----------------------------------------------------------------------------------
+/** Step 4: upsert by code, bump data_version.regions, re-assign problems to their finest covering region. */
+async function writeRegions(
+  trx: Kysely<DB>,
+  count: number,
+  opts: ImportOptions,
+): Promise<Pick<ImportResult, 'created' | 'updated' | 'problems_reassigned'>> {
   const existing = await sql<{
     n: number;
   }>`SELECT count(*)::int AS n FROM region_import i JOIN regions r ON r.code = i.code`.execute(trx);
@@ -484,14 +521,13 @@ async function importChecked(
         valid_from = excluded.valid_from, valid_to = excluded.valid_to, synthetic = excluded.synthetic, updated_at = now()
       RETURNING 1
     ) SELECT count(*)::int AS n FROM up`.execute(trx);
-  if (Number(upserted.rows[0]?.n) !== regions.length)
-    throw new Error(`region import: wrote ${upserted.rows[0]?.n} of ${regions.length} regions`);
+  if (Number(upserted.rows[0]?.n) !== count)
+    throw new Error(`region import: wrote ${upserted.rows[0]?.n} of ${count} regions`);
   await sql`UPDATE data_version SET regions = regions + 1`.execute(trx);
   const problemsReassigned = await reassignProblems(trx, opts.actor, opts.actorId ?? null);
   // Assessment points follow their blocks the same way (after the index reassignProblems builds).
   await reassignPoints(trx);
-  await sql`DROP TABLE pg_temp.region_import, pg_temp.region_check`.execute(trx);
-  return { created: regions.length - updated, updated, repaired, warnings, problems_reassigned: problemsReassigned };
+  return { created: count - updated, updated, problems_reassigned: problemsReassigned };
 }
 
 /**

@@ -95,8 +95,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           request.scope,
           { id: user.id, username: user.username },
         );
-        if (!created.ok) {
-          if (created.reason === 'outside_coverage') {
+        if (created.kind !== 'ok') {
+          if (created.kind === 'outside_coverage') {
             throw new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map', {
               lon,
               lat,
@@ -284,13 +284,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (cursor) {
         after = decodeCursor(cursor);
         if (!after)
-          throw new AppError('BAD_REQUEST', 'invalid cursor: pass the `next` value of the previous page unchanged');
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'invalid cursor: pass the `next` value of the previous page unchanged',
+          );
       }
       let box: [number, number, number, number] | undefined;
       if (bbox) {
         box = parseBBox(bbox);
         if (box[0] > box[2] || box[1] > box[3])
-          throw new AppError('BAD_REQUEST', 'bbox must be minLon,minLat,maxLon,maxLat');
+          throw new AppError('VALIDATION_FAILED', 'bbox must be minLon,minLat,maxLon,maxLat');
       }
       const page = await listProblems(app.db, request.scope, { filters, bbox: box, limit: limit ?? 100, after });
       return {

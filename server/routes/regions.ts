@@ -57,7 +57,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (q.bbox) {
         const b = parseBBox(q.bbox);
         if (b[0] > b[2] || b[1] > b[3])
-          throw new AppError('BAD_REQUEST', 'bbox must be minLon,minLat,maxLon,maxLat with min ≤ max');
+          throw new AppError('VALIDATION_FAILED', 'bbox must be minLon,minLat,maxLon,maxLat with min ≤ max');
         filter.bbox = b;
       }
       // Weak: the same regions may serialise with different whitespace; equality of content is what matters.

@@ -50,21 +50,21 @@ export interface Periods {
 
 /**
  * The requested period and the previous one of the same length. A bare date as `period_to` is
- * inclusive (up to the next 00:00 Asia/Shanghai). Throws BAD_REQUEST when the period is empty.
+ * inclusive (up to the next 00:00 Asia/Shanghai). Throws VALIDATION_FAILED when the period is empty.
  */
 export function periodsOf(q: { period_from?: string; period_to?: string }, now: Date): Periods {
   const to = q.period_to ? filterInstant(q.period_to, true) : now;
   const from = q.period_from ? filterInstant(q.period_from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-    throw new AppError('BAD_REQUEST', 'period_from / period_to is not a valid date');
+    throw new AppError('VALIDATION_FAILED', 'period_from / period_to is not a valid date');
   if (from >= to)
-    throw new AppError('BAD_REQUEST', 'period_from must be before period_to', {
+    throw new AppError('VALIDATION_FAILED', 'period_from must be before period_to', {
       period_from: from.toISOString(),
       period_to: to.toISOString(),
     });
   const length = to.getTime() - from.getTime();
   if (length > MAX_PERIOD_DAYS * DAY_MS)
-    throw new AppError('BAD_REQUEST', `the period may span at most ${MAX_PERIOD_DAYS} days`);
+    throw new AppError('VALIDATION_FAILED', `the period may span at most ${MAX_PERIOD_DAYS} days`);
   return { current: { from, to }, previous: { from: new Date(from.getTime() - length), to: from } };
 }
 

@@ -98,7 +98,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const n = 2 ** t.z;
     if (t.x >= n || t.y >= n)
       throw new AppError(
-        'BAD_REQUEST',
+        'VALIDATION_FAILED',
         `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`,
       );
     const v = await tileVersions(app.db);

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors.js';
 import { userOf } from '../plugins/auth.js';
 import { errors, IdParam } from '../schemas/common.js';
-import { EventsResponse, ProblemFeature, TransitionBody } from '../schemas/workflow.js';
+import { EventsResponse, ProblemDetailFeature, TransitionBody } from '../schemas/workflow.js';
 import { applyTransition, listProblemEvents, type InvalidReason } from '../../db/queries/workflow.js';
 import { getProblemFeature } from '../../db/queries/problems.js';
 
@@ -39,7 +39,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         params: IdParam,
         body: TransitionBody,
-        response: { 200: ProblemFeature, ...errors(400, 401, 403, 404, 409, 422) },
+        response: { 200: ProblemDetailFeature, ...errors(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request) => {

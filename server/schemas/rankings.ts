@@ -1,5 +1,5 @@
 /** Schemas of GET /api/rankings and GET /api/exports/rankings.xlsx. */
-import { Type, type Static, type TInteger, type TNull, type TNumber, type TUnion } from 'typebox';
+import { Type, type Static, type TInteger, type TNull, type TNumber, type TOptional, type TUnion } from 'typebox';
 import { Nullable, RegionCode } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
@@ -68,3 +68,38 @@ export const RankingsResponse = Type.Object({
   units_total: Type.Integer({ minimum: 0 }),
   units: Type.Array(RankedUnit),
 });
+
+const Weight = Type.Number({ minimum: 0, description: 'a number ≥ 0' });
+const Threshold = Type.Number({ minimum: 0, maximum: 100, description: 'a number in 0–100' });
+
+/**
+ * The weights file (config/indicator-weights.json, INDICATOR_WEIGHTS_FILE): relative weights per
+ * rate and the lowest score of grades A–D (E is everything below D); `$…` members are comments.
+ */
+export const IndicatorWeightsFile = Type.Object(
+  {
+    weights: Type.Optional(
+      Type.Object(
+        Object.fromEntries(RATE_KEYS.map((k) => [k, Type.Optional(Weight)])) as Record<
+          (typeof RATE_KEYS)[number],
+          TOptional<typeof Weight>
+        >,
+        { additionalProperties: false, description: 'an object of indicator weights' },
+      ),
+    ),
+    grades: Type.Optional(
+      Type.Object(
+        {
+          A: Type.Optional(Threshold),
+          B: Type.Optional(Threshold),
+          C: Type.Optional(Threshold),
+          D: Type.Optional(Threshold),
+        },
+        { additionalProperties: false, description: 'an object of grade thresholds A–D' },
+      ),
+    ),
+    comment: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, patternProperties: { '^\\$': {} }, description: 'a JSON object' },
+);
+export type IndicatorWeightsFile = Static<typeof IndicatorWeightsFile>;

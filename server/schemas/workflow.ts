@@ -46,10 +46,10 @@ export const ProblemEvent = Type.Object({
 export const EventsResponse = Type.Object({ events: Type.Array(ProblemEvent) });
 
 /**
- * What a transition answers: the problem detail Feature. The properties are those of
+ * The problem detail Feature (a transition answers it). The properties are those of
  * server/schemas/problems.ts, with `chain` and `allowed_actions` always present here.
  */
-export const ProblemFeature = Type.Object(
+export const ProblemDetailFeature = Type.Object(
   {
     type: Type.Literal('Feature'),
     id: Type.Integer(),

@@ -77,7 +77,7 @@ export async function runHotspots(db: Kysely<DB>, q: HotspotQuery, scope: Scope)
   const grid = await countProblemsPerHexagon(db, sel, size);
   if (grid.estimated > MAX_GISTAR_CELLS) {
     throw new AppError(
-      'BAD_REQUEST',
+      'VALIDATION_FAILED',
       `cell_m ${size} m lays about ${grid.estimated} hexagons over the selection; at most ${MAX_GISTAR_CELLS}: use larger cells or narrow the filters`,
       {
         estimated_cells: grid.estimated,

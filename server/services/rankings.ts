@@ -7,14 +7,15 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
-import type { RankingsQuery } from '../schemas/rankings.js';
+import { IndicatorWeightsFile, type RankingsQuery } from '../schemas/rankings.js';
+import { schemaProblems } from '../schemas/check.js';
 import { codeInScope, type Scope } from '../../db/queries/scope.js';
 import { monthlyUnitCounts } from '../../db/queries/rankings.js';
 import type { ProblemFilters } from '../../db/queries/filters.js';
 import type { DB } from '../../db/types.js';
 import {
   DEFAULT_INDICATOR_CONFIG,
-  parseIndicatorConfig,
+  mergeIndicatorConfig,
   rankUnits,
   type IndicatorConfig,
   type RankedUnit,
@@ -33,13 +34,26 @@ export const DEFAULT_WEIGHTS_FILE = join(
 );
 
 /**
+ * Checks a parsed weights file against {@link IndicatorWeightsFile} and merges it over `base`
+ * (domain/indicators.ts mergeIndicatorConfig). Throws an Error naming every bad member.
+ */
+export function checkIndicatorConfig(
+  input: unknown,
+  base: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
+): IndicatorConfig {
+  const problems = schemaProblems(IndicatorWeightsFile, input);
+  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  return mergeIndicatorConfig(input as IndicatorWeightsFile, base);
+}
+
+/**
  * Reads the shipped weights and, if given, the county's override file over them. Called once at
  * start-up; a missing or bad file stops the app with the variable's name.
  */
 export function loadIndicatorConfig(overrideFile: string | null): IndicatorConfig {
   const read = (file: string, base: IndicatorConfig, label: string) => {
     try {
-      return parseIndicatorConfig(JSON.parse(readFileSync(file, 'utf8')), base);
+      return checkIndicatorConfig(JSON.parse(readFileSync(file, 'utf8')), base);
     } catch (err) {
       throw new Error(`${label} (${file}): ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -2,8 +2,8 @@
 import { AppError } from '../errors.js';
 import { CODE_LENGTH, type RegionLevel } from '../../domain/regions.js';
 
-/** Throws BAD_REQUEST unless `parent` (when given) is a code above `level` (shorter than its codes). */
+/** Throws VALIDATION_FAILED unless `parent` (when given) is a code above `level` (shorter than its codes). */
 export function checkParentAboveLevel(parent: string | null, level: RegionLevel): void {
   if (parent && parent.length >= CODE_LENGTH[level])
-    throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
+    throw new AppError('VALIDATION_FAILED', `parent ${parent} is not above level ${level}`);
 }

@@ -5,7 +5,7 @@ import {
   DEFAULT_INDICATOR_CONFIG,
   gradeOf,
   indicatorValues,
-  parseIndicatorConfig,
+  mergeIndicatorConfig,
   rankUnits,
   ratesOf,
   type IndicatorCounts,
@@ -101,7 +101,7 @@ describe('compositeScore', () => {
   });
 
   it('follows a county override of the weights', () => {
-    const cfg = parseIndicatorConfig({ weights: { closure_rate: 1, on_time_rate: 1 } });
+    const cfg = mergeIndicatorConfig({ weights: { closure_rate: 1, on_time_rate: 1 } });
     const rates = ratesOf(counts({ due: 10, closed: 6, closed_on_time: 4 }));
     expect(compositeScore(rates, cfg)).toBeCloseTo(50, 10);
   });
@@ -131,14 +131,13 @@ describe('competitionRanks', () => {
   });
 });
 
-describe('parseIndicatorConfig', () => {
-  it('accepts the shipped defaults and rejects unknown indicators, negative weights and unordered grades', () => {
-    expect(parseIndicatorConfig({})).toEqual(DEFAULT_INDICATOR_CONFIG);
-    expect(() => parseIndicatorConfig({ weights: { speed: 10 } })).toThrow(/unknown indicator "speed"/);
-    expect(() => parseIndicatorConfig({ weights: { closure_rate: -1 } })).toThrow(/≥ 0/);
-    expect(() => parseIndicatorConfig({ weights: { closure_rate: 0 } })).toThrow(/more than 0/);
-    expect(() => parseIndicatorConfig({ grades: { A: 50 } })).toThrow(/A ≥ B/);
-    expect(parseIndicatorConfig({ grades: { A: 95 } }).grades).toEqual({ A: 95, B: 75, C: 60, D: 40 });
+describe('mergeIndicatorConfig', () => {
+  it('replaces the weights, merges the grades, and rejects zero weights and unordered grades', () => {
+    expect(mergeIndicatorConfig({})).toEqual(DEFAULT_INDICATOR_CONFIG);
+    expect(mergeIndicatorConfig({ weights: { closure_rate: 2 } }).weights).toEqual({ closure_rate: 2 });
+    expect(() => mergeIndicatorConfig({ weights: { closure_rate: 0 } })).toThrow(/more than 0/);
+    expect(() => mergeIndicatorConfig({ grades: { A: 50 } })).toThrow(/A ≥ B/);
+    expect(mergeIndicatorConfig({ grades: { A: 95 } }).grades).toEqual({ A: 95, B: 75, C: 60, D: 40 });
   });
 });
 

@@ -75,6 +75,7 @@ describe('web map mask', () => {
     const box = bboxOf([square(113, 28, 0.01), square(113.02, 28.05, 0.01)])!;
     [113, 28, 113.03, 28.06].forEach((v, i) => expect(box[i]).toBeCloseTo(v, 9));
     expect(bboxOf([])).toBeNull();
+    expect(bboxOf([{ type: 'Feature', properties: {}, geometry: null as unknown as GeoJSON.Point }])).toBeNull();
   });
 });
 

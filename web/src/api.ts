@@ -12,7 +12,7 @@ import type { AdminUser as AdminUserSchema } from '../../server/schemas/users.js
 import type { Category as CategorySchema } from '../../server/schemas/categories.js';
 import type { Day as DaySchema } from '../../server/schemas/calendar.js';
 import type {
-  ProblemFeature as ProblemFeatureSchema,
+  ProblemDetailFeature as ProblemFeatureSchema,
   ProblemEvent as ProblemEventSchema,
 } from '../../server/schemas/workflow.js';
 import type {

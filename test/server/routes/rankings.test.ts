@@ -231,7 +231,7 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ weights: { speed: 1 } }));
     await expect(buildTestApp(ctx.handle, { indicatorWeightsFile: file })).rejects.toThrow(
-      /INDICATOR_WEIGHTS_FILE.*unknown indicator "speed"/,
+      /INDICATOR_WEIGHTS_FILE.*unknown member "speed" in weights/,
     );
   });
 

@@ -253,7 +253,7 @@ describe.each(BACKENDS)('region statistics on $name', (backend) => {
       expect((await get('/api/stats/regions?period_from=2025-10-10&period_to=2025-10-01')).statusCode).toBe(400);
       const below = await get('/api/stats/regions?level=street&parent=430121001');
       expect(below.statusCode).toBe(400);
-      expect(below.json().error.code).toBe('BAD_REQUEST');
+      expect(below.json().error.code).toBe('VALIDATION_FAILED');
       expect((await get('/api/stats/regions?level=province')).statusCode).toBe(400);
     });
 

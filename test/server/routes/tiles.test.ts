@@ -255,7 +255,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect((await get('/tiles/regions/14/0/0.mvt')).statusCode).toBe(204);
       const bad = await get('/tiles/problems/3/8/0.mvt');
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().error.code).toBe('BAD_REQUEST');
+      expect(bad.json().error.code).toBe('VALIDATION_FAILED');
       expect((await ctx.app.inject(tileUrl('problems', tileOf(centre(MANAGER_BLOCK), 14)))).statusCode).toBe(401);
     });
   });

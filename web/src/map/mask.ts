@@ -3,6 +3,8 @@
  * The mask is one polygon covering the Web-Mercator world with each scope polygon's outer ring
  * as a hole, so a single fill layer greys out everything outside the manager's area.
  */
+import { bbox } from '@turf/bbox';
+
 type Position = number[];
 type Ring = Position[];
 
@@ -47,26 +49,8 @@ export function maskOutside(features: readonly GeoJSON.Feature[]): GeoJSON.Featu
   return { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [shell, ...holes] } };
 }
 
-/** [minLon, minLat, maxLon, maxLat] over every coordinate of the features, or null when empty. */
+/** [minLon, minLat, maxLon, maxLat] over every coordinate of the features (@turf/bbox), or null when there is none. */
 export function bboxOf(features: readonly GeoJSON.Feature[]): [number, number, number, number] | null {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      const [x, y] = c as number[];
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    } else if (Array.isArray(c)) c.forEach(visit);
-  };
-  for (const f of features) {
-    const g = f.geometry;
-    if (!g) continue;
-    if (g.type === 'GeometryCollection') g.geometries.forEach((x) => visit((x as GeoJSON.Polygon).coordinates));
-    else visit(g.coordinates);
-  }
-  return minX === Infinity ? null : [minX, minY, maxX, maxY];
+  const [minX, minY, maxX, maxY] = bbox({ type: 'FeatureCollection', features: [...features] });
+  return Number.isFinite(minX) ? [minX, minY, maxX, maxY] : null;
 }
