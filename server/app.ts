@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import compress from '@fastify/compress';
+import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
 import type { DbHandle } from '../db/index.js';
@@ -31,6 +32,10 @@ import rankingRoutes from './routes/rankings.js';
 import hotspotRoutes from './routes/hotspots.js';
 import exportRoutes from './routes/exports.js';
 import tileRoutes from './routes/tiles.js';
+import apiKeyRoutes from './routes/api-keys.js';
+import categoryAttributeRoutes from './routes/category-attributes.js';
+import open311Routes from './interop/open311/index.js';
+import ogcRoutes from './interop/ogc/index.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -107,6 +112,9 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   });
 
   await app.register(errorsPlugin);
+  // One registration for the whole app, before any route: routes opt in with
+  // `config: { rateLimit: { … } }` (the Open311 public report); nothing is limited globally here.
+  await app.register(rateLimit, { global: false });
   // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
   // fast enough for dynamic answers). Static assets are served pre-compressed below.
   await app.register(compress, {
@@ -147,6 +155,11 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(hotspotRoutes, { prefix: '/api' });
   await app.register(exportRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
+  await app.register(apiKeyRoutes, { prefix: '/api/api-keys' });
+  await app.register(categoryAttributeRoutes, { prefix: '/api/categories' });
+  // Interoperability (server/interop/): Open311 GeoReport v2 and OGC API – Features.
+  await app.register(open311Routes, { prefix: '/open311/v2' });
+  await app.register(ogcRoutes, { prefix: '/ogc' });
 
   if (existsSync(WEB_DIST)) {
     await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, preCompressed: true });

@@ -26,6 +26,13 @@ export interface Config {
   logLevel: string;
   /** Path of a JSON file overriding the ranking weights. */
   indicatorWeightsFile: string | null;
+  /** Public (account-less) reports one client address may post per window; 0 turns public reporting off. */
+  publicReportMax: number;
+  /** The window of {@link publicReportMax}, minutes. */
+  publicReportWindowMinutes: number;
+  /** OGC API – Features: items per page when the client gives no `limit`, and the largest it may ask. */
+  ogcLimitDefault: number;
+  ogcLimitMax: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -49,6 +56,14 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 function str(env: NodeJS.ProcessEnv, name: string): string | null {
   const raw = env[name];
   return raw === undefined || raw === '' ? null : raw;
+}
+
+function ogcLimits(env: NodeJS.ProcessEnv): { ogcLimitDefault: number; ogcLimitMax: number } {
+  const ogcLimitMax = int(env, 'OGC_LIMIT_MAX', 10_000, 1);
+  const ogcLimitDefault = int(env, 'OGC_LIMIT_DEFAULT', 100, 1);
+  if (ogcLimitDefault > ogcLimitMax)
+    throw new Error(`OGC_LIMIT_DEFAULT (${ogcLimitDefault}) must not exceed OGC_LIMIT_MAX (${ogcLimitMax})`);
+  return { ogcLimitDefault, ogcLimitMax };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,6 +90,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT_MB', 64, 1) * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
+    publicReportMax: int(env, 'PUBLIC_REPORT_MAX', 5, 0),
+    publicReportWindowMinutes: int(env, 'PUBLIC_REPORT_WINDOW_MINUTES', 60, 1),
+    ...ogcLimits(env),
   };
 }
 
