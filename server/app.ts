@@ -37,6 +37,25 @@ import categoryAttributeRoutes from './routes/category-attributes.js';
 import open311Routes from './interop/open311/index.js';
 import ogcRoutes from './interop/ogc/index.js';
 
+/** The OpenAPI tags every route uses (test/server/openapi.test.ts holds each route to one of them). */
+export const OPENAPI_TAGS = [
+  { name: 'health', description: '健康检查 Liveness, readiness and service metadata' },
+  { name: 'auth', description: '登录 Log in, log out, who am I' },
+  { name: 'users', description: '用户管理 User administration (admin)' },
+  { name: 'api-keys', description: '接入密钥 API keys for intake systems and GIS desks (admin)' },
+  { name: 'categories', description: '事项类别 Categories, deadlines and their extra questions' },
+  { name: 'calendar', description: '工作日历 Working calendar: holidays and make-up working days' },
+  { name: 'regions', description: '网格 Regions: county, streets, communities, blocks; import' },
+  { name: 'problems', description: '问题 Report, import, list, correct problems' },
+  { name: 'workflow', description: '流程 The closed loop (上报 → 立案 → … → 结案) and the record (台账)' },
+  { name: 'stats', description: '统计 Indicators per region and the monthly ranking' },
+  { name: 'hotspots', description: '热点 DBSCAN clusters and Gi* hot cells' },
+  { name: 'exports', description: '导出 CSV, Excel and GeoJSON files of the filtered selection' },
+  { name: 'tiles', description: '矢量瓦片 Mapbox vector tiles and TileJSON' },
+  { name: 'ogc', description: 'OGC API – Features, Part 1: Core (QGIS, ArcGIS, GDAL)' },
+  { name: 'open311', description: 'Open311 GeoReport v2 (12345 hotline, mini-programs, citizens)' },
+];
+
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
 export interface RouteEntry {
@@ -137,10 +156,20 @@ export async function buildApp({
       info: {
         title: '问题地图 Problem Map API',
         version: '0.1.0',
-        description: 'Problems, responsibility blocks, workflow, statistics.',
+        description:
+          'Problems at a point, responsibility blocks (网格), the closed-loop workflow, statistics, hotspots and exports; ' +
+          'vector tiles; OGC API – Features (/ogc) and Open311 GeoReport v2 (/open311/v2). ' +
+          'Send a login token or an API key as `Authorization: Bearer …` (or an API key as `X-API-Key`); every answer is ' +
+          'limited to the caller’s scope. Guide with curl examples: docs/api.md.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      tags: OPENAPI_TAGS,
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a login token (POST /api/auth/login) or an API key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'an API key issued by an admin' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });

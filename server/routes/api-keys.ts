@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: adminOnly,
       schema: {
-        tags: ['admin'],
+        tags: ['api-keys'],
         summary: 'API keys issued to intake systems (never the secrets)',
         response: { 200: ApiKeysResponse, ...errors(401, 403) },
       },
@@ -42,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: adminOnly,
       schema: {
-        tags: ['admin'],
+        tags: ['api-keys'],
         summary: 'Issue an API key tied to a user (its role and scope); the key is shown once',
         body: CreateApiKeyBody,
         response: { 201: CreatedApiKey, ...errors(400, 401, 403, 422) },
@@ -72,7 +72,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: adminOnly,
       schema: {
-        tags: ['admin'],
+        tags: ['api-keys'],
         summary: 'Revoke an API key at once',
         params: IdParam,
         response: { 200: ApiKey, ...errors(400, 401, 403, 404) },

@@ -28,7 +28,7 @@ export const CreateApiKeyBody = Type.Object(
     user_id: Type.Integer({ minimum: 1 }),
     source: Type.Optional(IntakeSourceSchema),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: '12345 热线平台', user_id: 7, source: 'hotline' }] },
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 

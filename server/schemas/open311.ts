@@ -104,7 +104,22 @@ export const PostRequestBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 4000 })),
     media_url: Type.Optional(Type.String({ maxLength: 2000, pattern: '^https?://' })),
   },
-  { additionalProperties: true },
+  {
+    additionalProperties: true,
+    examples: [
+      {
+        api_key: 'pmk_…',
+        service_code: '06010',
+        lat: 28.2456,
+        long: 113.0834,
+        address_string: '星沙大道与开元路口',
+        description: '路边垃圾堆积',
+        media_url: 'https://12345.example.gov.cn/media/abc.jpg',
+        phone: '13800000000',
+        'attribute[amount]': 'large',
+      },
+    ],
+  },
 );
 export type PostRequestBody = Static<typeof PostRequestBody>;
 
