@@ -52,7 +52,11 @@ export function scopeOf(user: AuthUser): Scope {
   return FULL_SCOPE;
 }
 
-function bearer(request: FastifyRequest): string | null {
+/**
+ * The credential of a request (a login token or an API key): `Authorization: Bearer …`, else
+ * `X-API-Key: …`, else `?access_token=`; null when none.
+ */
+export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -98,9 +102,6 @@ export async function resolveCredential(db: Kysely<DB>, secret: string): Promise
   };
 }
 
-/** The credential a request carries (Authorization: Bearer, X-API-Key, or ?access_token=), if any. */
-export const credentialOf = (request: FastifyRequest): string | null => bearer(request);
-
 export default fp(
   async (app) => {
     app.decorateRequest('user', null);
@@ -110,7 +111,7 @@ export default fp(
       request.scope = FULL_SCOPE;
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
-      const token = bearer(request);
+      const token = bearerToken(request);
       if (!token)
         throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token> (or X-API-Key: <key>)');
       const credential = await resolveCredential(app.db, token);
@@ -123,7 +124,10 @@ export default fp(
   { name: 'auth', dependencies: ['db'] },
 );
 
-/** preHandler factory: only these roles may call the route (403 otherwise). */
+/**
+ * Role check for a route's `preValidation` hook (always that hook, so a caller without the role
+ * gets the same 403 from every route, before the body is validated): only these roles may call it.
+ */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user || !roles.includes(request.user.role)) {

@@ -1,6 +1,6 @@
 /** OGC API – Features, Part 1: Core (docs.ogc.org/is/17-069r4/17-069r4.html) documents. */
 import { Type, type Static } from 'typebox';
-import { BBoxParam } from './common.js';
+import { AccessToken, BBoxParam } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 
 export const FormatQuery = Type.Object({
@@ -11,6 +11,7 @@ export const FormatQuery = Type.Object({
       description: 'json (default) or html; a browser sending Accept: text/html gets html',
     }),
   ),
+  access_token: AccessToken,
 });
 
 const OgcLink = Type.Object({

@@ -3,9 +3,7 @@
  * the spec's; XML carries the same fields (see server/interop/open311/format.ts).
  */
 import { Type, type Static } from 'typebox';
-import { Crs } from './common.js';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+import { Crs, Nullable } from './common.js';
 const DateTime = Type.String({ format: 'date-time' });
 
 export const FormatParam = Type.Object({

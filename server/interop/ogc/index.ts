@@ -27,6 +27,7 @@ import {
 import { COLLECTIONS, type OgcCollection } from './collections.js';
 import { renderHtml, type Link } from './html.js';
 import type { ProblemFilters } from '../../../db/queries/filters.js';
+import { filtersOf } from '../../services/filters.js';
 
 export const GEOJSON = 'application/geo+json';
 const CRS84 = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
@@ -94,6 +95,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       title: 'this document as HTML',
     },
   ];
+  // Only a token that came in the query string is repeated on the HTML page's links.
   const tokenOf = (request: FastifyRequest) => {
     const t = (request.query as { access_token?: string } | undefined)?.access_token;
     return typeof t === 'string' && t ? t : null;
@@ -266,18 +268,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const c = collectionOf(request.params.collectionId);
-      const {
-        f,
-        bbox,
-        limit,
-        datetime,
-        cursor,
-        access_token: _t,
-        ...rest
-      } = request.query as ItemsQuery & {
-        access_token?: string;
-      };
-      const filters: ProblemFilters = { ...rest };
+      const { f, bbox, limit, datetime, cursor } = request.query;
+      const filters: ProblemFilters = filtersOf(request.query);
       if (datetime !== undefined) {
         const range = datetimeRange(datetime);
         if (!range)

@@ -21,7 +21,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { credentialOf, newToken, resolveCredential, scopeOf } from '../../plugins/auth.js';
+import { bearerToken, newToken, resolveCredential, scopeOf } from '../../plugins/auth.js';
 import {
   Discovery,
   FormatParam,
@@ -65,7 +65,7 @@ function secretOf(request: FastifyRequest): string | null {
   const body = request.body as Record<string, unknown> | undefined;
   const query = request.query as Record<string, unknown> | undefined;
   for (const v of [body?.api_key, query?.api_key]) if (typeof v === 'string' && v) return v;
-  return credentialOf(request);
+  return bearerToken(request);
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
