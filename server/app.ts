@@ -57,6 +57,10 @@ export const OPENAPI_TAGS = [
   { name: 'hotspots', description: '热点 DBSCAN clusters and Gi* hot cells' },
   { name: 'exports', description: '导出 CSV, Excel and GeoJSON files of the filtered selection' },
   { name: 'tiles', description: '矢量瓦片 Mapbox vector tiles and TileJSON' },
+  {
+    name: 'assessment',
+    description: '测评 Assessment points, standards, inspections, standing and mock-assessment samples',
+  },
   { name: 'ogc', description: 'OGC API – Features, Part 1: Core (QGIS, ArcGIS, GDAL)' },
   { name: 'open311', description: 'Open311 GeoReport v2 (12345 hotline, mini-programs, citizens)' },
 ];
