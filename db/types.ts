@@ -40,6 +40,8 @@ export interface CategoriesTable {
   legacy_code: string | null;
   active: Generated<boolean>;
   updated_at: DefaultTimestamp;
+  /** Open311 service attributes (extra questions), an array of {@link ServiceAttribute}. */
+  attributes: ColumnType<unknown, string | undefined, string>;
 }
 
 export interface UsersTable {
@@ -62,6 +64,33 @@ export interface ApiTokensTable {
   created_at: DefaultTimestamp;
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
+}
+
+export type IntakeSource = 'inspection' | 'citizen' | 'hotline' | 'other';
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  user_id: number;
+  key_hash: string;
+  key_prefix: string;
+  source: ColumnType<IntakeSource, IntakeSource | undefined, IntakeSource>;
+  created_by: number | null;
+  created_at: DefaultTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface ProblemIntakeTable {
+  problem_id: number;
+  channel: 'open311_key' | 'open311_public';
+  api_key_id: number | null;
+  token: string;
+  media_url: string | null;
+  contact: ColumnType<unknown, string | undefined, string>;
+  attributes: ColumnType<unknown, string | undefined, string>;
+  client_address: string | null;
+  created_at: DefaultTimestamp;
 }
 
 export interface ProblemsTable {
@@ -298,6 +327,8 @@ export interface DB {
   categories: CategoriesTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  api_keys: ApiKeysTable;
+  problem_intake: ProblemIntakeTable;
   problems: ProblemsTable;
   problem_events: ProblemEventsTable;
   calendar_overrides: CalendarOverridesTable;

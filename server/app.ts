@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import compress from '@fastify/compress';
+import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
 import type { DbHandle } from '../db/index.js';
@@ -41,6 +42,33 @@ import pointRoutes from './routes/points.js';
 import standardRoutes from './routes/standards.js';
 import inspectionRoutes from './routes/inspections.js';
 import sampleRoutes from './routes/samples.js';
+import apiKeyRoutes from './routes/api-keys.js';
+import categoryAttributeRoutes from './routes/category-attributes.js';
+import open311Routes from './interop/open311/index.js';
+import ogcRoutes from './interop/ogc/index.js';
+
+/** The OpenAPI tags every route uses (test/server/openapi.test.ts holds each route to one of them). */
+export const OPENAPI_TAGS = [
+  { name: 'health', description: '健康检查 Liveness, readiness and service metadata' },
+  { name: 'auth', description: '登录 Log in, log out, who am I' },
+  { name: 'users', description: '用户管理 User administration (admin)' },
+  { name: 'api-keys', description: '接入密钥 API keys for intake systems and GIS desks (admin)' },
+  { name: 'categories', description: '事项类别 Categories, deadlines and their extra questions' },
+  { name: 'calendar', description: '工作日历 Working calendar: holidays and make-up working days' },
+  { name: 'regions', description: '网格 Regions: county, streets, communities, blocks; import' },
+  { name: 'problems', description: '问题 Report, import, list, correct problems' },
+  { name: 'workflow', description: '流程 The closed loop (上报 → 立案 → … → 结案) and the record (台账)' },
+  { name: 'stats', description: '统计 Indicators per region and the monthly ranking' },
+  { name: 'hotspots', description: '热点 DBSCAN clusters and Gi* hot cells' },
+  { name: 'exports', description: '导出 CSV, Excel and GeoJSON files of the filtered selection' },
+  { name: 'tiles', description: '矢量瓦片 Mapbox vector tiles and TileJSON' },
+  {
+    name: 'assessment',
+    description: '测评 Assessment points, standards, inspections, standing and mock-assessment samples',
+  },
+  { name: 'ogc', description: 'OGC API – Features, Part 1: Core (QGIS, ArcGIS, GDAL)' },
+  { name: 'open311', description: 'Open311 GeoReport v2 (12345 hotline, mini-programs, citizens)' },
+];
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -132,6 +160,9 @@ export async function buildApp({
   });
 
   await app.register(errorsPlugin);
+  // One registration for the whole app, before any route: routes opt in with
+  // `config: { rateLimit: { … } }` (the Open311 public report); nothing is limited globally here.
+  await app.register(rateLimit, { global: false });
   // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
   // fast enough for dynamic answers). Static assets are served pre-compressed below.
   await app.register(compress, {
@@ -147,10 +178,20 @@ export async function buildApp({
       info: {
         title: '问题地图 Problem Map API',
         version: '0.1.0',
-        description: 'Problems, responsibility blocks, workflow, statistics.',
+        description:
+          'Problems at a point, responsibility blocks (网格), the closed-loop workflow, statistics, hotspots and exports; ' +
+          'vector tiles; OGC API – Features (/ogc) and Open311 GeoReport v2 (/open311/v2). ' +
+          'Send a login token or an API key as `Authorization: Bearer …` (or an API key as `X-API-Key`); every answer is ' +
+          'limited to the caller’s scope. Guide with curl examples: docs/api.md.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
+      tags: OPENAPI_TAGS,
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a login token (POST /api/auth/login) or an API key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'an API key issued by an admin' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
@@ -187,6 +228,11 @@ export async function buildApp({
   await app.register(inspectionRoutes, { prefix: '/api' });
   await app.register(sampleRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
+  await app.register(apiKeyRoutes, { prefix: '/api/api-keys' });
+  await app.register(categoryAttributeRoutes, { prefix: '/api/categories' });
+  // Interoperability (server/interop/): Open311 GeoReport v2 and OGC API – Features.
+  await app.register(open311Routes, { prefix: '/open311/v2' });
+  await app.register(ogcRoutes, { prefix: '/ogc' });
 
   if (existsSync(webDir)) {
     await app.register(fastifyStatic, { root: webDir, wildcard: false, preCompressed: true });

@@ -44,6 +44,13 @@ export interface Config {
   /** County bulletin's 约谈 rule: weeks in a row in the black list, and the size of each list. */
   interviewWeeks: number;
   blackListSize: number;
+  /** Public (account-less) reports one client address may post per window; 0 turns public reporting off. */
+  publicReportMax: number;
+  /** The window of {@link publicReportMax}, minutes. */
+  publicReportWindowMinutes: number;
+  /** OGC API – Features: items per page when the client gives no `limit`, and the largest it may ask. */
+  ogcLimitDefault: number;
+  ogcLimitMax: number;
 }
 
 const text = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
@@ -79,6 +86,10 @@ const Env = Type.Object({
   BULLETIN_TIME: matching(HH_MM, 'a time HH:MM'),
   INTERVIEW_WEEKS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
   BLACK_LIST_SIZE: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  PUBLIC_REPORT_MAX: matching('^[0-9]+$', 'an integer ≥ 0'),
+  PUBLIC_REPORT_WINDOW_MINUTES: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  OGC_LIMIT_DEFAULT: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  OGC_LIMIT_MAX: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
 });
 type Env = Static<typeof Env>;
 
@@ -97,6 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0)
     throw new Error(problems.map((p) => `${p.message}, got ${JSON.stringify(env[p.path.slice(1)])}`).join('; '));
   const e = raw as Env;
+  const ogcLimitDefault = Number(e.OGC_LIMIT_DEFAULT ?? 100);
+  const ogcLimitMax = Number(e.OGC_LIMIT_MAX ?? 10_000);
+  if (ogcLimitDefault > ogcLimitMax)
+    throw new Error(`OGC_LIMIT_DEFAULT (${ogcLimitDefault}) must not exceed OGC_LIMIT_MAX (${ogcLimitMax})`);
   const demo = e.DEMO === '1' || e.DEMO === 'true' ? 'always' : e.DEMO === '0' || e.DEMO === 'false' ? 'never' : e.DEMO;
   return {
     host: e.HOST ?? '127.0.0.1',
@@ -120,6 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bulletinTime: e.BULLETIN_TIME ?? '09:00',
     interviewWeeks: Number(e.INTERVIEW_WEEKS ?? 3),
     blackListSize: Number(e.BLACK_LIST_SIZE ?? 3),
+    publicReportMax: Number(e.PUBLIC_REPORT_MAX ?? 5),
+    publicReportWindowMinutes: Number(e.PUBLIC_REPORT_WINDOW_MINUTES ?? 60),
+    ogcLimitDefault,
+    ogcLimitMax,
   };
 }
 

@@ -236,7 +236,8 @@ export async function listProblems(
 export type { NewProblem };
 
 export interface Actor {
-  id: number;
+  /** null for a report without an account (Open311 public intake). */
+  id: number | null;
   username: string;
 }
 
@@ -640,4 +641,23 @@ export async function editProblem(
     await bumpProblemsVersion(trx);
     return { kind: 'ok', version: updated.version, changed: Object.keys(changes) };
   });
+}
+
+/**
+ * How many problems {@link listProblems} would page through with these filters and bbox (OGC API
+ * `numberMatched`), inside the scope.
+ */
+export async function countProblems(
+  db: Kysely<DB>,
+  scope: Scope,
+  opts: Pick<ListProblemsOptions, 'filters' | 'bbox'>,
+): Promise<number> {
+  let q = db
+    .selectFrom('problems as p')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(problemScopeSql(scope, 'p.region_code', 'p.category_code'))
+    .where(problemFilterSql(opts.filters, 'p'));
+  if (opts.bbox) q = q.where(sql<boolean>`p.geom && ${envelopeSql(opts.bbox)}`);
+  const r = await q.executeTakeFirstOrThrow();
+  return Number(r.n);
 }

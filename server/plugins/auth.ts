@@ -2,7 +2,9 @@
  * Bearer-token authentication and the caller's scope.
  *
  * Every route under /api, /tiles, /ogc and /open311 requires a token unless it declares
- * `config: { public: true }` (health checks, login, API docs). Tokens are random 256-bit values; the
+ * `config: { public: true }` (health checks, login, API docs). The credential is a login token or an
+ * API key an admin issued (db/queries/api-keys.ts), sent as `Authorization: Bearer …` or
+ * `X-API-Key: …` (GDAL and QGIS can send either header). Both are random 256-bit values; the
  * database keeps only their SHA-256 (a high-entropy secret needs no slow hash), so a leaked table
  * cannot be replayed. Passwords use argon2id (@node-rs/argon2).
  */
@@ -12,6 +14,9 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Role } from '../../domain/workflow.js';
 import { FULL_SCOPE, type Scope } from '../../db/queries/scope.js';
+import { findApiKeyUser } from '../../db/queries/api-keys.js';
+import type { DB, IntakeSource } from '../../db/types.js';
+import type { Kysely } from 'kysely';
 
 export interface AuthUser {
   id: number;
@@ -26,6 +31,8 @@ export interface AuthUser {
 declare module 'fastify' {
   interface FastifyRequest {
     user: AuthUser | null;
+    /** The API key the caller authenticated with (null for a login token or no credential). */
+    apiKey: { id: number; source: IntakeSource } | null;
     /** What this caller may see: derived from role, regions and department. */
     scope: Scope;
   }
@@ -45,46 +52,72 @@ export function scopeOf(user: AuthUser): Scope {
   return FULL_SCOPE;
 }
 
-/** The bearer token of a request: `Authorization: Bearer <token>`, else `?access_token=`; null when neither. */
+/**
+ * The credential of a request (a login token or an API key): `Authorization: Bearer …`, else
+ * `X-API-Key: …`, else `?access_token=`; null when none.
+ */
 export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     return m ? m[1] : null;
   }
+  const key = request.headers['x-api-key'];
+  if (typeof key === 'string' && key) return key.trim();
   // Browsers cannot set headers on a plain download link; exports and tiles also accept ?access_token=.
   const q = (request.query as Record<string, unknown> | undefined)?.access_token;
   return typeof q === 'string' && q ? q : null;
 }
 
+export interface Credential {
+  user: AuthUser;
+  apiKey: { id: number; source: IntakeSource } | null;
+}
+
+/** The user behind a login token or an API key; null when it is unknown, expired or revoked. */
+export async function resolveCredential(db: Kysely<DB>, secret: string): Promise<Credential | null> {
+  const hashed = hashToken(secret);
+  const row = await db
+    .selectFrom('api_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['u.id', 'u.username', 'u.display_name', 'u.role', 'u.scope', 'u.department'])
+    .where('t.token_hash', '=', hashed)
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', new Date())
+    .where('u.active', '=', true)
+    .executeTakeFirst();
+  const key = row ? null : await findApiKeyUser(db, hashed);
+  const u = row ?? key;
+  if (!u) return null;
+  return {
+    user: {
+      id: u.id,
+      username: u.username,
+      display_name: u.display_name,
+      role: u.role,
+      regions: u.scope,
+      department: u.department,
+    },
+    apiKey: key ? { id: key.key_id, source: key.key_source } : null,
+  };
+}
+
 export default fp(
   async (app) => {
     app.decorateRequest('user', null);
+    app.decorateRequest('apiKey', null);
     app.decorateRequest('scope', null as unknown as Scope);
     app.addHook('onRequest', async (request) => {
       request.scope = FULL_SCOPE;
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
       const token = bearerToken(request);
-      if (!token) throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>');
-      const row = await app.db
-        .selectFrom('api_tokens as t')
-        .innerJoin('users as u', 'u.id', 't.user_id')
-        .select(['u.id', 'u.username', 'u.display_name', 'u.role', 'u.scope', 'u.department'])
-        .where('t.token_hash', '=', hashToken(token))
-        .where('t.revoked_at', 'is', null)
-        .where('t.expires_at', '>', new Date())
-        .where('u.active', '=', true)
-        .executeTakeFirst();
-      if (!row) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
-      request.user = {
-        id: row.id,
-        username: row.username,
-        display_name: row.display_name,
-        role: row.role,
-        regions: row.scope,
-        department: row.department,
-      };
+      if (!token)
+        throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token> (or X-API-Key: <key>)');
+      const credential = await resolveCredential(app.db, token);
+      if (!credential) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
+      request.user = credential.user;
+      request.apiKey = credential.apiKey;
       request.scope = scopeOf(request.user);
     });
   },

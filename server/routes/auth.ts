@@ -40,7 +40,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/login',
     {
       config: { public: true },
-      schema: { body: LoginBody, response: { 200: LoginResponse, ...errors(400, 401) }, security: [] },
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in with username and password; returns a bearer token (expires after TOKEN_TTL_HOURS)',
+        body: LoginBody,
+        response: { 200: LoginResponse, ...errors(400, 401) },
+        security: [],
+      },
     },
     async (request) => {
       const { username, password } = request.body;
@@ -60,16 +66,36 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.post('/logout', { schema: { response: { 200: LogoutResponse, ...errors(401) } } }, async (request) => {
-    userOf(request);
-    const token = bearerToken(request);
-    return { revoked: token ? await revokeToken(app.db, hashToken(token)) : false };
-  });
+  app.post(
+    '/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log out: revoke the token this request carries',
+        response: { 200: LogoutResponse, ...errors(401) },
+      },
+    },
+    async (request) => {
+      userOf(request);
+      const token = bearerToken(request);
+      return { revoked: token ? await revokeToken(app.db, hashToken(token)) : false };
+    },
+  );
 
-  app.get('/me', { schema: { response: { 200: PublicUser, ...errors(401) } } }, async (request) => {
-    const me = await getUser(app.db, userOf(request).id);
-    if (!me) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
-    return publicUser(me);
-  });
+  app.get(
+    '/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user: role, scope (region codes) and department',
+        response: { 200: PublicUser, ...errors(401) },
+      },
+    },
+    async (request) => {
+      const me = await getUser(app.db, userOf(request).id);
+      if (!me) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
+      return publicUser(me);
+    },
+  );
 };
 export default routes;

@@ -26,7 +26,14 @@ function checkDate(date: string, field: string): string {
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
-    { schema: { querystring: CalendarQuery, response: { 200: CalendarResponse, ...errors(400, 401) } } },
+    {
+      schema: {
+        tags: ['calendar'],
+        summary: 'Working calendar for a date range: working day or holiday, official schedule and overrides',
+        querystring: CalendarQuery,
+        response: { 200: CalendarResponse, ...errors(400, 401) },
+      },
+    },
     async (request) => {
       // Default: the current Asia/Shanghai year.
       const year = toShanghaiDate(new Date()).slice(0, 4);
@@ -47,7 +54,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:date',
     {
       preValidation: requireRole('admin'),
-      schema: { params: DateParam, body: PutDayBody, response: { 200: Day, ...errors(400, 401, 403) } },
+      schema: {
+        tags: ['calendar'],
+        summary: 'Mark a date as a holiday or a make-up working day (调休) (admin only)',
+        params: DateParam,
+        body: PutDayBody,
+        response: { 200: Day, ...errors(400, 401, 403) },
+      },
     },
     async (request) => {
       const date = checkDate(request.params.date, 'date');
@@ -60,7 +73,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:date',
     {
       preValidation: requireRole('admin'),
-      schema: { params: DateParam, response: { 200: Day, ...errors(400, 401, 403, 404) } },
+      schema: {
+        tags: ['calendar'],
+        summary: 'Remove an override: the date follows the official schedule again (admin only)',
+        params: DateParam,
+        response: { 200: Day, ...errors(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const date = checkDate(request.params.date, 'date');

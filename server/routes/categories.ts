@@ -11,15 +11,27 @@ import { CategoriesResponse, Category, CategoryCodeParam, PatchCategoryBody } fr
 import { getCategory, listCategories, updateCategoryDeadline } from '../../db/queries/categories.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/', { schema: { response: { 200: CategoriesResponse, ...errors(401) } } }, async () => ({
-    categories: (await listCategories(app.db)).map((c) => ({ ...c, limit_value: Number(c.limit_value) })),
-  }));
+  app.get(
+    '/',
+    {
+      schema: {
+        tags: ['categories'],
+        summary: 'Categories (事项) with group, department, deadline and campaign tags',
+        response: { 200: CategoriesResponse, ...errors(401) },
+      },
+    },
+    async () => ({
+      categories: (await listCategories(app.db)).map((c) => ({ ...c, limit_value: Number(c.limit_value) })),
+    }),
+  );
 
   app.patch(
     '/:code',
     {
       preValidation: requireRole('admin'),
       schema: {
+        tags: ['categories'],
+        summary: 'Change a category’s deadline, clock, department or activity (admin only)',
         params: CategoryCodeParam,
         body: PatchCategoryBody,
         response: { 200: Category, ...errors(400, 401, 403, 404, 422) },

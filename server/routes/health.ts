@@ -8,7 +8,14 @@ import { errors } from '../schemas/common.js';
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
-    { config: { public: true }, schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      config: { public: true },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
     async () => ({
       status: 'ok' as const,
     }),
@@ -20,6 +27,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { public: true },
       schema: {
+        tags: ['health'],
+        summary: 'Service facts the page needs before login: name, version, backend, basemap settings',
         response: {
           200: Type.Object({
             name: Type.String(),
@@ -46,6 +55,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { public: true },
       schema: {
+        tags: ['health'],
+        summary: 'Readiness: the database answers (503 DATABASE_UNAVAILABLE when not)',
         response: {
           200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), mvt: Type.Boolean() }),
           ...errors(503),

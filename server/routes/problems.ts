@@ -48,6 +48,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: requireRole(...REPORT_ROLES),
       schema: {
+        tags: ['problems'],
         summary: 'Report one problem at a point; the database assigns its block',
         body: CreateProblemBody,
         response: { 201: CreateProblemResponse, ...errors(400, 401, 403, 422) },
@@ -132,6 +133,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: requireRole('admin', 'inspector'),
       schema: {
+        tags: ['problems'],
         summary:
           'Import problems from CSV (UTF-8 or GBK) or a GeoJSON FeatureCollection; all-or-nothing unless mode=partial',
         querystring: ImportQuery,
@@ -195,6 +197,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: requireRole(...REPORT_ROLES),
       schema: {
+        tags: ['problems'],
         summary:
           'Correct a problem (text, category, severity, photos) or move it; re-assigns its block; one edit event',
         params: IdParam,
@@ -273,6 +276,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       schema: {
+        tags: ['problems'],
         summary: 'Problems as a GeoJSON FeatureCollection, newest first, one page at a time (follow `next`)',
         querystring: ListProblemsQuery,
         response: { 200: ProblemCollection, ...errors(400, 401) },
@@ -308,6 +312,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       schema: {
+        tags: ['problems'],
         summary: 'One problem with its region chain and the workflow actions open to the caller',
         params: IdParam,
         response: { 200: ProblemFeature, ...errors(401, 404) },

@@ -43,6 +43,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       schema: {
+        tags: ['regions'],
+        summary: 'Regions as GeoJSON (level, parent, bbox, zoom-simplified), limited to the caller’s area; ETag cached',
         querystring: RegionListQuery,
         response: {
           200: RegionCollection,
@@ -80,13 +82,27 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/search',
-    { schema: { querystring: RegionSearchQuery, response: { 200: RegionSearchResult, ...errors(400, 401) } } },
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'Find regions by name or code (inside the caller’s area)',
+        querystring: RegionSearchQuery,
+        response: { 200: RegionSearchResult, ...errors(400, 401) },
+      },
+    },
     async (request) => ({ regions: await searchRegions(app.db, request.query.q, request.scope, 20) }),
   );
 
   app.get(
     '/:code',
-    { schema: { params: RegionCodeParams, response: { 200: RegionDetail, ...errors(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['regions'],
+        summary: 'One region with its geometry, bounding box and ancestor chain',
+        params: RegionCodeParams,
+        response: { 200: RegionDetail, ...errors(400, 401, 404) },
+      },
+    },
     async (request) => {
       const region = await getRegion(app.db, request.params.code, request.scope);
       if (!region) throw notFound('region');
@@ -107,6 +123,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: requireRole('admin'),
       schema: {
+        tags: ['regions'],
+        summary:
+          'Import regions from GeoJSON: checks codes, parents, overlaps, gaps and rings; all or nothing (admin only)',
         querystring: RegionImportQuery,
         body: RegionImportBody,
         response: { 200: RegionImportResult, ...errors(400, 401, 403, 413, 422) },

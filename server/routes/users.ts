@@ -44,7 +44,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/',
-    { preValidation: adminOnly, schema: { response: { 200: UsersResponse, ...errors(401, 403) } } },
+    {
+      preValidation: adminOnly,
+      schema: {
+        tags: ['users'],
+        summary: 'All users with role, scope and state (admin only)',
+        response: { 200: UsersResponse, ...errors(401, 403) },
+      },
+    },
     async () => ({
       users: (await listUsers(app.db)).map(view),
     }),
@@ -54,7 +61,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       preValidation: adminOnly,
-      schema: { body: CreateUserBody, response: { 201: AdminUser, ...errors(400, 401, 403, 409, 422) } },
+      schema: {
+        tags: ['users'],
+        summary: 'Create a user with a role and scope; the password is stored as an argon2id hash (admin only)',
+        body: CreateUserBody,
+        response: { 201: AdminUser, ...errors(400, 401, 403, 409, 422) },
+      },
     },
     async (request, reply) => {
       const b = request.body;
@@ -79,6 +91,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preValidation: adminOnly,
       schema: {
+        tags: ['users'],
+        summary:
+          'Change a user (role, scope, department, active, password); a password change or deactivation revokes their tokens',
         params: IdParam,
         body: PatchUserBody,
         response: { 200: AdminUser, ...errors(400, 401, 403, 404, 409, 422) },

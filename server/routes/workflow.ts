@@ -37,6 +37,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id/transitions',
     {
       schema: {
+        tags: ['workflow'],
+        summary:
+          'Apply one workflow action (立案, 派遣, 处置, 结案, 返工, 作废, 延期, 督办, 重复) with the version last read; 409 lists the allowed ones',
         params: IdParam,
         body: TransitionBody,
         response: { 200: ProblemDetailFeature, ...errors(400, 401, 403, 404, 409, 422) },
@@ -105,7 +108,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/:id/events',
-    { schema: { params: IdParam, response: { 200: EventsResponse, ...errors(400, 401, 404) } } },
+    {
+      schema: {
+        tags: ['workflow'],
+        summary: 'The record (台账) of a problem: every change, oldest first',
+        params: IdParam,
+        response: { 200: EventsResponse, ...errors(400, 401, 404) },
+      },
+    },
     async (request) => {
       const events = await listProblemEvents(app.db, request.params.id, request.scope);
       if (!events) throw notFound('problem');

@@ -30,7 +30,7 @@ export const LoginBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ username: 'manager', password: 'demo-manager-2026' }] },
 );
 export type LoginBody = Static<typeof LoginBody>;
 

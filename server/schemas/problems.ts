@@ -102,7 +102,20 @@ export const CreateProblemBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        lon: 113.0834,
+        lat: 28.2456,
+        crs: 'gcj02',
+        category: '06010',
+        description: '路口东北角暴露垃圾',
+        address: '星沙大道与开元路口',
+        severity: 2,
+      },
+    ],
+  },
 );
 export type CreateProblemBody = Static<typeof CreateProblemBody>;
 

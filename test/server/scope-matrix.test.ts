@@ -259,6 +259,8 @@ interface Entry {
   request: (ctx: Ctx, who: Who) => InjectOptions | Promise<InjectOptions>;
   /** Where scope is tested for this route: an isolation test name below, or why there is nothing to scope. */
   scope: string;
+  /** Public routes only: signed-in roles the route refuses with 403 (e.g. a leader may not report). */
+  forbidden?: RoleName[];
 }
 
 const ISO = {
@@ -272,6 +274,7 @@ const ISO = {
   writes: 'isolation: writes outside the area',
   campaigns: 'isolation: campaigns, progress and bulletins',
   messages: 'isolation: messages, inbox and subscriptions',
+  interop: 'isolation: Open311, OGC API – Features and API keys',
   assessment: 'test/server/routes/assessment-scope.test.ts: points, inspections, samples, tasks, standing, tiles',
 };
 
@@ -285,6 +288,10 @@ const F = {
   inbox: {} as Record<RoleName, number>,
 };
 const THIS_WEEK = toShanghaiDate(new Date());
+
+/** API keys made in beforeAll: the manager's (isolation) and one the DELETE route revokes. */
+const interopKeys = { manager: '', revocableId: 0 };
+const PUBLIC_REPORT = { service_code: '06010', lat: 0, long: 0, description: '矩阵市民上报' };
 
 const tileUrl = (layer: string, z: number) => {
   const t = tileOf(centre(MANAGER_BLOCK), z);
@@ -722,6 +729,103 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'GET', url: '/tiles/problems.json' }),
     scope: ISO.tiles,
   },
+  // api-keys.ts, category-attributes.ts
+  'GET /api/api-keys': {
+    allowed: ['admin'],
+    request: () => ({ method: 'GET', url: '/api/api-keys' }),
+    scope: 'admin only',
+  },
+  'POST /api/api-keys': {
+    allowed: ['admin'],
+    ok: [201],
+    request: (c) => ({
+      method: 'POST',
+      url: '/api/api-keys',
+      payload: { name: `矩阵-${c.seq()}`, user_id: c.world.userIds.inspector },
+    }),
+    scope: 'admin only',
+  },
+  'DELETE /api/api-keys/:id': {
+    allowed: ['admin'],
+    request: () => ({ method: 'DELETE', url: `/api/api-keys/${interopKeys.revocableId}` }),
+    scope: 'admin only',
+  },
+  'PUT /api/categories/:code/attributes': {
+    allowed: ['admin'],
+    request: () => ({ method: 'PUT', url: '/api/categories/06012/attributes', payload: { attributes: [] } }),
+    scope: 'admin only',
+  },
+  // interop/open311: public by the spec; a key or token narrows reads to its scope.
+  'GET /open311/v2/discovery.:format': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/open311/v2/discovery.json' }),
+    scope: 'public: endpoint description, no data',
+  },
+  'GET /open311/v2/services.:format': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/open311/v2/services.xml' }),
+    scope: 'public: category list, reference data',
+  },
+  'GET /open311/v2/services/:code.:format': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/open311/v2/services/06010.json' }),
+    scope: 'public: category attributes, reference data',
+  },
+  'POST /open311/v2/requests.:format': {
+    allowed: 'public',
+    ok: [201],
+    forbidden: ['leader'],
+    // Anonymous: a public citizen report; signed in: reported as that user, inside their scope.
+    request: () => {
+      const [long, lat] = offset(centre(MANAGER_BLOCK), 150, 700);
+      return { method: 'POST', url: '/open311/v2/requests.json', payload: { ...PUBLIC_REPORT, lat, long } };
+    },
+    scope: ISO.interop,
+  },
+  'GET /open311/v2/requests.:format': {
+    allowed: 'public',
+    request: () => ({ method: 'GET', url: '/open311/v2/requests.xml' }),
+    scope: ISO.interop,
+  },
+  'GET /open311/v2/requests/:id.:format': {
+    allowed: 'public',
+    ok: [200, 404],
+    request: (c) => ({ method: 'GET', url: `/open311/v2/requests/${c.ids.mine}.json` }),
+    scope: ISO.interop,
+  },
+  'GET /open311/v2/tokens/:token.:format': {
+    allowed: 'public',
+    ok: [404],
+    request: () => ({ method: 'GET', url: '/open311/v2/tokens/no-such-token.json' }),
+    scope: 'public: a token is a 256-bit receipt; it answers only the id',
+  },
+  // interop/ogc
+  'GET /ogc': { allowed: 'all', request: () => ({ method: 'GET', url: '/ogc' }), scope: 'links only' },
+  'GET /ogc/conformance': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/ogc/conformance' }),
+    scope: 'conformance classes only',
+  },
+  'GET /ogc/collections': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/ogc/collections' }),
+    scope: ISO.interop,
+  },
+  'GET /ogc/collections/:collectionId': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/ogc/collections/blocks' }),
+    scope: ISO.interop,
+  },
+  'GET /ogc/collections/:collectionId/items': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/ogc/collections/problems/items' }),
+    scope: ISO.interop,
+  },
+  'GET /ogc/collections/:collectionId/items/:featureId': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/ogc/collections/problems/items/${c.ids.mine}` }),
+    scope: ISO.interop,
+  },
 
   // points.ts, standards.ts, inspections.ts, samples.ts (assessment)
   'GET /api/point-types': {
@@ -883,7 +987,19 @@ const MATRIX: Record<string, Entry> = {
   },
 };
 
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /api/meta', 'POST /api/auth/login'];
+const PUBLIC_ROUTES = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /api/meta',
+  'POST /api/auth/login',
+  'GET /open311/v2/discovery.:format',
+  'GET /open311/v2/services.:format',
+  'GET /open311/v2/services/:code.:format',
+  'POST /open311/v2/requests.:format',
+  'GET /open311/v2/requests.:format',
+  'GET /open311/v2/requests/:id.:format',
+  'GET /open311/v2/tokens/:token.:format',
+];
 
 // ---------------------------------------------------------------- the tests
 
@@ -1002,6 +1118,19 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
             .executeTakeFirstOrThrow()
         ).id,
       );
+    }
+    // API keys: the manager's (acts exactly as the manager) and one for the DELETE route to revoke.
+    interopKeys.manager = 'matrix-key-manager';
+    for (const [name, userId, key] of [
+      ['矩阵网格长', world.userIds.manager, interopKeys.manager],
+      ['矩阵可吊销', world.userIds.inspector, 'matrix-key-revocable'],
+    ] as const) {
+      const row = await handle.db
+        .insertInto('api_keys')
+        .values({ name, user_id: userId, key_hash: hashToken(key), key_prefix: key.slice(0, 10), source: 'hotline' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (key !== interopKeys.manager) interopKeys.revocableId = row.id;
     }
   });
 
@@ -1520,6 +1649,89 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     expect((await json('admin', '/api/messages')).messages.map((m: { id: number }) => m.id)).toContain(F.inbox.leader);
   });
 
+  it(ISO.interop, async () => {
+    const own = (
+      await sql<{
+        id: number;
+      }>`SELECT id FROM problems WHERE region_code LIKE ${MANAGER_BLOCK + '%'} ORDER BY id`.execute(handle.db)
+    ).rows.map((r) => Number(r.id));
+    const keyed = { 'x-api-key': interopKeys.manager };
+    const viaKey = async (url: string) => app.inject({ url, headers: keyed });
+
+    // The manager's API key is the manager: same list as the token on /api.
+    const apiList = (await viaKey('/api/problems?limit=1000')).json();
+    expect(apiList.features.map((f: { id: number }) => f.id).sort((a: number, b: number) => a - b)).toEqual(own);
+
+    // Open311 with the manager's token or key: own area only; a neighbour's id is a 404.
+    for (const headers of [as('manager'), keyed]) {
+      const list = await app.inject({ url: '/open311/v2/requests.json?page_size=1000', headers });
+      expect(list.statusCode).toBe(200);
+      const seen = list.json().map((r: { service_request_id: string }) => Number(r.service_request_id));
+      expect(seen).toContain(ids.mine);
+      for (const id of seen) expect(own, `open311 list shows ${id}`).toContain(id);
+      for (const id of neighbourIds()) {
+        const res = await app.inject({ url: `/open311/v2/requests/${id}.json`, headers });
+        expect(res.statusCode).toBe(404);
+        expect(res.body).not.toContain(NEIGHBOUR_BLOCK);
+      }
+      const xml = await app.inject({ url: '/open311/v2/requests.xml?page_size=1000', headers });
+      for (const id of neighbourIds()) expect(xml.body).not.toContain(`<service_request_id>${id}</service_request_id>`);
+    }
+    const mineList = (await app.inject({ url: '/open311/v2/requests.json', headers: as('manager') })).json();
+    expect(mineList.map((r: { service_request_id: string }) => Number(r.service_request_id))).toContain(ids.mine);
+    const adminList = (await app.inject({ url: '/open311/v2/requests.json', headers: as('admin') })).json();
+    expect(adminList.map((r: { service_request_id: string }) => Number(r.service_request_id))).toContain(ids.neigh);
+    // Anonymous: citizen reports only (none of the fixtures is one).
+    const anon = (await app.inject({ url: '/open311/v2/requests.json' })).json();
+    for (const r of anon) expect(own.concat(neighbourIds())).not.toContain(Number(r.service_request_id));
+    expect((await app.inject({ url: `/open311/v2/requests/${ids.neigh}.json` })).statusCode).toBe(404);
+    // A manager's key cannot report into the neighbour's block.
+    const [long, lat] = centre(NEIGHBOUR_BLOCK);
+    const outside = await app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      payload: { ...PUBLIC_REPORT, api_key: interopKeys.manager, lat, long },
+    });
+    expect(outside.statusCode).toBe(403);
+
+    // OGC API – Features: own problems, own block (and its ancestors), 404 for the neighbour's.
+    for (const headers of [as('manager'), keyed]) {
+      const items = (await app.inject({ url: '/ogc/collections/problems/items?limit=1000', headers })).json();
+      expect(items.features.map((f: { id: number }) => f.id).sort((a: number, b: number) => a - b)).toEqual(own);
+      expect(items.numberMatched).toBe(own.length);
+      for (const q of [
+        `?region=${NEIGHBOUR_BLOCK}`,
+        `?bbox=${REGIONS.find((r) => r.code === NEIGHBOUR_BLOCK)!.box.join(',')}`,
+      ]) {
+        expect(
+          (await app.inject({ url: `/ogc/collections/problems/items${q}`, headers })).json().numberMatched,
+          q,
+        ).toBe(0);
+      }
+      for (const id of neighbourIds())
+        expect((await app.inject({ url: `/ogc/collections/problems/items/${id}`, headers })).statusCode).toBe(404);
+      for (const c of ['blocks', 'communities', 'streets']) {
+        const fc = (await app.inject({ url: `/ogc/collections/${c}/items?limit=1000`, headers })).json();
+        for (const f of fc.features) expect(HIDDEN_CODES, `ogc ${c} shows ${f.id}`).not.toContain(f.id);
+      }
+      expect((await app.inject({ url: `/ogc/collections/blocks/items/${NEIGHBOUR_BLOCK}`, headers })).statusCode).toBe(
+        404,
+      );
+      const col = (await app.inject({ url: '/ogc/collections/blocks', headers })).json();
+      expect(col.extent.spatial.bbox[0]).toEqual(REGIONS.find((r) => r.code === MANAGER_BLOCK)!.box);
+    }
+    const adminItems = (await json('admin', '/ogc/collections/problems/items?limit=1000')).features.map(
+      (f: { id: number }) => f.id,
+    );
+    expect(adminItems).toEqual(expect.arrayContaining(neighbourIds()));
+    // The department: no 交警 problems.
+    const dept = (await json('department', '/ogc/collections/problems/items?limit=1000')).features.map(
+      (f: { id: number }) => f.id,
+    );
+    expect(dept).toContain(ids.neigh);
+    expect(dept).not.toContain(ids.traffic);
+  });
+
   it(ISO.writes, async () => {
     const count = async () =>
       Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(handle.db)).rows[0].n);
@@ -1763,7 +1975,7 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
         outcome[who] = res.statusCode;
         const ok = entry.ok ?? [200];
         let want: number[];
-        if (entry.allowed === 'public') want = ok;
+        if (entry.allowed === 'public') want = who !== 'anonymous' && entry.forbidden?.includes(who) ? [403] : ok;
         else if (who === 'anonymous') want = [401];
         else if (entry.allowed === 'all' || entry.allowed.includes(who)) want = ok;
         else want = [403];
