@@ -26,6 +26,25 @@ export interface Config {
   logLevel: string;
   /** Path of a JSON file overriding the ranking weights. */
   indicatorWeightsFile: string | null;
+  /** PostgreSQL connections per instance (the health check has one more of its own). */
+  dbPoolMax: number;
+  /** Milliseconds to wait for a PostgreSQL connection before answering 503 DB_UNAVAILABLE. */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL statement_timeout, milliseconds (0 = the server's setting). */
+  dbStatementTimeoutMs: number;
+  /** On SIGTERM, milliseconds to let requests in flight finish before exiting anyway. */
+  shutdownTimeoutMs: number;
+  /** Requests per address per window on every route (0 = no global limit). */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** Login attempts per user name, and per address, per login window. */
+  loginLimitPerUser: number;
+  loginLimitPerAddress: number;
+  loginLimitWindowMs: number;
+  /** Origins allowed to call the API from another site (CORS); empty = CORS off. */
+  corsOrigins: string[];
+  /** Trust X-Forwarded-For from these proxies (Fastify trustProxy: true, a hop count, or addresses). */
+  trustProxy: boolean | number | string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -49,6 +68,14 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 function str(env: NodeJS.ProcessEnv, name: string): string | null {
   const raw = env[name];
   return raw === undefined || raw === '' ? null : raw;
+}
+
+function trustProxy(env: NodeJS.ProcessEnv): boolean | number | string {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === null || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,6 +102,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT_MB', 64, 1) * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 10, 1),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5_000, 1),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', 60_000, 0),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 15_000, 0),
+    rateLimitMax: int(env, 'RATE_LIMIT_MAX', 1_200, 0),
+    rateLimitWindowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1),
+    loginLimitPerUser: int(env, 'LOGIN_LIMIT_PER_USER', 10, 1),
+    loginLimitPerAddress: int(env, 'LOGIN_LIMIT_PER_ADDRESS', 30, 1),
+    loginLimitWindowMs: int(env, 'LOGIN_LIMIT_WINDOW_MS', 15 * 60_000, 1),
+    corsOrigins: (str(env, 'CORS_ORIGINS') ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustProxy: trustProxy(env),
   };
 }
 

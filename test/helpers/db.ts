@@ -25,34 +25,50 @@ const pgliteBackend: TestBackend = {
   },
 };
 
+/**
+ * A fresh migrated PostgreSQL database cloned from the run's template (TEST_DATABASE_URL must be
+ * set); `drop()` removes it. For tests that connect on their own terms (a proxy, a child process).
+ */
+export async function createPgDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('createPgDatabase needs TEST_DATABASE_URL');
+  const template = inject('pgTemplate')!;
+  const name = `${template.replace(/_pm_template_\d+$/, '')}_pm_${process.pid}_${++counter}_${Date.now() % 100000}`;
+  const admin = new pg.Client({ connectionString: adminUrl(url) });
+  await admin.connect();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+      break;
+    } catch (err) {
+      // Two workers cloning the template at the same instant: "source database is being accessed".
+      if (attempt > 20 || !/being accessed/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
+  await admin.end();
+  return {
+    name,
+    url: adminUrl(url, name),
+    async drop() {
+      const a = new pg.Client({ connectionString: adminUrl(url) });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
 const postgresBackend: TestBackend = {
   name: 'postgres',
   async open() {
-    const url = process.env.TEST_DATABASE_URL!;
-    const template = inject('pgTemplate')!;
-    const name = `${template.replace(/_pm_template_\d+$/, '')}_pm_${process.pid}_${++counter}_${Date.now() % 100000}`;
-    const admin = new pg.Client({ connectionString: adminUrl(url) });
-    await admin.connect();
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
-        break;
-      } catch (err) {
-        // Two workers cloning the template at the same instant: "source database is being accessed".
-        if (attempt > 20 || !/being accessed/.test(String(err))) throw err;
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
-      }
-    }
-    await admin.end();
-    const handle = await openPostgres(adminUrl(url, name), 5);
+    const database = await createPgDatabase();
+    const handle = await openPostgres(database.url, 5);
     return {
       ...handle,
       async close() {
         await handle.close();
-        const a = new pg.Client({ connectionString: adminUrl(url) });
-        await a.connect();
-        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await a.end();
+        await database.drop();
       },
     };
   },
