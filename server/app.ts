@@ -10,6 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import compress from '@fastify/compress';
+import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
 import type { DbHandle } from '../db/index.js';
@@ -18,6 +19,7 @@ import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
 import escalationPlugin from './plugins/escalation.js';
+import securityPlugin from './plugins/security.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
 import userRoutes from './routes/users.js';
@@ -72,6 +74,9 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
             ...(typeof logger === 'object' ? logger : {}),
           },
     bodyLimit: config.bodyLimit,
+    // Behind a reverse proxy (docs/operations.md): the client's address from X-Forwarded-For.
+    // (A hop count is valid at run time; Fastify's types leave it out.)
+    trustProxy: config.trustProxy as boolean | string,
     ajv: {
       customOptions: {
         coerceTypes: 'array',
@@ -107,6 +112,11 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   });
 
   await app.register(errorsPlugin);
+  // One registration for the whole app, before any route: routes opt in with
+  // `config: { rateLimit: { … } }` (the Open311 public report); nothing is limited globally here.
+  await app.register(rateLimit, { global: false });
+  // Helmet (CSP), CORS (off by default) and the one global request limit per address.
+  await app.register(securityPlugin, { config });
   // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
   // fast enough for dynamic answers). Static assets are served pre-compressed below.
   await app.register(compress, {

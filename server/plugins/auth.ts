@@ -31,6 +31,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     public?: boolean;
+    /** A GET download a browser opens as a plain link: also accept `?access_token=`. */
+    queryToken?: boolean;
   }
 }
 
@@ -45,15 +47,34 @@ export function scopeOf(user: AuthUser): Scope {
   return FULL_SCOPE;
 }
 
-function bearer(request: FastifyRequest): string | null {
+/**
+ * Where a token may ride in the query string: downloads (exports), map tiles and the OGC API that
+ * GIS clients open as plain URLs, plus any GET route that declares `config: { queryToken: true }`.
+ * Everywhere else a token in the URL (which lands in proxy logs, browser history and Referer) is
+ * refused, so it cannot be used to act on the API.
+ */
+const QUERY_TOKEN_PATHS = /^\/(tiles\/|api\/exports\/|ogc(\/|$))/;
+
+export function acceptsQueryToken(request: FastifyRequest, path: string): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  return QUERY_TOKEN_PATHS.test(path) || request.routeOptions.config?.queryToken === true;
+}
+
+function bearer(request: FastifyRequest, path: string): string | null {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     return m ? m[1] : null;
   }
-  // Browsers cannot set headers on a plain download link; exports and tiles also accept ?access_token=.
+  // Browsers cannot set headers on a plain download link or a tile URL.
   const q = (request.query as Record<string, unknown> | undefined)?.access_token;
-  return typeof q === 'string' && q ? q : null;
+  if (typeof q !== 'string' || !q) return null;
+  if (!acceptsQueryToken(request, path))
+    throw new AppError(
+      'UNAUTHORIZED',
+      '?access_token= is accepted only on downloads and tiles: send Authorization: Bearer <token>',
+    );
+  return q;
 }
 
 export default fp(
@@ -64,7 +85,7 @@ export default fp(
       request.scope = FULL_SCOPE;
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
-      const token = bearer(request);
+      const token = bearer(request, path);
       if (!token) throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>');
       const row = await app.db
         .selectFrom('api_tokens as t')

@@ -55,7 +55,9 @@ export default fp(
             ? 'UNSUPPORTED_MEDIA_TYPE'
             : status === 404
               ? 'NOT_FOUND'
-              : 'BAD_REQUEST';
+              : status === 429
+                ? 'RATE_LIMITED'
+                : 'BAD_REQUEST';
       const hint =
         status === 415
           ? ' (send Content-Type: application/json, application/geo+json or text/csv)'

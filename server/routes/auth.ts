@@ -11,6 +11,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../errors.js';
 import { hashToken, newToken, userOf } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
+import { loginThrottle } from '../plugins/security.js';
 import { LoginBody, LoginResponse, LogoutResponse, PublicUser } from '../schemas/auth.js';
 import { findLoginUser, getUser, insertToken, revokeToken } from '../../db/queries/users.js';
 
@@ -44,13 +45,15 @@ const publicUser = (u: {
 });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const throttle = loginThrottle(app, app.config);
   app.post(
     '/login',
     {
       config: { public: true },
-      schema: { body: LoginBody, response: { 200: LoginResponse, ...errors(400, 401) }, security: [] },
+      schema: { body: LoginBody, response: { 200: LoginResponse, ...errors(400, 401, 429) }, security: [] },
     },
-    async (request) => {
+    async (request, reply) => {
+      await throttle.check(request, reply);
       const { username, password } = request.body;
       const user = await findLoginUser(app.db, username);
       let ok = false;
@@ -60,7 +63,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         // A stored value that is not an argon2 hash (e.g. '!no-login', '!disabled') never matches.
         ok = false;
       }
-      if (!user || !ok) throw new AppError('UNAUTHORIZED', BAD_LOGIN);
+      if (!user || !ok) {
+        await throttle.fail(request);
+        throw new AppError('UNAUTHORIZED', BAD_LOGIN);
+      }
       const token = newToken();
       const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * 3_600_000);
       await insertToken(app.db, user.id, hashToken(token), expiresAt);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { openPGlite, openPostgres, type DbHandle } from '../../db/index.js';
 import type { DB } from '../../db/types.js';
+import { truncateWithRecord } from '../../db/maintenance.js';
 import { adminUrl } from './pg-url.js';
 
 export interface TestBackend {
@@ -80,8 +81,6 @@ export const BACKENDS: TestBackend[] = process.env.TEST_DATABASE_URL
 
 /** Empties every data table but categories (which the template holds), so each test starts clean. */
 export async function resetData(db: Kysely<DB>): Promise<void> {
-  await sql`TRUNCATE problem_events, problems, api_tokens, users, regions, calendar_overrides RESTART IDENTITY CASCADE`.execute(
-    db,
-  );
+  await truncateWithRecord(db, ['problem_events', 'problems', 'api_tokens', 'users', 'regions', 'calendar_overrides']);
   await sql`UPDATE data_version SET regions = regions + 1, problems = problems + 1`.execute(db);
 }
