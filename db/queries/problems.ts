@@ -391,6 +391,18 @@ export interface ImportResult {
   possibleDuplicates: { line: number; id: number; distance_m: number }[];
 }
 
+/** [first line, last line] of consecutive IMPORT_CHUNK_ROWS-sized runs of the (unique) line numbers: disjoint ranges covering every row. */
+function lineRanges(rows: readonly ImportRow[]): [number, number][] {
+  const lines = rows.map((r) => r.line).sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (let start = 0; start < lines.length; start += IMPORT_CHUNK_ROWS)
+    out.push([lines[start], lines[Math.min(start + IMPORT_CHUNK_ROWS, lines.length) - 1]]);
+  return out;
+}
+
+/** Lets other requests (a health check, a login) run between the batches of a long import. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Loads validated rows in one transaction, set-based: the rows go into a temporary staging table
  * {@link IMPORT_CHUNK_ROWS} at a time (one INSERT … FROM unnest(arrays) per chunk), one spatial
@@ -435,11 +447,20 @@ export async function importProblems(
   // Blocks first: they are small, and every covered point has exactly one (two on a shared edge,
   // the lower code wins). Joining all levels at once would also test each point against the large
   // county and street polygons: measured 8× slower for 100,000 points in the demo county.
-  await sql`CREATE TEMP TABLE problem_import_region ON COMMIT DROP AS
-    SELECT DISTINCT ON (i.line) i.line, r.code
-    FROM regions r JOIN problem_import i ON ST_Covers(r.geom, i.geom)
-    WHERE r.level = 'block'
-    ORDER BY i.line, r.code`.execute(trx);
+  // Chunk by chunk, yielding to the event loop in between: on PGlite (one connection, one thread)
+  // a single statement over 100,000 rows kept /readyz and every other request waiting ~30 s.
+  const chunks = lineRanges(rows);
+  await sql`CREATE TEMP TABLE problem_import_region (line int PRIMARY KEY, code text NOT NULL) ON COMMIT DROP`.execute(
+    trx,
+  );
+  for (const [lo, hi] of chunks) {
+    await yieldToEventLoop();
+    await sql`INSERT INTO problem_import_region
+      SELECT DISTINCT ON (i.line) i.line, r.code
+      FROM regions r JOIN problem_import i ON ST_Covers(r.geom, i.geom)
+      WHERE r.level = 'block' AND i.line BETWEEN ${lo} AND ${hi}
+      ORDER BY i.line, r.code`.execute(trx);
+  }
   // The rare point in a gap between blocks goes to the finest region that does cover it.
   // MATERIALIZED: find the (few) unassigned rows first, so only they meet the large polygons.
   await sql`INSERT INTO problem_import_region
@@ -489,23 +510,28 @@ export async function importProblems(
      AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
     ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
 
-  const created = await sql<{ created: number }>`
-    WITH ins AS (
-      INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
-      SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
-      FROM problem_import i JOIN problem_import_region a ON a.line = i.line
-      LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
-      -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
-      -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
-      ORDER BY a.code, i.line
-      RETURNING id
-    ), ev AS (
-      INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
-      SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
-      RETURNING 1
-    )
-    SELECT count(*)::int AS created FROM ev`.execute(trx);
-  const n = created.rows[0]?.created ?? 0;
+  let n = 0;
+  for (const [lo, hi] of chunks) {
+    await yieldToEventLoop();
+    const created = await sql<{ created: number }>`
+      WITH ins AS (
+        INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
+        SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
+        FROM problem_import i JOIN problem_import_region a ON a.line = i.line
+        LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
+        WHERE i.line BETWEEN ${lo} AND ${hi}
+        -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
+        -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
+        ORDER BY a.code, i.line
+        RETURNING id
+      ), ev AS (
+        INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
+        SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
+        RETURNING 1
+      )
+      SELECT count(*)::int AS created FROM ev`.execute(trx);
+    n += created.rows[0]?.created ?? 0;
+  }
   if (n > 0) await bumpProblemsVersion(trx);
   return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
 }

@@ -10,8 +10,8 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { openPostgres, type DbHandle } from '../../db/index.js';
 import { isDbUnavailable } from '../../db/faults.js';
-import { createPgDatabase } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
+import { BACKENDS, createPgDatabase } from '../helpers/db.js';
+import { buildTestApp, useApp } from '../helpers/app.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { auth, centre, createWorld, MANAGER_BLOCK, type World } from '../helpers/world.js';
 
@@ -115,7 +115,7 @@ describe.runIf(PG)('PostgreSQL faults through a controlled proxy', () => {
       method: 'POST',
       url: '/api/problems',
       headers: auth(world.tokens.inspector),
-      payload: { category_code: '06010', description: '断线时上报', lon, lat },
+      payload: { category: '06010', description: '断线时上报', lon, lat },
     });
     expect(post.statusCode).toBe(503);
     proxy.restore();
@@ -152,4 +152,54 @@ describe.runIf(PG)('PostgreSQL faults through a controlled proxy', () => {
     }
     expect((await list()).statusCode).toBe(200);
   });
+});
+
+describe.each(BACKENDS)('health during a long import on $name', (backend) => {
+  const ctx = useApp(backend);
+  /** True once the import's transaction holds its staging table (PGlite: the one session; PostgreSQL: another backend). */
+  const importStaged = async (): Promise<boolean> => {
+    if (ctx.handle.pglite) {
+      const r = await ctx.handle.pglite.query<{ ok: boolean }>(
+        "SELECT to_regclass('pg_temp.problem_import') IS NOT NULL AS ok",
+      );
+      return r.rows[0].ok;
+    }
+    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE '%problem_import%'`.execute(
+      ctx.handle.db,
+    );
+    return r.rows[0].n > 0;
+  };
+
+  it('/readyz answers 200 while a 30,000-row import is still running (it does not queue behind it)', async () => {
+    const rows = ['lon,lat,category,description,reported_at'];
+    for (let i = 0; i < 30_000; i++) {
+      // Spread over the county's 8 blocks (113.00–113.04 E, 28.20–28.24 N).
+      const lon = 113.0005 + (i % 190) * 0.0002;
+      const lat = 28.2005 + (Math.floor(i / 190) % 190) * 0.0002;
+      rows.push(`${lon.toFixed(6)},${lat.toFixed(6)},06010,批量 ${i},2026-03-0${1 + (i % 9)} 09:00`);
+    }
+    let importDone = false;
+    const importing = ctx.app
+      .inject({
+        method: 'POST',
+        url: '/api/problems/import',
+        headers: { ...auth(ctx.world.tokens.inspector), 'content-type': 'text/csv' },
+        payload: rows.join('\n') + '\n',
+      })
+      .then((res) => {
+        importDone = true;
+        return res;
+      });
+    // Wait until the import's transaction has created its staging table, then ask for readiness.
+    await eventually(async () => importDone || (await importStaged()), 60_000);
+    const ready = await ctx.app.inject('/readyz');
+    // Answered while the import's transaction was still open (its staging table still there).
+    const stillImporting = await importStaged();
+    const imported = await importing;
+    expect(imported.statusCode, imported.body.slice(0, 300)).toBe(201);
+    expect(imported.json().created).toBe(30_000);
+    expect(ready.statusCode).toBe(200);
+    expect(stillImporting).toBe(true);
+  }, 180_000);
 });
