@@ -18,6 +18,7 @@ import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import indicatorsPlugin from './plugins/indicators.js';
 import escalationPlugin from './plugins/escalation.js';
 import securityPlugin from './plugins/security.js';
 import healthRoutes from './routes/health.js';
@@ -55,6 +56,8 @@ export interface BuildOptions {
   ownsDb?: boolean;
   /** Fastify logger setting (default: off in tests, config.logLevel otherwise). */
   logger?: boolean | object;
+  /** The built page to serve (default dist/web; the browser tests serve their e2e build). */
+  webDir?: string;
 }
 
 /** The request as logged: the query's access_token is replaced. */
@@ -62,7 +65,13 @@ export function redactedRequest(req: { method: string; url: string; id?: string 
   return { method: req.method, url: req.url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]'), reqId: req.id };
 }
 
-export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  db,
+  ownsDb = true,
+  logger,
+  webDir = WEB_DIST,
+}: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -95,6 +104,10 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
     (_req, body, done) => done(null, body),
   );
 
+  // GeoJSON's own media type (RFC 7946), for every route that takes GeoJSON (problem and region
+  // imports); plain application/json is parsed by Fastify already.
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+
   // Every route the app serves, for the scope matrix test (test/server/scope-matrix.test.ts):
   // a route added later without a matrix entry fails that test.
   const routeTable: RouteEntry[] = [];
@@ -125,6 +138,7 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   await app.register(configPlugin, { config });
+  await app.register(indicatorsPlugin);
   await app.register(dbPlugin, { handle: db, owns: ownsDb });
   await app.register(swagger, {
     openapi: {
@@ -158,8 +172,8 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(exportRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
-  if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, preCompressed: true });
+  if (existsSync(webDir)) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, preCompressed: true });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
       return reply.sendFile('index.html');

@@ -227,7 +227,6 @@ export async function applyTransition(
   });
 }
 
-
 export interface ProblemEventRow {
   id: number;
   at: Date;

@@ -60,7 +60,12 @@ export function acceptsQueryToken(request: FastifyRequest, path: string): boolea
   return QUERY_TOKEN_PATHS.test(path) || request.routeOptions.config?.queryToken === true;
 }
 
-function bearer(request: FastifyRequest, path: string): string | null {
+/**
+ * The bearer token of a request: `Authorization: Bearer <token>`, else `?access_token=` where
+ * {@link acceptsQueryToken} allows it (401 elsewhere); null when neither.
+ */
+export function bearerToken(request: FastifyRequest): string | null {
+  const path = request.url.split('?')[0];
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -85,7 +90,7 @@ export default fp(
       request.scope = FULL_SCOPE;
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
-      const token = bearer(request, path);
+      const token = bearerToken(request);
       if (!token) throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>');
       const row = await app.db
         .selectFrom('api_tokens as t')
@@ -111,7 +116,10 @@ export default fp(
   { name: 'auth', dependencies: ['db'] },
 );
 
-/** preHandler factory: only these roles may call the route (403 otherwise). */
+/**
+ * Role check for a route's `preValidation` hook (always that hook, so a caller without the role
+ * gets the same 403 from every route, before the body is validated): only these roles may call it.
+ */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user || !roles.includes(request.user.role)) {
