@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
+import { isCalendarInstant } from '../../domain/time.js';
 import { asGeoJsonSql, envelopeSql, pointSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
 import { regionChain, type RegionRef } from './regions.js';
@@ -197,6 +198,9 @@ export function decodeCursor(value: string): ProblemCursor | null {
     if (!Array.isArray(v) || v.length !== 2) return null;
     const [at, id] = v as [unknown, unknown];
     if (typeof at !== 'string' || !CURSOR_AT.test(at) || !Number.isSafeInteger(id) || (id as number) < 1) return null;
+    // Well-formed is not enough: 2026-02-30 or 25:00 inside a cursor would reach the database.
+    const iso = at.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+    if (!isCalendarInstant(iso) || (id as number) > 2_147_483_647) return null;
     return { at, id: id as number };
   } catch {
     return null;

@@ -57,6 +57,18 @@ export function cspDirectives(config: Pick<Config, 'tiandituKey' | 'basemapUrl'>
   };
 }
 
+/** The path of the first string holding U+0000 inside `value` (depth-limited), or null. */
+export function nulPath(value: unknown, at: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : null;
+  if (!value || typeof value !== 'object' || depth > 20) return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\u0000')) return `${at}/${k}`;
+    const p = nulPath(v, `${at}/${k}`, depth + 1);
+    if (p) return p;
+  }
+  return null;
+}
+
 /** Requests the global limit never counts: a load balancer's health probes. */
 const EXEMPT = new Set(['/healthz', '/readyz']);
 
@@ -79,6 +91,22 @@ export default fp<{ config: Config }>(
         maxAge: 600,
       });
     }
+
+    // PostgreSQL text cannot hold U+0000: a NUL anywhere in the query, the path or a JSON body would
+    // end as a 500 from the driver. Refused up front, for every route (a GeoJSON import's features
+    // are checked row by row instead, so its report names the feature).
+    app.addHook('preValidation', async (request) => {
+      const body = request.body as { type?: unknown } | undefined;
+      const checkBody = body && typeof body === 'object' && !Buffer.isBuffer(body) && body.type !== 'FeatureCollection';
+      const where =
+        nulPath(request.query, 'querystring') ??
+        nulPath(request.params, 'params') ??
+        (checkBody ? nulPath(body, 'body') : null);
+      if (where)
+        throw new AppError('VALIDATION_FAILED', `${where} contains a NUL character (U+0000)`, {
+          params: { field: where },
+        });
+    });
 
     if (config.rateLimitMax > 0) {
       const limit = app.createRateLimit({ max: config.rateLimitMax, timeWindow: config.rateLimitWindowMs });
