@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import fc from 'fast-check';
 import { BACKENDS } from '../helpers/db.js';
 import { useApp } from '../helpers/app.js';
 import { insertProblemRows } from '../helpers/problems.js';
@@ -183,5 +184,74 @@ describe.each(BACKENDS)('hostile input on $name', (backend) => {
     const row = await sql<{ description: string; address: string }>`SELECT description, address FROM problems
       WHERE description LIKE '%两端空格%'`.execute(ctx.handle.db);
     expect(row.rows).toEqual([{ description: '  两端空格  ', address: ' 门前 ' }]);
+  });
+
+  it('property (seed 20261202): any filter values on the list and the CSV export → never a 5xx', async () => {
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('2026-02-30', '2026-12-01T10:00+08:00', '-1', '1e400', 'true', ',', '%', '\u0000'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          'from',
+          'to',
+          'status',
+          'category',
+          'region',
+          'overdue',
+          'q',
+          'limit',
+          'cursor',
+          'bbox',
+          'source',
+          'tag',
+        ),
+        value,
+        fc.constantFrom('/api/problems', '/api/exports/problems.csv', '/api/stats/regions'),
+        async (param, v, route) => {
+          const res = await get(`${route}?${param}=${encodeURIComponent(v)}`);
+          expect(res.statusCode, `${route}?${param}=${JSON.stringify(v)}`).toBeLessThan(500);
+        },
+      ),
+      { seed: 20_261_202, numRuns: 120 },
+    );
+  });
+
+  it('property (seed 20261202): any description and address are stored exactly as sent, or refused with nothing written', async () => {
+    const [lon, lat] = centre(MANAGER_BLOCK);
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom(' ', '\t', '\n', '"', '=', '\u0000', '描'),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+      ),
+      maxLength: 40,
+    });
+    await fc.assert(
+      fc.asyncProperty(text, text, async (description, address) => {
+        const before = [await count('problems'), await count('problem_events')];
+        const res = await ctx.app.inject({
+          method: 'POST',
+          url: '/api/problems',
+          headers: auth(ctx.world.tokens.inspector),
+          payload: { lon, lat, category: '06010', description, address },
+        });
+        if (description.includes('\u0000') || address.includes('\u0000')) {
+          expect(res.statusCode).toBe(400);
+          expect([await count('problems'), await count('problem_events')]).toEqual(before);
+          return;
+        }
+        expect(res.statusCode, res.body).toBe(201);
+        const row = await ctx.handle.db
+          .selectFrom('problems')
+          .select(['description', 'address'])
+          .where('id', '=', res.json().id)
+          .executeTakeFirstOrThrow();
+        expect(row.description).toBe(description);
+        expect(row.address).toBe(address);
+        expect([await count('problems'), await count('problem_events')]).toEqual([before[0] + 1, before[1] + 1]);
+      }),
+      { seed: 20_261_202, numRuns: 40 },
+    );
   });
 });
