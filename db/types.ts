@@ -121,6 +121,109 @@ export interface DataVersionTable {
   id: Generated<boolean>;
   regions: Generated<number>;
   problems: Generated<number>;
+  points: Generated<number>;
+}
+
+export interface PointTypesTable {
+  code: string;
+  name: string;
+  name_en: Generated<string>;
+  sort: Generated<number>;
+  active: Generated<boolean>;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PointsTable {
+  id: Generated<number>;
+  ref: string | null;
+  type_code: string;
+  name: string;
+  address: string | null;
+  unit: string | null;
+  geom: Geometry;
+  region_code: string;
+  synthetic: Generated<boolean>;
+  retired_at: Timestamp | null;
+  retired_reason: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  created_by: number | null;
+  version: Generated<number>;
+  standing: Generated<'uninspected' | 'passed' | 'failed' | 'chronic'>;
+  last_inspection_id: number | null;
+  last_inspected_at: Timestamp | null;
+  last_score: number | null;
+  chronic_items: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface StandardsTable {
+  id: Generated<number>;
+  type_code: string;
+  version: number;
+  note: string | null;
+  created_at: DefaultTimestamp;
+  created_by: Generated<string>;
+}
+
+export interface StandardItemsTable {
+  id: Generated<number>;
+  standard_id: number;
+  code: string;
+  text: string;
+  category_code: string;
+  weight: number;
+  photo_required: Generated<boolean>;
+  sort: Generated<number>;
+}
+
+export interface SamplesTable {
+  id: Generated<number>;
+  name: string;
+  seed: number;
+  region_code: string;
+  sizes: ColumnType<Record<string, number>, string, string>;
+  strata: ColumnType<Record<string, number>, string, string>;
+  due_at: Timestamp;
+  created_at: DefaultTimestamp;
+  created_by: number | null;
+  created_by_name: string;
+}
+
+export interface SampleTasksTable {
+  id: Generated<number>;
+  sample_id: number;
+  point_id: number;
+  type_code: string;
+  position: number;
+  assignee_id: number | null;
+}
+
+export interface InspectionsTable {
+  id: Generated<number>;
+  point_id: number;
+  standard_id: number;
+  kind: Generated<'inspection' | 'unannounced' | 'mock'>;
+  task_id: number | null;
+  region_code: string;
+  inspector_id: number | null;
+  inspector: string;
+  started_at: Timestamp | null;
+  submitted_at: DefaultTimestamp;
+  device_geom: ColumnType<never, string | null | undefined, never>;
+  device_accuracy_m: number | null;
+  note: string | null;
+  checked_weight: number;
+  passed_weight: number;
+  failed_count: number;
+}
+
+export interface InspectionItemsTable {
+  inspection_id: number;
+  standard_item_id: number;
+  result: 'pass' | 'fail' | 'na';
+  note: string | null;
+  photos: ColumnType<string[], string[] | undefined, string[]>;
+  problem_id: number | null;
 }
 
 export interface DB {
@@ -132,4 +235,12 @@ export interface DB {
   problem_events: ProblemEventsTable;
   calendar_overrides: CalendarOverridesTable;
   data_version: DataVersionTable;
+  point_types: PointTypesTable;
+  points: PointsTable;
+  standards: StandardsTable;
+  standard_items: StandardItemsTable;
+  samples: SamplesTable;
+  sample_tasks: SampleTasksTable;
+  inspections: InspectionsTable;
+  inspection_items: InspectionItemsTable;
 }

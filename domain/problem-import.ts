@@ -178,13 +178,11 @@ export function parseReportedAt(value: string): Date | null {
 type RawRecord = Partial<Record<Field, unknown>>;
 
 /**
- * A structural field (coordinate, code, date, enum) as trimmed text. Only strings and numbers are
- * text: an object or array becomes a marker no field accepts, so `{"category": {…}}` is rejected
- * instead of being read as "[object Object]".
+ * A structural field (coordinate, code, date, enum, name) as trimmed text. Only strings and numbers
+ * are text: an object or array reads as missing (so the field's "required" rule names it) and is
+ * never turned into "[object Object]".
  */
-const text = (v: unknown): string =>
-  v === null || v === undefined ? '' : typeof v === 'string' || typeof v === 'number' ? String(v).trim() : NOT_TEXT;
-const NOT_TEXT = '\u0000not text';
+export const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
 
 /**
  * A free-text field (description, address, reporter) exactly as sent: never trimmed, never
@@ -206,6 +204,21 @@ function numberOf(v: unknown): number {
 }
 
 /**
+ * A longitude / latitude pair from two cells (text or JSON numbers), checked for China (see
+ * `coordinateProblem`), still in the input's coordinate system; or the reason it is not one.
+ */
+export function readLonLat(lonCell: unknown, latCell: unknown): [number, number] | string {
+  const lonText = text(lonCell);
+  const latText = text(latCell);
+  if (lonText === '' || latText === '') return 'longitude and latitude are required';
+  const lon = numberOf(lonCell);
+  const lat = numberOf(latCell);
+  if (!Number.isFinite(lon)) return `longitude ${JSON.stringify(lonText)} is not a number`;
+  if (!Number.isFinite(lat)) return `latitude ${JSON.stringify(latText)} is not a number`;
+  return coordinateProblem(lon, lat) ?? [lon, lat];
+}
+
+/**
  * Validates one record and converts its coordinates to WGS84. Returns the row, or the first reason
  * it cannot be loaded (one reason per row keeps the report readable; fixing it reveals the next).
  */
@@ -216,15 +229,9 @@ export function validateRecord(
   categoryValues: readonly unknown[] = [raw.category],
 ): ImportRow | Rejection {
   const reject = (reason: string): Rejection => ({ line, reason });
-  const lonText = text(raw.lon);
-  const latText = text(raw.lat);
-  if (lonText === '' || latText === '') return reject('longitude and latitude are required');
-  const lon = numberOf(raw.lon);
-  const lat = numberOf(raw.lat);
-  if (!Number.isFinite(lon)) return reject(`longitude ${JSON.stringify(lonText)} is not a number`);
-  if (!Number.isFinite(lat)) return reject(`latitude ${JSON.stringify(latText)} is not a number`);
-  const coordError = coordinateProblem(lon, lat);
-  if (coordError) return reject(coordError);
+  const position = readLonLat(raw.lon, raw.lat);
+  if (typeof position === 'string') return reject(position);
+  const [lon, lat] = position;
 
   if (categoryValues.some((c) => c !== null && c !== undefined && typeof c !== 'string' && typeof c !== 'number'))
     return reject('category must be text (a code such as 06010 or a name such as 暴露垃圾)');
@@ -297,11 +304,27 @@ export function validateRecord(
 
 const isRejection = (r: ImportRow | Rejection): r is Rejection => 'reason' in r;
 
+/** One CSV data row by field (first matching column) and every matching column's value. */
+export interface CsvRecord<F extends string> {
+  /** Physical line of the file where the row starts (header = 1). */
+  line: number;
+  raw: Partial<Record<F, string>>;
+  all: Record<F, string[]>;
+}
+
 /**
- * Parses a CSV import. Line numbers are physical lines of the file (header = line 1), so they match
- * what a spreadsheet or text editor shows; a quoted field spanning lines is reported at its first.
+ * Reads a CSV (UTF-8 or GBK, see {@link decodeCsv}) into records keyed by field, matching the
+ * header against `aliases` (lower-cased, trimmed; several columns may match one field, in alias
+ * order). Line numbers are physical lines of the file (header = line 1), so they match what a
+ * spreadsheet or text editor shows; a quoted field spanning lines is reported at its first. Throws
+ * {@link ImportFormatError} for an empty file, an unreadable one, missing `required` columns
+ * (named by their label) or a header without rows. Shared by every CSV import (problems, points).
  */
-export function parseProblemCsv(bytes: Uint8Array, ctx: ImportContext): ParsedImport {
+export function readCsvRecords<F extends string>(
+  bytes: Uint8Array,
+  aliases: Readonly<Record<F, readonly string[]>>,
+  required: Readonly<Partial<Record<F, string>>>,
+): CsvRecord<F>[] {
   const content = decodeCsv(bytes);
   if (content.trim() === '') throw new ImportFormatError('the CSV is empty', 1, true);
   let records: { record: string[]; info: { lines: number } }[];
@@ -319,41 +342,45 @@ export function parseProblemCsv(bytes: Uint8Array, ctx: ImportContext): ParsedIm
   }
   const [header, ...data] = records;
   const names = header.record.map((h) => h.trim().toLowerCase());
-  const columnOf = (field: Field): number[] =>
-    HEADER_ALIASES[field].map((alias) => names.indexOf(alias)).filter((i) => i >= 0);
-  const columns = Object.fromEntries((Object.keys(HEADER_ALIASES) as Field[]).map((f) => [f, columnOf(f)])) as Record<
-    Field,
-    number[]
-  >;
-  const missing = (['lon', 'lat', 'category'] as const).filter((f) => columns[f].length === 0);
+  const fields = Object.keys(aliases) as F[];
+  const columns = Object.fromEntries(
+    fields.map((f) => [f, aliases[f].map((alias) => names.indexOf(alias)).filter((i) => i >= 0)]),
+  ) as Record<F, number[]>;
+  const missing = (Object.keys(required) as F[]).filter((f) => columns[f].length === 0);
   if (missing.length > 0) {
-    const want = { lon: 'lon or 经度', lat: 'lat or 纬度', category: 'category, 类别 or 事项' };
     throw new ImportFormatError(
-      `missing column ${missing.map((f) => want[f]).join(', ')}; the header has: ${header.record.join(', ')}`,
+      `missing column ${missing.map((f) => required[f]).join(', ')}; the header has: ${header.record.join(', ')}`,
     );
   }
   if (data.length === 0) throw new ImportFormatError('the CSV has a header but no rows', 1, true);
-
-  const rows: ImportRow[] = [];
-  const rejected: Rejection[] = [];
-  for (const { record, info } of data) {
+  return data.map(({ record, info }) => {
     const embeddedBreaks = record.reduce((n, f) => n + (f.includes('\n') ? f.split('\n').length - 1 : 0), 0);
-    const line = info.lines - embeddedBreaks;
-    const raw: RawRecord = {};
-    for (const f of Object.keys(columns) as Field[]) {
+    const raw: Partial<Record<F, string>> = {};
+    const all = {} as Record<F, string[]>;
+    for (const f of fields) {
       const idx = columns[f][0];
       if (idx !== undefined) raw[f] = record[idx];
+      all[f] = columns[f].map((i) => record[i]);
     }
-    const result = validateRecord(
-      raw,
-      line,
-      ctx,
-      columns.category.map((i) => record[i]),
-    );
+    return { line: info.lines - embeddedBreaks, raw, all };
+  });
+}
+
+/** Parses a CSV import of problems (see {@link readCsvRecords} for lines and encodings). */
+export function parseProblemCsv(bytes: Uint8Array, ctx: ImportContext): ParsedImport {
+  const records = readCsvRecords(bytes, HEADER_ALIASES, {
+    lon: 'lon or 经度',
+    lat: 'lat or 纬度',
+    category: 'category, 类别 or 事项',
+  });
+  const rows: ImportRow[] = [];
+  const rejected: Rejection[] = [];
+  for (const { line, raw, all } of records) {
+    const result = validateRecord(raw, line, ctx, all.category);
     if (isRejection(result)) rejected.push(result);
     else rows.push(result);
   }
-  return { rows, rejected, total: data.length };
+  return { rows, rejected, total: records.length };
 }
 
 /** GeoJSON property names, mapped to fields the same way as CSV headers. */
@@ -369,18 +396,31 @@ function recordFromProperties(props: Record<string, unknown>): { raw: RawRecord;
   return { raw, categories };
 }
 
+/** One GeoJSON feature that passed the structural check. */
+export interface GeoJsonRecord {
+  /** The feature's index in `features` (0-based, as `features[i]` in any GeoJSON tool). */
+  index: number;
+  geometry: { type: string; coordinates: unknown };
+  properties: Record<string, unknown>;
+}
+
 /**
- * Parses a GeoJSON FeatureCollection of Points. `line` is the feature's index in `features`
- * (0-based, as `features[i]` in any GeoJSON tool).
+ * Reads a GeoJSON FeatureCollection: features whose geometry is one of `geometryTypes`, and a
+ * rejection (by feature index) for every other one. Throws {@link ImportFormatError} when the body
+ * is not a FeatureCollection or has no features. Shared by every GeoJSON import (problems, points).
  */
-export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedImport {
+export function readGeoJsonFeatures(
+  body: unknown,
+  geometryTypes: readonly string[],
+): { features: GeoJsonRecord[]; rejected: Rejection[]; total: number } {
   const fc = body as { type?: unknown; features?: unknown };
   if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new ImportFormatError('the body is not a GeoJSON FeatureCollection', 0);
   }
   if (fc.features.length === 0) throw new ImportFormatError('the FeatureCollection has no features', 0, true);
-  const rows: ImportRow[] = [];
+  const features: GeoJsonRecord[] = [];
   const rejected: Rejection[] = [];
+  const wanted = geometryTypes.length === 1 ? `a ${geometryTypes[0]}` : `one of ${geometryTypes.join(', ')}`;
   fc.features.forEach((feature: unknown, index: number) => {
     const f = feature as {
       type?: unknown;
@@ -392,24 +432,40 @@ export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedIm
       return;
     }
     const g = f.geometry;
-    if (!g || g.type !== 'Point' || !Array.isArray(g.coordinates)) {
+    if (!g || !geometryTypes.includes(g.type as string) || !Array.isArray(g.coordinates)) {
       rejected.push({
         line: index,
-        reason: `geometry must be a Point, got ${g ? JSON.stringify(g.type) : 'null (empty geometry)'}`,
+        reason: `geometry must be ${wanted}, got ${g ? JSON.stringify(g.type) : 'null (empty geometry)'}`,
       });
       return;
     }
-    if (g.coordinates.length < 2) {
+    const properties =
+      f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};
+    features.push({ index, geometry: g as GeoJsonRecord['geometry'], properties });
+  });
+  return { features, rejected, total: fc.features.length };
+}
+
+/**
+ * Parses a GeoJSON FeatureCollection of Points. `line` is the feature's index in `features`
+ * (0-based, as `features[i]` in any GeoJSON tool).
+ */
+export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedImport {
+  const { features, rejected, total } = readGeoJsonFeatures(body, ['Point']);
+  const rows: ImportRow[] = [];
+  for (const { index, geometry, properties } of features) {
+    const coords = geometry.coordinates as unknown[];
+    if (coords.length < 2) {
       rejected.push({ line: index, reason: 'empty Point: coordinates need [longitude, latitude]' });
-      return;
+      continue;
     }
-    const props = f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};
-    const { raw, categories } = recordFromProperties(props);
+    const { raw, categories } = recordFromProperties(properties);
     // JSON has no NaN: a string coordinate is accepted only if it is a number in text.
-    const [lon, lat] = g.coordinates as unknown[];
+    const [lon, lat] = coords;
     const result = validateRecord({ ...raw, lon: lon ?? '', lat: lat ?? '' }, index, ctx, categories);
     if (isRejection(result)) rejected.push(result);
     else rows.push(result);
-  });
-  return { rows, rejected, total: fc.features.length };
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { rows, rejected, total };
 }

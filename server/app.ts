@@ -36,6 +36,10 @@ import rankingRoutes from './routes/rankings.js';
 import hotspotRoutes from './routes/hotspots.js';
 import exportRoutes from './routes/exports.js';
 import tileRoutes from './routes/tiles.js';
+import pointRoutes from './routes/points.js';
+import standardRoutes from './routes/standards.js';
+import inspectionRoutes from './routes/inspections.js';
+import sampleRoutes from './routes/samples.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -200,6 +204,11 @@ export async function buildApp({
   await app.register(rankingRoutes, { prefix: '/api' });
   await app.register(hotspotRoutes, { prefix: '/api' });
   await app.register(exportRoutes, { prefix: '/api' });
+  // Assessment (对标达标): points, standards, inspections and standing, mock-assessment samples.
+  await app.register(pointRoutes, { prefix: '/api' });
+  await app.register(standardRoutes, { prefix: '/api' });
+  await app.register(inspectionRoutes, { prefix: '/api' });
+  await app.register(sampleRoutes, { prefix: '/api' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(webDir)) {

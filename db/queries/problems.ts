@@ -268,6 +268,8 @@ export async function createProblem(
   input: NewProblem,
   scope: Scope,
   actor: Actor,
+  /** Where the report came from, written into the 'create' event's data (e.g. the inspection and item). */
+  origin: Record<string, unknown> | null = null,
 ): Promise<CreateResult> {
   const inserted = await sql<{ id: number; region_code: string; recurrence_of: number | null }>`
     WITH pt AS (
@@ -304,6 +306,7 @@ export async function createProblem(
       from_status: null,
       to_status: 'reported',
       photos: input.photos,
+      data: origin ? JSON.stringify(origin) : null,
     })
     .execute();
   await bumpProblemsVersion(trx);
@@ -389,6 +392,52 @@ function lineRanges(rows: readonly ImportRow[]): [number, number][] {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Assigns every row of a staging table (`line int`, a WGS84 point column `geomColumn` with a GiST
+ * index) its finest covering region, into a new temporary table `target (line, code)` dropped on
+ * commit; returns the lines no region covers, ascending. Shared by every spatial import (problems,
+ * assessment points), so all of them assign blocks alike.
+ *
+ * Blocks first: they are small, and every covered point has exactly one (two on a shared edge, the
+ * lower code wins). Joining all levels at once would also test each point against the large county
+ * and street polygons: measured 8× slower for 100,000 points in the demo county. The rare point in
+ * a gap between blocks then goes to the finest region that does cover it.
+ */
+export async function assignStagedRegions(
+  trx: Transaction<DB>,
+  staging: string,
+  target: string,
+  geomColumn = 'geom',
+  ranges: readonly [number, number][] = [[-2_147_483_648, 2_147_483_647]],
+): Promise<number[]> {
+  const src = sql.table(staging);
+  const dst = sql.table(target);
+  const g = sql.ref(`i.${geomColumn}`);
+  await sql`CREATE TEMP TABLE ${dst} (line int PRIMARY KEY, code text NOT NULL) ON COMMIT DROP`.execute(trx);
+  // Range by range (`ranges`, disjoint), yielding to the event loop in between: on PGlite (one
+  // connection, one thread) one statement over 100,000 rows kept /readyz and every other request
+  // waiting ~30 s.
+  for (const [lo, hi] of ranges) {
+    await yieldToEventLoop();
+    await sql`INSERT INTO ${dst}
+      SELECT DISTINCT ON (i.line) i.line, r.code
+      FROM regions r JOIN ${src} i ON ST_Covers(r.geom, ${g})
+      WHERE r.level = 'block' AND i.line BETWEEN ${lo} AND ${hi}
+      ORDER BY i.line, r.code`.execute(trx);
+  }
+  // MATERIALIZED: find the (few) unassigned rows first, so only they meet the large polygons.
+  await sql`INSERT INTO ${dst}
+    WITH gap AS MATERIALIZED (
+      SELECT i.line, ${g} AS geom FROM ${src} i WHERE NOT EXISTS (SELECT 1 FROM ${dst} a WHERE a.line = i.line)
+    )
+    SELECT DISTINCT ON (g.line) g.line, r.code
+    FROM gap g JOIN regions r ON ST_Covers(r.geom, g.geom)
+    ORDER BY g.line, length(r.code) DESC, r.code`.execute(trx);
+  const outside = await sql<{ line: number }>`SELECT i.line FROM ${src} i
+    WHERE NOT EXISTS (SELECT 1 FROM ${dst} a WHERE a.line = i.line) ORDER BY i.line`.execute(trx);
+  return outside.rows.map((r) => r.line);
+}
+
+/**
  * Loads validated rows in one transaction, set-based: the rows go into a temporary staging table
  * {@link IMPORT_CHUNK_ROWS} at a time (one INSERT … FROM unnest(arrays) per chunk), one spatial
  * join assigns every row its region (polygons as the outer side of the join, so each polygon is
@@ -429,36 +478,10 @@ export async function importProblems(
   }
   await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
   await sql`ANALYZE problem_import`.execute(trx);
-  // Blocks first: they are small, and every covered point has exactly one (two on a shared edge,
-  // the lower code wins). Joining all levels at once would also test each point against the large
-  // county and street polygons: measured 8× slower for 100,000 points in the demo county.
-  // Chunk by chunk, yielding to the event loop in between: on PGlite (one connection, one thread)
-  // a single statement over 100,000 rows kept /readyz and every other request waiting ~30 s.
   const chunks = lineRanges(rows);
-  await sql`CREATE TEMP TABLE problem_import_region (line int PRIMARY KEY, code text NOT NULL) ON COMMIT DROP`.execute(
-    trx,
-  );
-  for (const [lo, hi] of chunks) {
-    await yieldToEventLoop();
-    await sql`INSERT INTO problem_import_region
-      SELECT DISTINCT ON (i.line) i.line, r.code
-      FROM regions r JOIN problem_import i ON ST_Covers(r.geom, i.geom)
-      WHERE r.level = 'block' AND i.line BETWEEN ${lo} AND ${hi}
-      ORDER BY i.line, r.code`.execute(trx);
-  }
-  // The rare point in a gap between blocks goes to the finest region that does cover it.
-  // MATERIALIZED: find the (few) unassigned rows first, so only they meet the large polygons.
-  await sql`INSERT INTO problem_import_region
-    WITH gap AS MATERIALIZED (
-      SELECT i.line, i.geom FROM problem_import i WHERE NOT EXISTS (SELECT 1 FROM problem_import_region a WHERE a.line = i.line)
-    )
-    SELECT DISTINCT ON (g.line) g.line, r.code
-    FROM gap g JOIN regions r ON ST_Covers(r.geom, g.geom)
-    ORDER BY g.line, length(r.code) DESC, r.code`.execute(trx);
-  const outside = await sql<{ line: number }>`SELECT i.line FROM problem_import i
-    WHERE NOT EXISTS (SELECT 1 FROM problem_import_region a WHERE a.line = i.line) ORDER BY i.line`.execute(trx);
-  const rejected = outside.rows.map((r) => ({
-    line: r.line,
+  const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region', 'geom', chunks);
+  const rejected = outside.map((line) => ({
+    line,
     reason: 'outside every region (no block covers this point)',
   }));
   if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };

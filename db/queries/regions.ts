@@ -15,6 +15,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import { envelopeSql, WGS84 } from '../spatial.js';
 import { regionScopeSql, type Scope } from './scope.js';
+import { reassignPoints } from './points.js';
 import { chainCodes } from '../../domain/regions.js';
 import { checkRegionFeatures, type FeatureRejection, type ParsedRegion } from '../../domain/region-import.js';
 
@@ -487,6 +488,8 @@ async function importChecked(
     throw new Error(`region import: wrote ${upserted.rows[0]?.n} of ${regions.length} regions`);
   await sql`UPDATE data_version SET regions = regions + 1`.execute(trx);
   const problemsReassigned = await reassignProblems(trx, opts.actor, opts.actorId ?? null);
+  // Assessment points follow their blocks the same way (after the index reassignProblems builds).
+  await reassignPoints(trx);
   await sql`DROP TABLE pg_temp.region_import, pg_temp.region_check`.execute(trx);
   return { created: regions.length - updated, updated, repaired, warnings, problems_reassigned: problemsReassigned };
 }

@@ -13,6 +13,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
+import { pointScopeSql } from './points.js';
 import { WEB_MERCATOR, WGS84, pointSql } from '../spatial.js';
 import type { TileFeature, TileGeometry } from '../../domain/tile-encode.js';
 
@@ -205,9 +206,54 @@ export async function problemTile(
   }));
 }
 
+export interface PointTileOptions {
+  scope: Scope;
+  type?: string;
+  standing?: string;
+}
+
+/**
+ * The `points` layer: active assessment points inside the scope, one point each at every zoom
+ * (a polygon point at its point on surface; a county has hundreds of points, not millions), with
+ * id, type_code, standing and name, so the map colours them by standing without another request.
+ */
+export async function pointTile(
+  db: Kysely<DB>,
+  t: TileAddress,
+  opts: PointTileOptions,
+  encoder: TileEncoder,
+): Promise<Buffer | TileFeature[]> {
+  const ctes = sql`${boundsCte(t)},
+    sel AS (
+      SELECT pt.id AS fid, pt.id, pt.type_code, pt.standing, pt.name,
+             ST_Transform(ST_PointOnSurface(pt.geom), ${sql.lit(WEB_MERCATOR)}) AS g
+      FROM points pt, bounds b
+      WHERE pt.geom && ST_Transform(b.benv, ${sql.lit(WGS84)}) AND pt.retired_at IS NULL
+        AND ${pointScopeSql(opts.scope, 'pt.region_code')}
+        AND (${opts.type ?? null}::text IS NULL OR pt.type_code = ${opts.type ?? null})
+        AND (${opts.standing ?? null}::text IS NULL OR pt.standing = ${opts.standing ?? null})
+    )`;
+  const out = await encodeOrSelect(
+    db,
+    encoder,
+    'points',
+    ctes,
+    ['fid', 'id', 'type_code', 'standing', 'name'],
+    ['id'],
+    'fid',
+  );
+  if (Buffer.isBuffer(out)) return out;
+  return out.map(({ geometry, fid, ...properties }) => ({
+    id: Number(fid),
+    geometry,
+    properties: properties as TileFeature['properties'],
+  }));
+}
+
 export interface TileVersions {
   regions: number;
   problems: number;
+  points: number;
   /**
    * The latest deadline already passed by an open problem. Overdue flags change with the clock,
    * not only with writes: this value moves exactly when another open problem becomes overdue, so
@@ -217,14 +263,15 @@ export interface TileVersions {
 }
 
 export async function tileVersions(db: Kysely<DB>): Promise<TileVersions> {
-  const { rows } = await sql<{ regions: number; problems: number; overdue_mark: Date | null }>`
-    SELECT d.regions, d.problems,
+  const { rows } = await sql<{ regions: number; problems: number; points: number; overdue_mark: Date | null }>`
+    SELECT d.regions, d.problems, d.points,
            (SELECT max(due_at) FROM problems WHERE status NOT IN ('closed', 'voided') AND due_at <= now()) AS overdue_mark
     FROM data_version d`.execute(db);
   const r = rows[0];
   return {
     regions: r?.regions ?? 0,
     problems: r?.problems ?? 0,
+    points: r?.points ?? 0,
     overdueMark: r?.overdue_mark ? new Date(r.overdue_mark).toISOString() : null,
   };
 }

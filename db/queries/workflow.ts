@@ -116,7 +116,22 @@ export async function applyTransition(
   scope: Scope,
   now: Date = new Date(),
 ): Promise<TransitionOutcome> {
-  return db.transaction().execute(async (trx): Promise<TransitionOutcome> => {
+  return db.transaction().execute((trx) => applyTransitionIn(trx, problemId, req, actor, scope, now));
+}
+
+/**
+ * {@link applyTransition} inside the caller's transaction (an inspection files the problems its
+ * failed items create in its own transaction). Nothing is written unless the outcome is `ok`.
+ */
+export async function applyTransitionIn(
+  trx: Transaction<DB>,
+  problemId: number,
+  req: TransitionRequest,
+  actor: Actor,
+  scope: Scope,
+  now: Date = new Date(),
+): Promise<TransitionOutcome> {
+  {
     const p = await lockProblem(trx, problemId, scope);
     if (!p) return { kind: 'not_found' };
     const flags = { escalated: p.escalated };
@@ -224,7 +239,7 @@ export async function applyTransition(
       .execute();
     await bumpProblemsVersion(trx);
     return { kind: 'ok', id: p.id, from: p.status, to: verdict.to, version: updated.version };
-  });
+  }
 }
 
 export interface ProblemEventRow {

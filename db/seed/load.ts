@@ -23,6 +23,8 @@ import { pointSql } from '../spatial.js';
 import { upsertCategories } from '../queries/categories.js';
 import { importRegions, type ImportResult } from '../queries/regions.js';
 import { DEFAULT_CATEGORIES } from './categories.js';
+import { seedAssessment } from './assessment.js';
+import { loadDemoPoints } from './points.js';
 import {
   DEFAULT_BLOCKS,
   partitionCounty,
@@ -81,6 +83,8 @@ export interface LoadDemoOptions {
 }
 
 export interface LoadDemoResult {
+  /** Synthetic assessment points (测评点位). */
+  points: number;
   streets: number;
   communities: number;
   blocks: number;
@@ -229,7 +233,11 @@ export async function loadDemo(db: Kysely<DB>, opts: LoadDemoOptions = {}): Prom
     const overdue = rows.filter((r) => r.overdue).length;
     await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
     lap('problems', `inserted ${problems.length} problems with ${events} events (${overdue} overdue)`);
+    await seedAssessment(trx);
+    const points = await loadDemoPoints(trx, DEMO_COUNTY_CODE, urbanStreetCodes(streets), seed);
+    lap('points', `placed ${points} synthetic assessment points`);
     return {
+      points,
       streets: part.streets.length,
       communities: part.communities.length,
       blocks: part.blocks.length,

@@ -24,7 +24,7 @@ import { feature, featureCollection, point } from '@turf/helpers';
 import { intersect } from '@turf/intersect';
 import { voronoi } from '@turf/voronoi';
 import type { BBox, MultiPolygon, Polygon, Position } from 'geojson';
-import { gaussian, rngFor, type Rng } from './random.js';
+import { gaussian, rngFor, type Rng } from '../../domain/random.js';
 
 export type AreaGeometry = Polygon | MultiPolygon;
 

@@ -21,7 +21,7 @@ import chineseDays from 'chinese-days';
 import type { BBox, Position } from 'geojson';
 import { DEFAULT_CATEGORIES, type ClockType } from './categories.js';
 import { isNeighbourhood, shortRegionName, type AreaGeometry, type RegionFeature } from './partition.js';
-import { gaussian, intBetween, pick, rngFor, weightedSampler, type Rng } from './random.js';
+import { gaussian, intBetween, pick, rngFor, weightedSampler, type Rng } from '../../domain/random.js';
 import { DAY_MS, HOUR_MS, SHANGHAI_OFFSET_MS } from '../../domain/time.js';
 
 export type ProblemStatus = 'reported' | 'filed' | 'dispatched' | 'in_progress' | 'resolved' | 'closed' | 'voided';

@@ -17,7 +17,14 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../schemas/common.js';
-import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
+import {
+  PointTileQuery,
+  ProblemTileQuery,
+  RegionTileQuery,
+  TileJson,
+  TileLayerParams,
+  TileParams,
+} from '../schemas/tiles.js';
 import { AppError } from '../errors.js';
 import { filtersOf } from '../services/filters.js';
 import { ifNoneMatch } from '../services/http.js';
@@ -25,6 +32,7 @@ import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
 import {
   MAX_TILE_ZOOM,
   PROBLEM_POINT_MIN_ZOOM,
+  pointTile,
   problemTile,
   regionTile,
   tileBounds,
@@ -63,6 +71,13 @@ const PROBLEM_FIELDS: Record<string, string> = {
   count: 'Number (problems in a cell, below z13)',
 };
 
+const POINT_FIELDS: Record<string, string> = {
+  id: 'Number',
+  type_code: 'String',
+  standing: 'String (uninspected | passed | failed | chronic)',
+  name: 'String',
+};
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const encoder: TileEncoder = app.dbInfo.hasMvt ? 'sql' : 'js';
   // Least-recently-used encoded tiles by ETag, bounded by bytes; one tile may take at most 1/8.
@@ -75,7 +90,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   async function serve(
     request: FastifyRequest,
     reply: FastifyReply,
-    layer: 'regions' | 'problems',
+    layer: 'regions' | 'problems' | 'points',
     t: TileAddress,
     query: Record<string, unknown>,
     build: () => Promise<Buffer | TileFeature[]>,
@@ -87,7 +102,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`,
       );
     const v = await tileVersions(app.db);
-    const version = layer === 'regions' ? [v.regions] : [v.problems, v.overdueMark];
+    const version = layer === 'regions' ? [v.regions] : layer === 'points' ? [v.points] : [v.problems, v.overdueMark];
     const key = createHash('sha1')
       .update(JSON.stringify([layer, version, t.z, t.x, t.y, canonicalQuery(query), request.scope]))
       .digest('base64url');
@@ -146,6 +161,28 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/points/:z/:x/:y.mvt',
+    {
+      schema: {
+        tags: ['tiles', 'assessment'],
+        summary: 'Assessment points (测评点位), one point each with type_code and standing; scope applies',
+        params: TileParams,
+        querystring: PointTileQuery,
+        response: tileResponses,
+      },
+    },
+    async (request, reply) =>
+      serve(request, reply, 'points', request.params, request.query, () =>
+        pointTile(
+          app.db,
+          request.params,
+          { scope: request.scope, type: request.query.type, standing: request.query.standing },
+          encoder,
+        ),
+      ),
+  );
+
+  app.get(
     '/:layer.json',
     {
       schema: {
@@ -162,6 +199,30 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const base = `${request.protocol}://${request.host}/tiles/${layer}/{z}/{x}/{y}.mvt${search}`;
       const centre = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 10];
       const regions = layer === 'regions';
+      if (layer === 'points') {
+        return {
+          tilejson: '3.0.0' as const,
+          name: '测评点位 points',
+          description:
+            'Active assessment points, one point each, coloured by standing (uninspected, passed, failed, chronic).',
+          scheme: 'xyz' as const,
+          tiles: [base],
+          minzoom: 0,
+          maxzoom: TILEJSON_MAXZOOM,
+          bounds,
+          center: centre,
+          attribution: '问题地图 Problem Map',
+          vector_layers: [
+            {
+              id: 'points',
+              description: 'id, type_code, standing, name',
+              minzoom: 0,
+              maxzoom: MAX_TILE_ZOOM,
+              fields: POINT_FIELDS,
+            },
+          ],
+        };
+      }
       return {
         tilejson: '3.0.0' as const,
         name: regions ? '行政区划与网格 regions' : '问题 problems',

@@ -23,7 +23,18 @@ export type RegionTileQuery = Static<typeof RegionTileQuery>;
 export const ProblemTileQuery = Type.Object({ ...ProblemFilterQuery.properties, access_token: AccessToken });
 export type ProblemTileQuery = Static<typeof ProblemTileQuery>;
 
-export const TileLayerParams = Type.Object({ layer: Type.Union([Type.Literal('regions'), Type.Literal('problems')]) });
+export const PointTileQuery = Type.Object({
+  type: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,39}$', description: 'point type code' })),
+  standing: Type.Optional(
+    Type.Unsafe<string>({ type: 'string', enum: ['uninspected', 'passed', 'failed', 'chronic'] }),
+  ),
+  access_token: AccessToken,
+});
+export type PointTileQuery = Static<typeof PointTileQuery>;
+
+export const TileLayerParams = Type.Object({
+  layer: Type.Union([Type.Literal('regions'), Type.Literal('problems'), Type.Literal('points')]),
+});
 export type TileLayerParams = Static<typeof TileLayerParams>;
 
 /** TileJSON 3.0.0 (github.com/mapbox/tilejson-spec), enough for MapLibre and QGIS to add the layer by URL. */

@@ -12,6 +12,7 @@ import { openPGlite, openPostgres } from '../../db/index.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { upsertCategories } from '../../db/queries/categories.js';
 import { DEFAULT_CATEGORIES } from '../../db/seed/categories.js';
+import { seedAssessment } from '../../db/seed/assessment.js';
 import { templateName, adminUrl } from './pg-url.js';
 
 declare module 'vitest' {
@@ -26,6 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const handle = await openPGlite();
   await migrateToLatest(handle.db);
   await upsertCategories(handle.db, DEFAULT_CATEGORIES);
+  await seedAssessment(handle.db);
   const dump = await handle.pglite!.dumpDataDir('gzip');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
   await handle.close();
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const h = await openPostgres(adminUrl(url, pgTemplate), 2);
     await migrateToLatest(h.db);
     await upsertCategories(h.db, DEFAULT_CATEGORIES);
+    await seedAssessment(h.db);
     await h.close();
   }
   project.provide('pgTemplate', pgTemplate);

@@ -34,6 +34,7 @@ import {
 import type { DbHandle } from '../../db/index.js';
 import type { DB } from '../../db/types.js';
 import { hashToken } from '../../server/plugins/auth.js';
+import { loadAssessment, type AssessmentFixture } from '../helpers/assessment.js';
 
 // ---------------------------------------------------------------- callers
 
@@ -240,6 +241,8 @@ interface Ctx {
   version(id: number): Promise<number>;
   /** A unique suffix for names created by this run. */
   seq(): number;
+  /** Assessment points, inspections and a sample (test/helpers/assessment.ts). */
+  a: AssessmentFixture;
 }
 
 interface Entry {
@@ -262,6 +265,7 @@ const ISO = {
   exports: 'isolation: problem exports',
   tiles: 'isolation: tiles and TileJSON',
   writes: 'isolation: writes outside the area',
+  assessment: 'test/server/routes/assessment-scope.test.ts: points, inspections, samples, tasks, standing, tiles',
 };
 
 const tileUrl = (layer: string, z: number) => {
@@ -568,10 +572,179 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'GET', url: tileUrl('problems', 14) }),
     scope: ISO.tiles,
   },
+  'GET /tiles/points/:z/:x/:y.mvt': {
+    allowed: 'all',
+    // The tile holding the manager's bus stop (test/helpers/assessment.ts places it 0.001° E, 0.003° N of the block's centre).
+    request: () => {
+      const [lon, lat] = centre(MANAGER_BLOCK);
+      const t = tileOf([lon + 0.001, lat + 0.003], 14);
+      return { method: 'GET', url: `/tiles/points/${t.z}/${t.x}/${t.y}.mvt` };
+    },
+    scope: ISO.assessment,
+  },
   'GET /tiles/:layer.json': {
     allowed: 'all',
     request: () => ({ method: 'GET', url: '/tiles/problems.json' }),
     scope: ISO.tiles,
+  },
+
+  // points.ts, standards.ts, inspections.ts, samples.ts (assessment)
+  'GET /api/point-types': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/point-types' }),
+    scope: 'reference data, the same for everyone',
+  },
+  'PATCH /api/point-types/:code': {
+    allowed: ['admin'],
+    request: () => ({ method: 'PATCH', url: '/api/point-types/OTHER', payload: { active: true } }),
+    scope: 'admin only',
+  },
+  'GET /api/points': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/points' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/points/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/points/${c.a.minePoint}` }),
+    scope: ISO.assessment,
+  },
+  'POST /api/points': {
+    allowed: ['admin'],
+    ok: [201],
+    request: (c) => {
+      const [lon, lat] = centre(FAR_BLOCK);
+      return {
+        method: 'POST',
+        url: '/api/points',
+        payload: { type: 'BUS_STOP', name: `矩阵点位${c.seq()}`, lon, lat },
+      };
+    },
+    scope: 'admin only',
+  },
+  'POST /api/points/import': {
+    allowed: ['admin'],
+    ok: [201],
+    request: (c) => {
+      const [lon, lat] = centre(FAR_BLOCK);
+      return {
+        method: 'POST',
+        url: '/api/points/import',
+        headers: { 'content-type': 'text/csv' },
+        payload: `type,name,lon,lat\nBUS_STOP,矩阵导入${c.seq()},${lon},${lat}\n`,
+      };
+    },
+    scope: 'admin only',
+  },
+  'PATCH /api/points/:id': {
+    allowed: ['admin'],
+    request: async (c) => {
+      const id = await c.a.freshPoint();
+      return {
+        method: 'PATCH',
+        url: `/api/points/${id}`,
+        payload: { version: await c.a.pointVersion(id), name: '矩阵改名' },
+      };
+    },
+    scope: 'admin only',
+  },
+  'POST /api/points/:id/retire': {
+    allowed: ['admin'],
+    request: async (c) => ({
+      method: 'POST',
+      url: `/api/points/${await c.a.freshPoint()}/retire`,
+      payload: { reason: '矩阵' },
+    }),
+    scope: 'admin only',
+  },
+  'GET /api/standards': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/standards' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/standards/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/standards/${c.a.standard}` }),
+    scope: ISO.assessment,
+  },
+  'POST /api/standards': {
+    allowed: ['admin'],
+    ok: [201],
+    request: () => ({
+      method: 'POST',
+      url: '/api/standards',
+      payload: { type: 'OTHER', items: [{ code: 'PSA', text: '公益广告', category: '07008' }] },
+    }),
+    scope: 'admin only',
+  },
+  'POST /api/inspections': {
+    allowed: ['admin', 'inspector', 'manager'],
+    ok: [201],
+    request: (c) => ({
+      method: 'POST',
+      url: '/api/inspections',
+      payload: {
+        point_id: c.a.minePoint,
+        standard_id: c.a.standard,
+        items: c.a.items.map((id) => ({ item_id: id, result: 'pass' })),
+      },
+    }),
+    scope: ISO.assessment,
+  },
+  'GET /api/inspections': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/inspections' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/inspections/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/inspections/${c.a.mineInspection}` }),
+    scope: ISO.assessment,
+  },
+  'GET /api/assessment/standing': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/assessment/standing?level=block' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/assessment/types': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/assessment/types' }),
+    scope: ISO.assessment,
+  },
+  'POST /api/samples': {
+    allowed: ['admin', 'leader'],
+    ok: [201],
+    request: () => ({
+      method: 'POST',
+      url: '/api/samples',
+      payload: { name: '矩阵抽样', seed: 1, sizes: { BUS_STOP: 1 }, due_at: '2031-06-30' },
+    }),
+    scope: ISO.assessment,
+  },
+  'GET /api/samples': {
+    allowed: 'all',
+    request: () => ({ method: 'GET', url: '/api/samples' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/samples/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}` }),
+    scope: ISO.assessment,
+  },
+  'GET /api/samples/:id/tasks.xlsx': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}/tasks.xlsx` }),
+    scope: ISO.assessment,
+  },
+  'GET /api/tasks': {
+    allowed: ['admin', 'inspector', 'manager', 'leader'],
+    request: () => ({ method: 'GET', url: '/api/tasks' }),
+    scope: ISO.assessment,
+  },
+  'GET /api/tasks/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/tasks/${c.a.mineTask}` }),
+    scope: ISO.assessment,
   },
 };
 
@@ -616,6 +789,7 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     app = await buildTestApp(handle);
     world = await createWorld(handle.db);
     ids = await loadProblems(handle.db);
+    const a = await loadAssessment(handle.db, world);
     // A user with a real password for the (public) login route.
     await handle.db
       .insertInto('users')
@@ -636,8 +810,9 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
           (await sql<{ v: number }>`SELECT version AS v FROM problems WHERE id = ${id}`.execute(handle.db)).rows[0].v,
         ),
       seq: () => ++counter,
+      a,
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await app?.close();

@@ -23,7 +23,8 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
 
   /** Everything the loader wrote that a user could see, as one digest. */
   const fingerprint = async () =>
-    one(sql<{ regions: string; problems: string; events: string }>`SELECT
+    one(sql<{ regions: string; problems: string; events: string; points: string }>`SELECT
+      (SELECT md5(string_agg(concat_ws('|', ref, name, ST_AsText(geom), region_code), ',' ORDER BY ref)) FROM points) AS points,
       (SELECT md5(string_agg(code || name || level || ST_AsText(geom) || synthetic::text, ',' ORDER BY code)) FROM regions) AS regions,
       (SELECT md5(string_agg(concat_ws('|', id, ST_AsText(geom), category_code, status, region_code, reported_at, due_at, closed_at, description), ',' ORDER BY id)) FROM problems) AS problems,
       (SELECT md5(string_agg(concat_ws('|', problem_id, at, action, from_status, to_status), ',' ORDER BY id)) FROM problem_events) AS events`);
@@ -89,6 +90,28 @@ describe.each(BACKENDS)('loadDemo on $name', (backend) => {
       count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = p.region_code AND ST_Covers(r.geom, p.geom)))::int AS not_covering
       FROM problems p`);
     expect(r).toEqual({ n: 300, not_block: 0, not_covering: 0 });
+  });
+
+  it('places synthetic assessment points of many types, each in the block covering it, with the standards seeded', async () => {
+    const r = await one(sql<{
+      n: number;
+      types: number;
+      not_synthetic: number;
+      not_covering: number;
+      standards: number;
+    }>`SELECT
+      count(*)::int AS n, count(DISTINCT type_code)::int AS types, count(*) FILTER (WHERE NOT synthetic)::int AS not_synthetic,
+      count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.code = p.region_code AND r.level = 'block' AND ST_Covers(r.geom, p.geom)))::int AS not_covering,
+      (SELECT count(*)::int FROM standards) AS standards
+      FROM points p`);
+    expect(r.types).toBeGreaterThanOrEqual(20);
+    expect(r.n).toBe(result.points);
+    expect(r.n).toBeGreaterThan(150);
+    expect({ not_synthetic: r.not_synthetic, not_covering: r.not_covering, standards: r.standards }).toEqual({
+      not_synthetic: 0,
+      not_covering: 0,
+      standards: 24,
+    });
   });
 
   it('has a mix of statuses, some open past their deadline, with deadlines after filing', async () => {

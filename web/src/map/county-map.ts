@@ -22,6 +22,7 @@ import { effectiveLevel, type Level, type LevelChoice, type Measure, type MapPos
 import { baseStyle } from './style.js';
 import {
   REGION_LEVELS,
+  SOURCE_ASSESSMENT_POINTS,
   SOURCE_COUNTY,
   SOURCE_DRAFT,
   SOURCE_MASK,
@@ -32,6 +33,8 @@ import {
   problemTilesUrl,
   regionSource,
   regionSourceId,
+  assessmentPointsSource,
+  assessmentPointsUrl,
 } from './sources.js';
 import {
   LAYER_BASEMAP_LABELS,
@@ -41,6 +44,7 @@ import {
   LAYER_MASK,
   LAYER_MASK_LINE,
   LAYER_POINTS,
+  assessmentPointsLayer,
   cellCountsLayer,
   cellsLayer,
   countyLineLayer,
@@ -156,6 +160,7 @@ export class CountyMap {
     m.addSource(SOURCE_COUNTY, emptyGeoJsonSource());
     for (const level of REGION_LEVELS) m.addSource(regionSourceId(level), regionSource());
     m.addSource(SOURCE_PROBLEMS, problemTilesSource(location.origin, this.problemQuery));
+    m.addSource(SOURCE_ASSESSMENT_POINTS, assessmentPointsSource(location.origin));
     m.addSource(SOURCE_MASK, emptyGeoJsonSource());
     m.addSource(SOURCE_SELECTED_PROBLEM, emptyGeoJsonSource());
     m.addSource(SOURCE_DRAFT, emptyGeoJsonSource());
@@ -167,6 +172,7 @@ export class CountyMap {
     m.addLayer(maskLineLayer);
     m.addLayer(cellsLayer);
     m.addLayer(cellCountsLayer);
+    m.addLayer(assessmentPointsLayer);
     m.addLayer(pointsLayer);
     m.addLayer(selectedProblemLayer);
     for (const level of REGION_LEVELS) m.addLayer(regionLabelLayer(level));
@@ -290,6 +296,12 @@ export class CountyMap {
     const src = this.map.getSource(SOURCE_PROBLEMS) as VectorTileSource | undefined;
     const bust = `${this.problemQuery ? `${this.problemQuery}&` : ''}_=${Date.now()}`;
     src?.setTiles([problemTilesUrl(location.origin, bust)]);
+  }
+
+  /** Reloads the assessment-point tiles (after an inspection changed a standing). */
+  refreshAssessmentPoints(): void {
+    const src = this.map.getSource(SOURCE_ASSESSMENT_POINTS) as VectorTileSource | undefined;
+    src?.setTiles([assessmentPointsUrl(location.origin, String(Date.now()))]);
   }
 
   setHeat(on: boolean): void {

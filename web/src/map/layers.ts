@@ -22,6 +22,7 @@ import {
   SOURCE_DRAFT,
   SOURCE_MASK,
   SOURCE_PROBLEMS,
+  SOURCE_ASSESSMENT_POINTS,
   SOURCE_SELECTED_PROBLEM,
   regionSourceId,
 } from './sources.js';
@@ -39,6 +40,7 @@ export const LAYER_SELECTED_PROBLEM = 'problem-selected';
 export const LAYER_MASK = 'scope-mask-fill';
 export const LAYER_MASK_LINE = 'scope-mask-line';
 export const LAYER_DRAFT = 'draft-point';
+export const LAYER_ASSESSMENT_POINTS = 'assessment-points';
 
 export const regionFillId = (level: Level) => `regions-${level}-fill`;
 export const regionLineId = (level: Level) => `regions-${level}-line`;
@@ -249,6 +251,34 @@ export const pointsLayer: CircleLayerSpecification = {
     // `overdue` is a boolean in the tile (PostGIS and the JS encoder both write MVT bools).
     'circle-stroke-color': ['case', ['to-boolean', ['get', 'overdue']], '#000000', '#ffffff'],
     'circle-stroke-width': ['case', ['to-boolean', ['get', 'overdue']], 2, 1],
+  },
+};
+
+/** Colour of an assessment point by its standing (the legend uses the same table). */
+export const STANDING_COLOURS: Record<string, string> = {
+  uninspected: '#9aa3ad',
+  passed: '#2e9d5b',
+  failed: '#e08a1e',
+  chronic: '#b3261e',
+};
+
+/** Assessment points (测评点位): squares-ish rings coloured by standing, from z11. */
+export const assessmentPointsLayer: CircleLayerSpecification = {
+  id: LAYER_ASSESSMENT_POINTS,
+  type: 'circle',
+  source: SOURCE_ASSESSMENT_POINTS,
+  'source-layer': 'points',
+  minzoom: 11,
+  paint: {
+    'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 3, 16, 7],
+    'circle-color': '#ffffff',
+    'circle-stroke-color': [
+      'match',
+      ['get', 'standing'],
+      ...Object.entries(STANDING_COLOURS).flat(),
+      '#9aa3ad',
+    ] as unknown as string,
+    'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 11, 2, 16, 4],
   },
 };
 

@@ -11,6 +11,7 @@ import type { Level } from '../state/url.js';
 
 export const SOURCE_COUNTY = 'county-outline';
 export const SOURCE_PROBLEMS = 'problem-tiles';
+export const SOURCE_ASSESSMENT_POINTS = 'assessment-point-tiles';
 export const SOURCE_MASK = 'scope-mask';
 export const SOURCE_DRAFT = 'draft-point';
 export const SOURCE_SELECTED_PROBLEM = 'selected-problem';
@@ -43,6 +44,18 @@ export function problemTilesSource(origin: string, query: string): VectorSourceS
 
 export function problemTilesUrl(origin: string, query: string): string {
   return `${origin}/tiles/problems/{z}/{x}/{y}.mvt${query ? `?${query}` : ''}`;
+}
+
+/**
+ * Assessment-point tiles (`/tiles/points/{z}/{x}/{y}.mvt`, layer `points`): one point per active
+ * point with `standing`, scope-filtered by the server.
+ */
+export function assessmentPointsSource(origin: string, bust = ''): VectorSourceSpecification {
+  return { type: 'vector', tiles: [assessmentPointsUrl(origin, bust)], minzoom: 0, maxzoom: 16, attribution: '' };
+}
+
+export function assessmentPointsUrl(origin: string, bust = ''): string {
+  return `${origin}/tiles/points/{z}/{x}/{y}.mvt${bust ? `?_=${bust}` : ''}`;
 }
 
 /** Tianditu (天地图) Web-Mercator WMTS tiles: `vec` (vector rendering) or `cva` (labels). CGCS2000, no offset. */

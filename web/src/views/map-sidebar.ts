@@ -14,6 +14,8 @@ export interface SidebarOptions {
   canReport: boolean;
   adding: boolean;
   list: HTMLElement | null;
+  /** The assessment panel (tasks, inspection form, streets' 达标率). */
+  assessment: HTMLElement | null;
   onSearchHit: (hit: RegionSearchHit) => void;
   onStartAdd: () => void;
   onStopAdd: () => void;
@@ -41,6 +43,7 @@ export function sidebarParts(o: SidebarOptions): HTMLElement[] {
     );
   }
   if (o.list) parts.push(o.list);
+  if (o.assessment) parts.push(o.assessment);
   parts.push(renderFilters({ view: o.view, categories: o.categories, onChange: o.onViewChange }));
   parts.push(renderExports(o.params, o.level, (m) => o.onError(t('common.error', { message: m }))));
   return parts;

@@ -8,6 +8,7 @@ import { onLangChange, t } from '../i18n/index.js';
 import { CountyMap } from '../map/county-map.js';
 import { renderAddProblem } from '../panels/add-problem.js';
 import { ManagerList } from '../panels/manager-list.js';
+import { AssessmentPanel } from '../panels/assessment.js';
 import { canReport } from '../panels/problem-edit.js';
 import { ProblemPopup } from '../panels/problem-popup.js';
 import { showRegionPanel } from '../panels/region-panel.js';
@@ -102,6 +103,16 @@ export function showMap(state: PageState, nav: Nav): void {
       })
     : null;
 
+  const assessment = new AssessmentPanel({
+    role: user.role,
+    onLocate: (at) => countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 16) }),
+    onInspected: () => {
+      countyMap.refreshAssessmentPoints();
+      problemsChanged();
+    },
+    onError: layout.showToast,
+  });
+
   function placeNewProblem(lngLat: [number, number]): void {
     renderAddProblem(panel, {
       at: lngLat,
@@ -157,6 +168,7 @@ export function showMap(state: PageState, nav: Nav): void {
         canReport: canReport(user.role),
         adding: clicks.adding,
         list: list?.el ?? null,
+        assessment: assessment.el,
         onSearchHit: (hit) => {
           countyMap.fitBounds(hit.bbox);
           if (hit.level !== 'county') openRegion(hit.code);
@@ -176,6 +188,7 @@ export function showMap(state: PageState, nav: Nav): void {
 
   drawSidebar();
   void list?.load(params());
+  void assessment.load();
   void countyMap.loaded.then(async () => {
     if (isManager) await countyMap.setActiveArea(state.scopeFeatures, !view.position);
     else if (!view.position) await countyMap.fitCounty();
@@ -189,6 +202,7 @@ export function showMap(state: PageState, nav: Nav): void {
     void stats.refresh();
     if (selectedRegion) openRegion(selectedRegion);
     void list?.load(params());
+    void assessment.load();
   });
 
   exposeMapForTests(countyMap);

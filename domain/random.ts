@@ -1,6 +1,7 @@
 /**
- * Small seeded pseudo-random helpers for the demo seed. Everything the seed generates is a pure
- * function of a numeric seed, so the same seed always gives the same partition and problems.
+ * Small seeded pseudo-random helpers: the demo seed and the mock-assessment draw. Everything drawn
+ * is a pure function of a numeric seed, so the same seed always gives the same partition, problems
+ * and sample.
  */
 
 /** A source of uniform numbers in [0, 1). */

@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { BACKENDS } from '../../helpers/db.js';
+import { useApp } from '../../helpers/app.js';
+import { auth, MANAGER_BLOCK } from '../../helpers/world.js';
+
+const HOUR = 3_600_000;
+
+/** A three-item checklist for public toilets; 06020 (焚烧垃圾) runs on continuous hours (2 h), so its deadline is exact. */
+const THREE_ITEMS = [
+  { code: 'CLEAN', text: '厕内清洁无异味', category: '03001', weight: 2, photo_required: false },
+  { code: 'BURN', text: '周边无焚烧垃圾', category: '06020', weight: 1, photo_required: true },
+  { code: 'SIGN', text: '指示牌规范', category: '03002', weight: 1, photo_required: false },
+];
+
+describe.each(BACKENDS)('inspections on $name', (backend) => {
+  const ctx = useApp(backend, { world: 'each' });
+  const as = (role: 'admin' | 'inspector' | 'manager' | 'department' | 'leader') => auth(ctx.world.tokens[role]);
+
+  async function setup() {
+    const std = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/standards',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', note: '三项测试标准', items: THREE_ITEMS },
+    });
+    expect(std.statusCode, std.body).toBe(201);
+    const point = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/points',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', name: '星沙一号公厕', address: '开元路 8 号', lon: 113.004, lat: 28.206 },
+    });
+    expect(point.statusCode, point.body).toBe(201);
+    return { standard: std.json(), point: point.json() };
+  }
+
+  const submit = (
+    who: 'admin' | 'inspector' | 'manager',
+    pointId: number,
+    standard: { id: number; items: { id: number; code: string }[] },
+    results: Record<string, 'pass' | 'fail' | 'na'>,
+    photos: Record<string, string[]> = {},
+  ) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/api/inspections',
+      headers: as(who),
+      payload: {
+        point_id: pointId,
+        standard_id: standard.id,
+        kind: 'unannounced',
+        device: { lon: 113.0041, lat: 28.2061, accuracy_m: 8 },
+        items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photos: photos[i.code] ?? [] })),
+      },
+    });
+
+  it('a three-item inspection with one failure creates exactly one problem with the right category, block and deadline, on the record', async () => {
+    const { standard, point } = await setup();
+    expect(standard.version).toBeGreaterThanOrEqual(2); // version 1 is the seed's
+    const before = Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(ctx.handle.db)).rows[0].n,
+    );
+    const res = await submit(
+      'inspector',
+      point.id,
+      standard,
+      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
+      { BURN: ['/api/photos/abc123'] },
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const body = res.json();
+    expect(body.problems).toHaveLength(1);
+    expect(body.problems[0].category_code).toBe('06020');
+    expect(body.problems[0].item_code).toBe('BURN');
+    const after = Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(ctx.handle.db)).rows[0].n,
+    );
+    expect(after - before).toBe(1);
+
+    // The inspection is on the record: who, when, where the device was, every item, the problem.
+    const insp = body.inspection;
+    expect(insp.inspector).toBe('inspector');
+    expect(insp.kind).toBe('unannounced');
+    expect(insp.device).toEqual({ lon: 113.0041, lat: 28.2061, accuracy_m: 8 });
+    expect(insp.score).toBe(75); // weights 2 + 1 passed of 2 + 1 + 1 checked
+    expect(insp.failed_count).toBe(1);
+    expect(insp.items.map((i: { code: string; result: string }) => [i.code, i.result])).toEqual([
+      ['CLEAN', 'pass'],
+      ['BURN', 'fail'],
+      ['SIGN', 'pass'],
+    ]);
+    const burn = insp.items[1];
+    expect(burn.problem_id).toBe(body.problems[0].problem_id);
+    expect(burn.photos).toEqual(['/api/photos/abc123']);
+    expect(burn.problem_status).toBe('filed');
+
+    const problem = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/problems/${burn.problem_id}`,
+      headers: as('admin'),
+    });
+    const p = problem.json().properties;
+    expect(p.category_code).toBe('06020');
+    expect(p.region_code).toBe(MANAGER_BLOCK);
+    expect(p.status).toBe('filed');
+    expect(p.source).toBe('inspection');
+    expect(p.address).toBe('开元路 8 号');
+    expect(p.photos).toEqual(['/api/photos/abc123']);
+    expect(p.description).toBe('【暗访】星沙一号公厕：周边无焚烧垃圾');
+    // 06020 is 2 continuous hours from filing, and filing is the submission.
+    expect(new Date(p.due_at).getTime() - new Date(insp.submitted_at).getTime()).toBe(2 * HOUR);
+    expect(problem.json().geometry.coordinates).toEqual([113.004, 28.206]);
+
+    const events = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/problems/${burn.problem_id}/events`,
+      headers: as('admin'),
+    });
+    const ev = events.json().events;
+    expect(ev.map((e: { action: string }) => e.action)).toEqual(['create', 'file']);
+    expect(ev[0].data).toEqual({ inspection_id: insp.id, point_id: point.id, item_code: 'BURN' });
+
+    // The point's standing follows its latest inspection.
+    const after1 = await ctx.app.inject({ method: 'GET', url: `/api/points/${point.id}`, headers: as('admin') });
+    expect(after1.json().properties.standing).toBe('failed');
+    expect(after1.json().properties.last_score).toBe(75);
+    expect(after1.json().properties.open_problems).toBe(1);
+    expect(after1.json().properties.items.find((i: { code: string }) => i.code === 'BURN')).toEqual({
+      code: 'BURN',
+      text: '周边无焚烧垃圾',
+      category_code: '06020',
+      checked: 1,
+      failed: 1,
+      pass_rate: 0,
+    });
+
+    // The record is append-only in the database itself.
+    await expect(sql`UPDATE inspection_items SET result = 'pass'`.execute(ctx.handle.db)).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(sql`DELETE FROM inspections`.execute(ctx.handle.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('flags a point chronic (顽疾) when the same item fails in consecutive inspections, and clears it when it passes', async () => {
+    const { standard, point } = await setup();
+    const photo = { BURN: ['/api/photos/p1'] };
+    const standingOf = async () =>
+      (await ctx.app.inject({ method: 'GET', url: `/api/points/${point.id}`, headers: as('admin') })).json().properties;
+    await submit('inspector', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
+    await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' }, photo);
+    expect((await standingOf()).standing).toBe('failed'); // two failures, but not of the same item
+    await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'na' }, photo);
+    const s = await standingOf();
+    expect(s.standing).toBe('chronic');
+    expect(s.chronic_items).toEqual(['BURN']);
+    await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'pass', SIGN: 'pass' });
+    expect((await standingOf()).standing).toBe('passed');
+  });
+
+  it('a standards edit leaves an old inspection’s items unchanged; a form filled against the old version is refused', async () => {
+    const { standard, point } = await setup();
+    const first = await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'pass', SIGN: 'fail' });
+    expect(first.statusCode).toBe(201);
+    const id = first.json().inspection.id;
+    const before = (
+      await ctx.app.inject({ method: 'GET', url: `/api/inspections/${id}`, headers: as('admin') })
+    ).json();
+
+    const edit = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/standards',
+      headers: as('admin'),
+      payload: {
+        type: 'PUBLIC_TOILET',
+        items: [
+          { code: 'CLEAN', text: '厕内清洁、无异味、无积水', category: '03001', weight: 5 },
+          { code: 'HOURS', text: '公示开放时间', category: '03002', weight: 1 },
+        ],
+      },
+    });
+    expect(edit.statusCode, edit.body).toBe(201);
+    expect(edit.json().version).toBe(standard.version + 1);
+
+    const again = (await ctx.app.inject({ method: 'GET', url: `/api/inspections/${id}`, headers: as('admin') })).json();
+    expect(again).toEqual(before);
+    expect(again.standard_version).toBe(standard.version);
+    expect(again.items.map((i: { code: string; text: string; weight: number }) => [i.code, i.text, i.weight])).toEqual([
+      ['CLEAN', '厕内清洁无异味', 2],
+      ['BURN', '周边无焚烧垃圾', 1],
+      ['SIGN', '指示牌规范', 1],
+    ]);
+    const old = await ctx.app.inject({ method: 'GET', url: `/api/standards/${standard.id}`, headers: as('admin') });
+    expect(old.json().current).toBe(false);
+
+    const stale = await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'pass', SIGN: 'pass' });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error.details).toEqual({ reason: 'standard_changed', current_standard_id: edit.json().id });
+  });
+
+  it('refuses an incomplete form, a failure without its required photo, and a point outside the manager’s area — writing nothing', async () => {
+    const { standard, point } = await setup();
+    const count = async () =>
+      Number(
+        (
+          await sql<{
+            n: number;
+          }>`SELECT (SELECT count(*) FROM inspections) + (SELECT count(*) FROM problems) AS n`.execute(ctx.handle.db)
+        ).rows[0].n,
+      );
+    const n0 = await count();
+    const partial = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/inspections',
+      headers: as('inspector'),
+      payload: {
+        point_id: point.id,
+        standard_id: standard.id,
+        items: [{ item_id: standard.items[0].id, result: 'fail' }],
+      },
+    });
+    expect(partial.statusCode).toBe(422);
+    expect(partial.json().error.details).toMatchObject({ reason: 'items_invalid', missing: ['BURN', 'SIGN'] });
+    const noPhoto = await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' });
+    expect(noPhoto.statusCode).toBe(422);
+    expect(noPhoto.json().error.details.photo_missing).toEqual(['BURN']);
+    // A point in the neighbour block: the manager gets a 404, as for a missing point.
+    const far = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/points',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', name: '邻居公厕', lon: 113.015, lat: 28.21 },
+    });
+    const byManager = await submit('manager', far.json().id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
+    expect(byManager.statusCode).toBe(404);
+    const dept = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/inspections',
+      headers: as('department'),
+      payload: { point_id: point.id, standard_id: standard.id, items: [{ item_id: 1, result: 'pass' }] },
+    });
+    expect(dept.statusCode).toBe(403);
+    expect(await count()).toBe(n0);
+    // The manager's own point: allowed.
+    const own = await submit('manager', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
+    expect(own.statusCode, own.body).toBe(201);
+  });
+
+  it('standing per street: points covered, weighted 达标率 and the most-failed items', async () => {
+    const { standard, point } = await setup();
+    await ctx.app.inject({
+      method: 'POST',
+      url: '/api/points',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', name: '未检查公厕', lon: 113.006, lat: 28.207 },
+    });
+    await submit('inspector', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' }); // 2 of 4 passed
+    await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'pass', SIGN: 'fail' }); // 3 of 4
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: '/api/assessment/standing?level=street',
+      headers: as('leader'),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const street = res.json().regions.find((r: { code: string }) => r.code === '430121001');
+    expect(street).toMatchObject({
+      points: 2,
+      covered: 1,
+      coverage: 50,
+      inspections: 2,
+      rate: 62.5, // (2 + 3) / (4 + 4)
+      failed_items: 2,
+      open_problems: 2,
+    });
+    expect(street.top_failed.map((i: { code: string; failed: number }) => [i.code, i.failed])).toEqual([
+      ['CLEAN', 1],
+      ['SIGN', 1],
+    ]);
+    const types = await ctx.app.inject({ method: 'GET', url: '/api/assessment/types', headers: as('leader') });
+    const toilet = types.json().types.find((t: { type_code: string }) => t.type_code === 'PUBLIC_TOILET');
+    expect(toilet).toMatchObject({
+      points: 2,
+      covered: 1,
+      inspections: 2,
+      rate: 62.5,
+      standard_version: standard.version,
+    });
+    // The department 卫健局 reads the standard's items of its categories only.
+    const dstd = await ctx.app.inject({
+      method: 'GET',
+      url: '/api/standards?type=PUBLIC_TOILET',
+      headers: as('department'),
+    });
+    // The test department is 城管局: of the three items only 06020 (焚烧垃圾) is its category.
+    expect(dstd.json().standards[0].items.map((i: { code: string }) => i.code)).toEqual(['BURN']);
+  });
+});
