@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { openPostgres } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { truncateWithRecord } from '../db/maintenance.js';
 import { upsertCategories } from '../db/queries/categories.js';
 import { DEFAULT_CATEGORIES } from '../db/seed/categories.js';
 import { benchApp, benchUser, ensureDatabase, envNumber, figure, mb, TEMPLATE_URL, withDatabase } from './lib.js';
@@ -37,7 +38,7 @@ const have = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM problems
 if (have < ROWS) {
   console.log(`generating ${ROWS} problems in SQL (first run only)…`);
   const t = performance.now();
-  await sql`TRUNCATE problem_events, problems, regions RESTART IDENTITY CASCADE`.execute(handle.db);
+  await truncateWithRecord(handle.db, ['problem_events', 'problems', 'regions']);
   // County 430121 at 113.0–113.2 E, 28.2–28.4 N; 2 streets × 2 communities × 100 blocks of 0.01°.
   await sql`INSERT INTO regions (code, name, level, parent_code, geom, synthetic)
     VALUES ('430121', '基准县', 'county', NULL, ST_Multi(ST_MakeEnvelope(113.0, 28.2, 113.2, 28.4, 4326)), true)`.execute(

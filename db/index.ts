@@ -21,6 +21,11 @@ export interface DbHandle {
   hasMvt: boolean;
   /** The embedded instance (PGlite backend only): for dumps and tests. */
   pglite?: PGlite;
+  /**
+   * Resolves when the database answers a trivial query within about a second; rejects otherwise.
+   * Never waits for the main pool (health checks must not queue behind imports and exports).
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,10 +44,32 @@ export class PostgisMissingError extends Error {
   }
 }
 
-export function pgPool(url: string, max = 10): pg.Pool {
+/** Connection settings for PostgreSQL (see `.env.example`: DB_POOL_MAX, DB_*_TIMEOUT_MS). */
+export interface PgOptions {
+  /** Connections in the main pool (default 10). */
+  max?: number;
+  /** Milliseconds to wait for a connection (new or from the pool) before failing (default 5000). */
+  connectTimeoutMs?: number;
+  /** Server-side `statement_timeout` in milliseconds; 0 = none (default 30000). */
+  statementTimeoutMs?: number;
+}
+
+type Logger = (message: string) => void;
+const logToStderr: Logger = (m) => console.error(m);
+
+export function pgPool(url: string, opts: PgOptions & { log?: Logger; queryTimeoutMs?: number } = {}): pg.Pool {
+  const log = opts.log ?? logToStderr;
   const pool = new pg.Pool({
     connectionString: url,
-    max,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000,
+    // A statement that runs longer is cancelled by the server (57014 → 503), so one runaway query
+    // cannot hold a connection for ever; 0 leaves the server's own setting.
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
+    // Detect a silently dropped connection (a NAT or firewall forgetting it) instead of hanging.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8 || oid === NUMERIC
@@ -50,15 +77,26 @@ export function pgPool(url: string, max = 10): pg.Pool {
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client dropped by the server (restart, DROP DATABASE … FORCE) must not crash the
-  // process; the pool replaces it on the next checkout.
-  pool.on('error', (err) => console.error(`PostgreSQL idle client error: ${err.message}`));
+  // An idle client dropped by the server (restart, pg_terminate_backend, DROP DATABASE … FORCE) must
+  // not crash the process; the pool replaces it on the next checkout.
+  pool.on('error', (err) => log(`PostgreSQL idle client error: ${err.message}`));
+  // node-postgres listens for 'error' only while a client is idle in the pool: a connection lost
+  // while a client is checked out (mid-query or mid-transaction) emits 'error' on the client with
+  // no listener, which ends the process. The running query rejects on its own (→ 503), and the
+  // broken client is not queryable, so the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log(`PostgreSQL connection lost: ${err.message}`));
+  });
   return pool;
 }
 
-/** Opens PostgreSQL, ensuring PostGIS; throws PostgisMissingError naming the Debian package. */
-export async function openPostgres(url: string, max = 10): Promise<DbHandle> {
-  const pool = pgPool(url, max);
+/**
+ * Opens PostgreSQL, ensuring PostGIS; throws PostgisMissingError naming the Debian package.
+ * `opts` may be the pool size alone (tests, benchmarks).
+ */
+export async function openPostgres(url: string, opts: number | PgOptions = {}): Promise<DbHandle> {
+  const o: PgOptions = typeof opts === 'number' ? { max: opts } : opts;
+  const pool = pgPool(url, o);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`CREATE EXTENSION IF NOT EXISTS postgis`.execute(db);
@@ -69,7 +107,50 @@ export async function openPostgres(url: string, max = 10): Promise<DbHandle> {
     throw err;
   }
   const hasMvt = await probeMvt(db);
-  return { db, backend: 'pg', hasMvt, close: () => db.destroy() };
+  // Health checks get their own single connection with short timeouts, so /readyz never queues
+  // behind exports and imports that hold every connection of the main pool, and answers within
+  // about a second when the server is gone or silent.
+  const health = pgPool(url, { max: 1, connectTimeoutMs: PING_TIMEOUT_MS, statementTimeoutMs: PING_TIMEOUT_MS });
+  return {
+    db,
+    backend: 'pg',
+    hasMvt,
+    ping: () => pingPool(health),
+    close: async () => {
+      await Promise.all([db.destroy(), health.end()]);
+    },
+  };
+}
+
+/** How long a health check waits for the database, milliseconds. */
+export const PING_TIMEOUT_MS = 800;
+
+/** SELECT 1 on the health pool; the whole check (connect included) is bounded by PING_TIMEOUT_MS. */
+function pingPool(pool: pg.Pool): Promise<void> {
+  const check = async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await withTimeout(client.query('SELECT 1'), PING_TIMEOUT_MS);
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      // A client that timed out may be stuck on a dead socket: destroy it instead of reusing it.
+      client.release(broken);
+    }
+  };
+  return withTimeout(check(), PING_TIMEOUT_MS);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('Query read timeout'), { code: 'ETIMEDOUT' })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export interface PGliteOptions {
@@ -139,6 +220,12 @@ export async function openPGlite(opts: PGliteOptions = {}): Promise<DbHandle> {
     backend: 'pglite',
     hasMvt,
     pglite,
+    // Straight to PGlite, past the pool's one-caller lock: SELECT 1 slips in between the statements
+    // of an import's transaction (which yields between batches) and changes nothing in it.
+    ping: async () => {
+      if (pglite.closed) throw new Error('PGlite is closed');
+      await withTimeout(pglite.query('SELECT 1'), PING_TIMEOUT_MS);
+    },
     close: async () => {
       await db.destroy();
       await unlock?.();
@@ -159,6 +246,18 @@ async function probeMvt(db: Kysely<DB>): Promise<boolean> {
 }
 
 /** The database the config asks for: PostgreSQL if `databaseUrl` is set, else PGlite in `dataDir`. */
-export function createDb(config: { databaseUrl: string | null; dataDir: string }): Promise<DbHandle> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite({ dataDir: config.dataDir });
+export function createDb(config: {
+  databaseUrl: string | null;
+  dataDir: string;
+  dbPoolMax?: number;
+  dbConnectTimeoutMs?: number;
+  dbStatementTimeoutMs?: number;
+}): Promise<DbHandle> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, {
+        max: config.dbPoolMax,
+        connectTimeoutMs: config.dbConnectTimeoutMs,
+        statementTimeoutMs: config.dbStatementTimeoutMs,
+      })
+    : openPGlite({ dataDir: config.dataDir });
 }

@@ -177,7 +177,24 @@ export function parseReportedAt(value: string): Date | null {
 /** A record's fields by name, as text (CSV) or any JSON value (GeoJSON properties). */
 type RawRecord = Partial<Record<Field, unknown>>;
 
-export const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v).trim());
+/**
+ * A structural field (coordinate, code, date, enum, name) as trimmed text. Only strings and numbers
+ * are text: an object or array reads as missing (so the field's "required" rule names it) and is
+ * never turned into "[object Object]".
+ */
+export const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '');
+
+/**
+ * A free-text field (description, address, reporter) exactly as sent: never trimmed, never
+ * converted. Returns null for a missing value, or a reason when it is not a string or holds a NUL
+ * byte (which PostgreSQL text cannot store).
+ */
+function freeText(v: unknown, name: string): { value: string | null } | { reason: string } {
+  if (v === null || v === undefined) return { value: null };
+  if (typeof v !== 'string') return { reason: `${name} must be text, got ${Array.isArray(v) ? 'an array' : typeof v}` };
+  if (v.includes('\u0000')) return { reason: `${name} contains a NUL character` };
+  return { value: v };
+}
 
 /** A number from a cell; '' and non-numbers give NaN (Number('') would give 0). */
 function numberOf(v: unknown): number {
@@ -216,6 +233,8 @@ export function validateRecord(
   if (typeof position === 'string') return reject(position);
   const [lon, lat] = position;
 
+  if (categoryValues.some((c) => c !== null && c !== undefined && typeof c !== 'string' && typeof c !== 'number'))
+    return reject('category must be text (a code such as 06010 or a name such as 暴露垃圾)');
   const categoryTexts = categoryValues.map(text).filter((s) => s !== '');
   if (categoryTexts.length === 0) return reject('category is required');
   const category = categoryTexts.map((c) => ctx.categories.get(c)).find((c) => c !== undefined);
@@ -259,17 +278,25 @@ export function validateRecord(
   const badPhoto = photos.find((p) => !/^https?:\/\/\S+$/.test(p));
   if (badPhoto) return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`);
 
+  // Free text is stored exactly as sent (no trimming); a wrong type or a NUL byte rejects the row.
+  const description = freeText(raw.description, 'description');
+  if ('reason' in description) return reject(description.reason);
+  const address = freeText(raw.address, 'address');
+  if ('reason' in address) return reject(address.reason);
+  const reporter = freeText(raw.reporter, 'reporter');
+  if ('reason' in reporter) return reject(reporter.reason);
+
   const [wlon, wlat] = toWgs84(lon, lat, ctx.crs);
   return {
     line,
     lon: wlon,
     lat: wlat,
     category_code: category,
-    description: text(raw.description),
-    address: text(raw.address) || null,
+    description: description.value ?? '',
+    address: address.value === '' ? null : address.value,
     source,
     severity,
-    reporter: text(raw.reporter) || null,
+    reporter: reporter.value === '' ? null : reporter.value,
     photos,
     reported_at: reportedAt,
   };
@@ -306,7 +333,8 @@ export function readCsvRecords<F extends string>(
       info: true,
       relax_column_count: true,
       skip_empty_lines: true,
-      trim: true,
+      // No trim: free text (description, address) is stored exactly as typed; structural fields
+      // (coordinates, codes, dates) are trimmed one by one where they are read.
     }) as unknown as typeof records;
   } catch (err) {
     const e = err as { message?: string; lines?: number };

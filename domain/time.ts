@@ -99,3 +99,37 @@ export function monthWindow(month: string): { from: Date; to: Date } {
     to: new Date(Date.UTC(y, mo, 1) - SHANGHAI_OFFSET_MS),
   };
 }
+
+/** Years a date in a request may name: wider than any real record, narrow enough for every date type. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2199;
+
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/;
+
+const daysInMonth = (y: number, m: number): number =>
+  m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+
+/**
+ * True when `s` is a real calendar date (YYYY-MM-DD, year MIN_YEAR..MAX_YEAR) or such a date with
+ * a real wall time (hours 0–23, minutes and seconds 0–59) and, optionally, a real offset (Z or
+ * ±hh:mm up to ±14:00). 2026-02-30, 2026-13-45, T25:61 and +99:99 are not.
+ */
+export function isCalendarInstant(s: string): boolean {
+  const m = INSTANT.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < MIN_YEAR || y > MAX_YEAR || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
+  if (m[8] !== undefined) {
+    const minutes = Number(m[9]) * 60 + Number(m[10]);
+    if (Number(m[10]) > 59 || minutes > 14 * 60) return false;
+  }
+  return true;
+}
+
+/** True when `s` is a real month YYYY-MM within MIN_YEAR..MAX_YEAR. */
+export function isCalendarMonth(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})$/.exec(s);
+  return m !== null && Number(m[1]) >= MIN_YEAR && Number(m[1]) <= MAX_YEAR && Number(m[2]) >= 1 && Number(m[2]) <= 12;
+}

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +14,7 @@ import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
+import { isCalendarInstant, isCalendarMonth } from '../domain/time.js';
 import type { DbHandle } from '../db/index.js';
 import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
@@ -21,6 +23,7 @@ import configPlugin from './plugins/config.js';
 import indicatorsPlugin from './plugins/indicators.js';
 import escalationPlugin from './plugins/escalation.js';
 import jobsPlugin, { type JobsOptions } from './plugins/jobs.js';
+import securityPlugin from './plugins/security.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
 import userRoutes from './routes/users.js';
@@ -102,6 +105,26 @@ export function redactedRequest(req: { method: string; url: string; id?: string 
   return { method: req.method, url: req.url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]'), reqId: req.id };
 }
 
+/** A validator factory: coercing ajv for query/params/headers (and form-encoded Open311 bodies), strict for JSON bodies. */
+function partAwareValidator() {
+  const coercing = AjvCompiler();
+  const strict = AjvCompiler();
+  // Typed loosely: Fastify's factory type is a union over ajv and JSON-type-definition compilers.
+  return ((externalSchemas: unknown, opts?: unknown) => {
+    const options = (opts ?? {}) as { customOptions?: Record<string, unknown> };
+    const forText = coercing(externalSchemas as never, options as never);
+    const forBody = strict(
+      externalSchemas as never,
+      {
+        ...options,
+        customOptions: { ...options.customOptions, coerceTypes: false },
+      } as never,
+    );
+    return (route: { httpPart?: string; url: string; schema: unknown; method: string }) =>
+      (route.httpPart === 'body' && !route.url.startsWith('/open311/') ? forBody : forText)(route as never);
+  }) as never;
+}
+
 export async function buildApp({
   config,
   db,
@@ -121,13 +144,24 @@ export async function buildApp({
             ...(typeof logger === 'object' ? logger : {}),
           },
     bodyLimit: config.bodyLimit,
+    // Behind a reverse proxy (docs/operations.md): the client's address from X-Forwarded-For.
+    // (A hop count is valid at run time; Fastify's types leave it out.)
+    trustProxy: config.trustProxy as boolean | string,
+    // Query strings, params and headers are text: they are coerced to the schema's types. JSON
+    // bodies are not: `"severity": "2"` or `"lon": "113.0"` is a 400, never silently converted.
+    // Open311 (application/x-www-form-urlencoded by its spec, all text) keeps coercion.
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator() } },
     ajv: {
       customOptions: {
         coerceTypes: 'array',
         removeAdditional: false,
         useDefaults: true,
-        // Filter bounds accept a date (Asia/Shanghai day) or an ISO date-time.
-        formats: { 'date-time-or-date': /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/ },
+        // Filter bounds accept a date (Asia/Shanghai day) or an ISO date-time, both real
+        // (2026-02-30, T25:61, +99:99 and year 0000 are 400, not a database error); months likewise.
+        formats: {
+          'date-time-or-date': { type: 'string', validate: isCalendarInstant },
+          'year-month': { type: 'string', validate: isCalendarMonth },
+        },
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -163,6 +197,8 @@ export async function buildApp({
   // One registration for the whole app, before any route: routes opt in with
   // `config: { rateLimit: { … } }` (the Open311 public report); nothing is limited globally here.
   await app.register(rateLimit, { global: false });
+  // Helmet (CSP), CORS (off by default) and the one global request limit per address.
+  await app.register(securityPlugin, { config });
   // JSON statistics for 2,000 blocks are ~1.6 MB raw; compressed on the fly (brotli quality 4 is
   // fast enough for dynamic answers). Static assets are served pre-compressed below.
   await app.register(compress, {

@@ -51,6 +51,25 @@ export interface Config {
   /** OGC API – Features: items per page when the client gives no `limit`, and the largest it may ask. */
   ogcLimitDefault: number;
   ogcLimitMax: number;
+  /** PostgreSQL connections per instance (the health check has one more of its own). */
+  dbPoolMax: number;
+  /** Milliseconds to wait for a PostgreSQL connection before answering 503 DB_UNAVAILABLE. */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL statement_timeout, milliseconds (0 = the server's setting). */
+  dbStatementTimeoutMs: number;
+  /** On SIGTERM, milliseconds to let requests in flight finish before exiting anyway. */
+  shutdownTimeoutMs: number;
+  /** Requests per address per window on every route (0 = no global limit). */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** Login attempts per user name, and per address, per login window. */
+  loginLimitPerUser: number;
+  loginLimitPerAddress: number;
+  loginLimitWindowMs: number;
+  /** Origins allowed to call the API from another site (CORS); empty = CORS off. */
+  corsOrigins: string[];
+  /** Trust X-Forwarded-For from these proxies (Fastify trustProxy: true, a hop count, or addresses). */
+  trustProxy: boolean | number | string;
 }
 
 const text = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
@@ -90,8 +109,26 @@ const Env = Type.Object({
   PUBLIC_REPORT_WINDOW_MINUTES: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
   OGC_LIMIT_DEFAULT: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
   OGC_LIMIT_MAX: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  DB_POOL_MAX: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  DB_CONNECT_TIMEOUT_MS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  DB_STATEMENT_TIMEOUT_MS: matching('^[0-9]+$', 'an integer ≥ 0'),
+  SHUTDOWN_TIMEOUT_MS: matching('^[0-9]+$', 'an integer ≥ 0'),
+  RATE_LIMIT_MAX: matching('^[0-9]+$', 'an integer ≥ 0'),
+  RATE_LIMIT_WINDOW_MS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  LOGIN_LIMIT_PER_USER: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  LOGIN_LIMIT_PER_ADDRESS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  LOGIN_LIMIT_WINDOW_MS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  CORS_ORIGINS: text('comma-separated origins, e.g. https://gis.example.org'),
+  TRUST_PROXY: text('true, a hop count, or proxy addresses'),
 });
 type Env = Static<typeof Env>;
+
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
 
 /**
  * Reads and checks the environment against {@link Env}. Throws one Error naming every bad
@@ -139,6 +176,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicReportWindowMinutes: Number(e.PUBLIC_REPORT_WINDOW_MINUTES ?? 60),
     ogcLimitDefault,
     ogcLimitMax,
+    dbPoolMax: Number(e.DB_POOL_MAX ?? 10),
+    dbConnectTimeoutMs: Number(e.DB_CONNECT_TIMEOUT_MS ?? 5_000),
+    dbStatementTimeoutMs: Number(e.DB_STATEMENT_TIMEOUT_MS ?? 60_000),
+    shutdownTimeoutMs: Number(e.SHUTDOWN_TIMEOUT_MS ?? 15_000),
+    rateLimitMax: Number(e.RATE_LIMIT_MAX ?? 1_200),
+    rateLimitWindowMs: Number(e.RATE_LIMIT_WINDOW_MS ?? 60_000),
+    loginLimitPerUser: Number(e.LOGIN_LIMIT_PER_USER ?? 10),
+    loginLimitPerAddress: Number(e.LOGIN_LIMIT_PER_ADDRESS ?? 30),
+    loginLimitWindowMs: Number(e.LOGIN_LIMIT_WINDOW_MS ?? 15 * 60_000),
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    trustProxy: trustProxy(e.TRUST_PROXY),
   };
 }
 

@@ -62,13 +62,34 @@ console.log(
   `问题地图 Problem Map on http://${config.host}:${config.port} (${handle.backend}, ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );
 
+// SIGTERM (systemd, docker stop, a rolling restart behind the proxy): stop accepting connections,
+// let the requests in flight finish (new ones on kept-alive connections get 503), close the
+// database, exit 0. A request still running after SHUTDOWN_TIMEOUT_MS does not hold the exit.
 let closing = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, async () => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'closing');
-    await app.close();
+    app.log.info({ signal }, 'closing: draining requests in flight');
+    const force = setTimeout(() => {
+      app.log.error(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'requests still in flight at the shutdown timeout; exiting',
+      );
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    // Fastify closes the connections idle at this moment; a kept-alive connection whose request
+    // finishes later would hold the server open, so idle ones are closed as they appear.
+    const sweepIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweepIdle.unref();
+    try {
+      await app.close();
+    } catch (err) {
+      app.log.error({ err }, 'error while closing');
+      process.exit(1);
+    }
+    app.log.info('closed');
     process.exit(0);
   });
 }

@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
+import { isCalendarInstant } from '../../domain/time.js';
 import { asGeoJsonSql, envelopeSql, pointSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
 import { regionChain, type RegionRef } from './regions.js';
@@ -197,6 +198,9 @@ export function decodeCursor(value: string): ProblemCursor | null {
     if (!Array.isArray(v) || v.length !== 2) return null;
     const [at, id] = v as [unknown, unknown];
     if (typeof at !== 'string' || !CURSOR_AT.test(at) || !Number.isSafeInteger(id) || (id as number) < 1) return null;
+    // Well-formed is not enough: 2026-02-30 or 25:00 inside a cursor would reach the database.
+    const iso = at.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00');
+    if (!isCalendarInstant(iso) || (id as number) > 2_147_483_647) return null;
     return { at, id: id as number };
   } catch {
     return null;
@@ -378,6 +382,18 @@ export interface ImportResult {
   possibleDuplicates: { line: number; id: number; distance_m: number }[];
 }
 
+/** [first line, last line] of consecutive IMPORT_CHUNK_ROWS-sized runs of the (unique) line numbers: disjoint ranges covering every row. */
+function lineRanges(rows: readonly ImportRow[]): [number, number][] {
+  const lines = rows.map((r) => r.line).sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (let start = 0; start < lines.length; start += IMPORT_CHUNK_ROWS)
+    out.push([lines[start], lines[Math.min(start + IMPORT_CHUNK_ROWS, lines.length) - 1]]);
+  return out;
+}
+
+/** Lets other requests (a health check, a login) run between the batches of a long import. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Assigns every row of a staging table (`line int`, a WGS84 point column `geomColumn` with a GiST
  * index) its finest covering region, into a new temporary table `target (line, code)` dropped on
@@ -394,15 +410,23 @@ export async function assignStagedRegions(
   staging: string,
   target: string,
   geomColumn = 'geom',
+  ranges: readonly [number, number][] = [[-2_147_483_648, 2_147_483_647]],
 ): Promise<number[]> {
   const src = sql.table(staging);
   const dst = sql.table(target);
   const g = sql.ref(`i.${geomColumn}`);
-  await sql`CREATE TEMP TABLE ${dst} ON COMMIT DROP AS
-    SELECT DISTINCT ON (i.line) i.line, r.code
-    FROM regions r JOIN ${src} i ON ST_Covers(r.geom, ${g})
-    WHERE r.level = 'block'
-    ORDER BY i.line, r.code`.execute(trx);
+  await sql`CREATE TEMP TABLE ${dst} (line int PRIMARY KEY, code text NOT NULL) ON COMMIT DROP`.execute(trx);
+  // Range by range (`ranges`, disjoint), yielding to the event loop in between: on PGlite (one
+  // connection, one thread) one statement over 100,000 rows kept /readyz and every other request
+  // waiting ~30 s.
+  for (const [lo, hi] of ranges) {
+    await yieldToEventLoop();
+    await sql`INSERT INTO ${dst}
+      SELECT DISTINCT ON (i.line) i.line, r.code
+      FROM regions r JOIN ${src} i ON ST_Covers(r.geom, ${g})
+      WHERE r.level = 'block' AND i.line BETWEEN ${lo} AND ${hi}
+      ORDER BY i.line, r.code`.execute(trx);
+  }
   // MATERIALIZED: find the (few) unassigned rows first, so only they meet the large polygons.
   await sql`INSERT INTO ${dst}
     WITH gap AS MATERIALIZED (
@@ -457,7 +481,8 @@ export async function importProblems(
   }
   await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
   await sql`ANALYZE problem_import`.execute(trx);
-  const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region');
+  const chunks = lineRanges(rows);
+  const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region', 'geom', chunks);
   const rejected = outside.map((line) => ({
     line,
     reason: 'outside every region (no block covers this point)',
@@ -496,23 +521,28 @@ export async function importProblems(
      AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
     ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
 
-  const created = await sql<{ created: number }>`
-    WITH ins AS (
-      INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
-      SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
-      FROM problem_import i JOIN problem_import_region a ON a.line = i.line
-      LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
-      -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
-      -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
-      ORDER BY a.code, i.line
-      RETURNING id
-    ), ev AS (
-      INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
-      SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
-      RETURNING 1
-    )
-    SELECT count(*)::int AS created FROM ev`.execute(trx);
-  const n = created.rows[0]?.created ?? 0;
+  let n = 0;
+  for (const [lo, hi] of chunks) {
+    await yieldToEventLoop();
+    const created = await sql<{ created: number }>`
+      WITH ins AS (
+        INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
+        SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
+        FROM problem_import i JOIN problem_import_region a ON a.line = i.line
+        LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
+        WHERE i.line BETWEEN ${lo} AND ${hi}
+        -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
+        -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
+        ORDER BY a.code, i.line
+        RETURNING id
+      ), ev AS (
+        INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
+        SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
+        RETURNING 1
+      )
+      SELECT count(*)::int AS created FROM ev`.execute(trx);
+    n += created.rows[0]?.created ?? 0;
+  }
   if (n > 0) await bumpProblemsVersion(trx);
   return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
 }

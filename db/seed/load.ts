@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../types.js';
+import { truncateWithRecord } from '../maintenance.js';
 import { pointSql } from '../spatial.js';
 import { upsertCategories } from '../queries/categories.js';
 import { importRegions, type ImportResult } from '../queries/regions.js';
@@ -111,10 +112,10 @@ export async function isDemoLoaded(db: Kysely<DB>): Promise<boolean> {
 
 /**
  * Empties problems, their record and the regions so the demo can be loaded again (`npm run seed --
- * --reset`). Users and categories stay. TRUNCATE, not DELETE: the record refuses row deletes by design.
+ * --reset`). Users and categories stay. The record refuses DELETE and plain TRUNCATE by design.
  */
 export async function resetDemoData(db: Kysely<DB>): Promise<void> {
-  await sql`TRUNCATE problem_events, problems, regions RESTART IDENTITY CASCADE`.execute(db);
+  await truncateWithRecord(db, ['problem_events', 'problems', 'regions']);
   await sql`UPDATE data_version SET regions = regions + 1, problems = problems + 1`.execute(db);
 }
 

@@ -26,9 +26,21 @@ export interface Column<R> {
 
 const BOM = '\uFEFF';
 
+/** First characters that make Excel, WPS or LibreOffice read a cell as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * Text that would start a formula (`=HYPERLINK(…)`, `+1`, `-2+3`, `@SUM(…)`, or a tab / carriage
+ * return before one) gets a leading apostrophe, as OWASP's CSV-injection advice says: the
+ * spreadsheet then shows it as text and never evaluates it. Numbers and dates are left alone.
+ */
+export function neutraliseFormula(value: unknown): unknown {
+  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
 function cell<R>(col: Column<R>, row: R): unknown {
   const v = row[col.key];
-  return col.format ? col.format(v, row) : v;
+  return neutraliseFormula(col.format ? col.format(v, row) : v);
 }
 
 /** A CSV stream (BOM + header + rows). */

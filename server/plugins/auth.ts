@@ -38,6 +38,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     public?: boolean;
+    /** A GET download a browser opens as a plain link: also accept `?access_token=`. */
+    queryToken?: boolean;
   }
 }
 
@@ -53,10 +55,25 @@ export function scopeOf(user: AuthUser): Scope {
 }
 
 /**
+ * Where a token may ride in the query string: downloads (exports), map tiles and the OGC API that
+ * GIS clients open as plain URLs, plus any GET route that declares `config: { queryToken: true }`.
+ * Everywhere else a token in the URL (which lands in proxy logs, browser history and Referer) is
+ * refused, so it cannot be used to act on the API.
+ */
+const QUERY_TOKEN_PATHS = /^\/(tiles\/|api\/exports\/|ogc(\/|$))/;
+
+export function acceptsQueryToken(request: FastifyRequest, path: string): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  return QUERY_TOKEN_PATHS.test(path) || request.routeOptions.config?.queryToken === true;
+}
+
+/**
  * The credential of a request (a login token or an API key): `Authorization: Bearer …`, else
- * `X-API-Key: …`, else `?access_token=`; null when none.
+ * `X-API-Key: …`, else `?access_token=` where {@link acceptsQueryToken} allows it (401
+ * elsewhere); null when none.
  */
 export function bearerToken(request: FastifyRequest): string | null {
+  const path = request.url.split('?')[0];
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -64,9 +81,15 @@ export function bearerToken(request: FastifyRequest): string | null {
   }
   const key = request.headers['x-api-key'];
   if (typeof key === 'string' && key) return key.trim();
-  // Browsers cannot set headers on a plain download link; exports and tiles also accept ?access_token=.
+  // Browsers cannot set headers on a plain download link or a tile URL.
   const q = (request.query as Record<string, unknown> | undefined)?.access_token;
-  return typeof q === 'string' && q ? q : null;
+  if (typeof q !== 'string' || !q) return null;
+  if (!acceptsQueryToken(request, path))
+    throw new AppError(
+      'UNAUTHORIZED',
+      '?access_token= is accepted only on downloads and tiles: send Authorization: Bearer <token>',
+    );
+  return q;
 }
 
 export interface Credential {

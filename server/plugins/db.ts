@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>;
     dbInfo: { backend: Backend; hasMvt: boolean };
+    /** The handle itself, for the health check's own connection (`ping`). */
+    dbHandle: DbHandle;
   }
 }
 
@@ -21,6 +23,7 @@ export default fp<DbPluginOptions>(
   async (app, { handle, owns }) => {
     app.decorate('db', handle.db);
     app.decorate('dbInfo', { backend: handle.backend, hasMvt: handle.hasMvt });
+    app.decorate('dbHandle', handle);
     if (owns) app.addHook('onClose', async () => handle.close());
   },
   { name: 'db' },

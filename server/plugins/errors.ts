@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
 import { AppError } from '../errors.js';
+import { isDbUnavailable } from '../../db/faults.js';
 
 export default fp(
   async (app) => {
@@ -33,6 +34,15 @@ export default fp(
           },
         });
       }
+      // A lost, refused or timed-out database connection: the client may retry; the cause (which
+      // names the host) goes to the log only.
+      if (isDbUnavailable(err)) {
+        request.log.warn({ err: (err as Error).message }, 'database unavailable');
+        return reply
+          .status(503)
+          .header('retry-after', '5')
+          .send({ error: { code: 'DB_UNAVAILABLE', message: 'database temporarily unavailable, try again shortly' } });
+      }
       const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
       if (status >= 500) {
         request.log.error({ err }, 'unhandled error');
@@ -45,7 +55,9 @@ export default fp(
             ? 'UNSUPPORTED_MEDIA_TYPE'
             : status === 404
               ? 'NOT_FOUND'
-              : 'BAD_REQUEST';
+              : status === 429
+                ? 'RATE_LIMITED'
+                : 'BAD_REQUEST';
       const hint =
         status === 415
           ? ' (send Content-Type: application/json, application/geo+json or text/csv)'

@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import { escalateOverdue } from '../../db/queries/escalation.js';
+import { LOCKS, runExclusive } from '../../db/locks.js';
 
 export interface EscalationPluginOptions {
   /** Minutes between sweeps (default 5); 0 disables the timer (tests call the sweep directly). */
@@ -24,10 +25,18 @@ export default fp<EscalationPluginOptions>(
       throw new RangeError(`intervalMinutes must be ≥ 0, got ${intervalMinutes}`);
     let running: Promise<number> | null = null;
 
-    // One sweep at a time: a slow sweep is joined, not overlapped by the next tick.
+    // One sweep at a time: a slow sweep is joined, not overlapped by the next tick. Across
+    // instances on one PostgreSQL, the advisory lock lets one of them sweep; the others skip (0).
     const sweep = (): Promise<number> => {
-      running ??= escalateOverdue(app.db, app.config.escalationGraceHours)
-        .then((n) => {
+      running ??= runExclusive(app.db, LOCKS.escalationSweep, (trx) =>
+        escalateOverdue(trx, app.config.escalationGraceHours),
+      )
+        .then((outcome) => {
+          if (!outcome.ran) {
+            app.log.debug('escalation sweep skipped: another instance holds the lock');
+            return 0;
+          }
+          const n = outcome.value;
           if (n > 0) app.log.info({ escalated: n, graceHours: app.config.escalationGraceHours }, 'escalation sweep');
           return n;
         })

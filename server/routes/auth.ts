@@ -10,6 +10,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../errors.js';
 import { bearerToken, hashToken, newToken, userOf } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
+import { loginThrottle } from '../plugins/security.js';
 import { LoginBody, LoginResponse, LogoutResponse, PublicUser } from '../schemas/auth.js';
 import { HOUR_MS } from '../../domain/time.js';
 import { findLoginUser, getUser, insertToken, revokeToken } from '../../db/queries/users.js';
@@ -36,6 +37,7 @@ const publicUser = (u: {
 });
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const throttle = loginThrottle(app, app.config);
   app.post(
     '/login',
     {
@@ -44,11 +46,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['auth'],
         summary: 'Log in with username and password; returns a bearer token (expires after TOKEN_TTL_HOURS)',
         body: LoginBody,
-        response: { 200: LoginResponse, ...errors(400, 401) },
+        response: { 200: LoginResponse, ...errors(400, 401, 429) },
         security: [],
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      await throttle.check(request, reply);
       const { username, password } = request.body;
       const user = await findLoginUser(app.db, username);
       let ok = false;
@@ -58,7 +61,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         // A stored value that is not an argon2 hash (e.g. '!no-login', '!disabled') never matches.
         ok = false;
       }
-      if (!user || !ok) throw new AppError('UNAUTHORIZED', BAD_LOGIN);
+      if (!user || !ok) {
+        await throttle.fail(request);
+        throw new AppError('UNAUTHORIZED', BAD_LOGIN);
+      }
       const token = newToken();
       const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * HOUR_MS);
       await insertToken(app.db, user.id, hashToken(token), expiresAt);

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { sql } from 'kysely';
-import { AppError } from '../errors.js';
 import { errors } from '../schemas/common.js';
 
 /** Liveness (process up) and readiness (database answers). Public. */
@@ -63,11 +61,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async () => {
+    async (request, reply) => {
       try {
-        await sql`SELECT 1`.execute(app.db);
+        await app.dbHandle.ping();
       } catch (err) {
-        throw new AppError('DATABASE_UNAVAILABLE', 'database not reachable', String(err));
+        // The cause (host, port, user) goes to the log only: this answer is public.
+        request.log.warn({ err: (err as Error).message }, 'readiness check failed');
+        return reply
+          .status(503)
+          .header('retry-after', '5')
+          .send({ error: { code: 'DB_UNAVAILABLE', message: 'database not reachable' } });
       }
       return { status: 'ready' as const, backend: app.dbInfo.backend, mvt: app.dbInfo.hasMvt };
     },

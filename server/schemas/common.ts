@@ -59,7 +59,10 @@ export const Crs = Type.Unsafe<InputCrs>({
 });
 export type Crs = Static<typeof Crs>;
 
-export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/** Row ids are PostgreSQL integers: a larger number is a 400, not a database error. */
+export const MAX_ID = 2_147_483_647;
+export const Id = Type.Integer({ minimum: 1, maximum: MAX_ID });
+export const IdParam = Type.Object({ id: Id });
 
 /** Any GeoJSON geometry (validated in depth by PostGIS). */
 export const Geometry = Type.Object(

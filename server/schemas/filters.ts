@@ -27,7 +27,9 @@ export const ProblemFilterQuery = Type.Object({
   ),
   overdue: Type.Optional(Type.Boolean({ description: 'only open items past their deadline' })),
   escalated: Type.Optional(Type.Boolean({ description: 'only escalated (督办) items' })),
-  q: Type.Optional(Type.String({ maxLength: 100, description: 'text in description or address' })),
+  q: Type.Optional(
+    Type.String({ maxLength: 100, pattern: '^[^\\u0000]*$', description: 'text in description or address' }),
+  ),
   campaign: Type.Optional(
     Type.Integer({
       minimum: 1,

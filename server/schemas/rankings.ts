@@ -16,8 +16,8 @@ export const RankingsQuery = Type.Object({
   level: Type.Optional(RankingLevel),
   period: Type.Optional(
     Type.String({
-      pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$',
-      description: 'month YYYY-MM (Asia/Shanghai); default: the current month',
+      format: 'year-month',
+      description: 'month YYYY-MM (Asia/Shanghai, years 1900–2199); default: the current month',
     }),
   ),
   parent: Type.Optional(Type.String({ ...RegionCode, description: 'rank only the units under this region' })),

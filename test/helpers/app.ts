@@ -7,8 +7,12 @@ import type { DbHandle } from '../../db/index.js';
 import type { TestBackend } from './db.js';
 import { createWorld, type World } from './world.js';
 
+/**
+ * The config tests build apps with. The global request limit is off (every injected request comes
+ * from 127.0.0.1, and a suite sends thousands); test/server/security.test.ts turns it on.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), ...overrides };
+  return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test', RATE_LIMIT_MAX: '0' }), ...overrides };
 }
 
 export function buildTestApp(

@@ -10,6 +10,7 @@ import { escalateOverdue } from '../../../db/queries/escalation.js';
 import configPlugin from '../../../server/plugins/config.js';
 import dbPlugin from '../../../server/plugins/db.js';
 import escalationPlugin from '../../../server/plugins/escalation.js';
+import { truncateWithRecord } from '../../../db/maintenance.js';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-20T02:00:00Z');
@@ -31,7 +32,7 @@ describe.each(BACKENDS)('escalation sweep (督办) on $name', (backend) => {
   });
   afterAll(async () => handle.close());
   beforeEach(async () => {
-    await sql`TRUNCATE problem_events, problems RESTART IDENTITY CASCADE`.execute(handle.db);
+    await truncateWithRecord(handle.db, ['problem_events', 'problems']);
   });
 
   const state = (id: number) =>

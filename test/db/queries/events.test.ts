@@ -8,6 +8,7 @@ import { applyTransition, listProblemEvents, type Actor } from '../../../db/quer
 import { upsertOverride, deleteOverride } from '../../../db/queries/calendar.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
 import { formatShanghai, fromShanghai } from '../../../domain/time.js';
+import { truncateWithRecord } from '../../../db/maintenance.js';
 
 async function insertProblem(db: Kysely<DB>, block = MANAGER_BLOCK, category = '06011'): Promise<number> {
   const [lon, lat] = centre(block);
@@ -52,6 +53,23 @@ describe.each(BACKENDS)('the record (problem_events) on $name', (backend) => {
     const events = await listProblemEvents(handle.db, id, FULL_SCOPE);
     expect(events).toHaveLength(1);
     expect(events![0].note).toBeNull();
+  });
+
+  it('refuses TRUNCATE of the record, also when reached through TRUNCATE problems CASCADE', async () => {
+    const id = await insertProblem(handle.db);
+    expect((await applyTransition(handle.db, id, { action: 'file', version: 1 }, admin, FULL_SCOPE)).kind).toBe('ok');
+    await expect(sql`TRUNCATE problem_events`.execute(handle.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    await expect(sql`TRUNCATE problems CASCADE`.execute(handle.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    expect(await listProblemEvents(handle.db, id, FULL_SCOPE)).toHaveLength(1);
+  });
+
+  it('truncateWithRecord empties the record for a reset and leaves the guard on afterwards', async () => {
+    const id = await insertProblem(handle.db);
+    expect((await applyTransition(handle.db, id, { action: 'file', version: 1 }, admin, FULL_SCOPE)).kind).toBe('ok');
+    await truncateWithRecord(handle.db, ['problem_events']);
+    const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM problem_events`.execute(handle.db);
+    expect(n.rows[0].n).toBe(0);
+    await expect(sql`TRUNCATE problem_events`.execute(handle.db)).rejects.toThrow(/append-only/);
   });
 
   it('files on 2026-09-30 with 3 working days → 18:00 on the 调休 Saturday 2026-10-10, after 国庆', async () => {

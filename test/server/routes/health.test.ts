@@ -27,7 +27,7 @@ describe.each(BACKENDS)('health checks on $name', (backend) => {
     await h2.close();
     const res = await app2.inject('/readyz');
     expect(res.statusCode).toBe(503);
-    expect(res.json().error.code).toBe('DATABASE_UNAVAILABLE');
+    expect(res.json().error.code).toBe('DB_UNAVAILABLE');
     await app2.close();
   });
 
