@@ -38,6 +38,7 @@ export interface CategoriesTable {
   local: Generated<boolean>;
   legacy_code: string | null;
   active: Generated<boolean>;
+  after_photo_required: Generated<boolean>;
   updated_at: DefaultTimestamp;
 }
 
@@ -122,6 +123,39 @@ export interface DataVersionTable {
   problems: Generated<number>;
 }
 
+export interface PhotosTable {
+  id: Generated<number>;
+  sha256: string;
+  size_bytes: number;
+  mime: string;
+  width: number;
+  height: number;
+  taken_at: Timestamp | null;
+  exif_lon: number | null;
+  exif_lat: number | null;
+  device_lon: number | null;
+  device_lat: number | null;
+  device_accuracy_m: number | null;
+  uploaded_at: DefaultTimestamp;
+  uploaded_by: number;
+  kind: 'report' | 'resolution' | 'reinspection' | 'inspection_item';
+  owner_id: number | null;
+  problem_id: number | null;
+  event_id: number | null;
+  region_code: string | null;
+  flags: ColumnType<string[], string[] | undefined, string[]>;
+  attached_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: number;
+  key: string;
+  request: string;
+  problem_id: number | null;
+  status: number;
+  created_at: DefaultTimestamp;
+}
+
 export interface DB {
   regions: RegionsTable;
   categories: CategoriesTable;
@@ -131,4 +165,6 @@ export interface DB {
   problem_events: ProblemEventsTable;
   calendar_overrides: CalendarOverridesTable;
   data_version: DataVersionTable;
+  photos: PhotosTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

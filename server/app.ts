@@ -31,6 +31,8 @@ import rankingRoutes from './routes/rankings.js';
 import hotspotRoutes from './routes/hotspots.js';
 import exportRoutes from './routes/exports.js';
 import tileRoutes from './routes/tiles.js';
+import photoRoutes from './routes/photos.js';
+import queueRoutes from './routes/queues.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
@@ -146,6 +148,8 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(rankingRoutes, { prefix: '/api' });
   await app.register(hotspotRoutes, { prefix: '/api' });
   await app.register(exportRoutes, { prefix: '/api' });
+  await app.register(photoRoutes, { prefix: '/api' });
+  await app.register(queueRoutes, { prefix: '/api/queues' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(WEB_DIST)) {

@@ -2,7 +2,7 @@
  * Configuration, read once at start-up from the environment (see `.env.example`). A bad value
  * stops the process with the variable's name.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface Config {
   host: string;
@@ -26,6 +26,12 @@ export interface Config {
   logLevel: string;
   /** Path of a JSON file overriding the ranking weights. */
   indicatorWeightsFile: string | null;
+  /** Folder of uploaded photos (content-addressed files); default `<dataDir>/photos`. */
+  photoDir: string;
+  /** Largest photo upload in bytes. */
+  photoMaxBytes: number;
+  /** Evidence check: an after-photo farther than this from the problem is flagged, metres. */
+  evidenceMaxDistanceM: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -75,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int(env, 'BODY_LIMIT_MB', 64, 1) * 1024 * 1024,
     logLevel: env.LOG_LEVEL ?? 'info',
     indicatorWeightsFile: str(env, 'INDICATOR_WEIGHTS_FILE'),
+    photoDir: resolve(env.PHOTO_DIR || join(env.DATA_DIR ?? './data', 'photos')),
+    photoMaxBytes: int(env, 'PHOTO_MAX_MB', 15, 1) * 1024 * 1024,
+    evidenceMaxDistanceM: num(env, 'EVIDENCE_MAX_DISTANCE_M', 100),
   };
 }
 

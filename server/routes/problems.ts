@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
-import { errors, IdParam, parseBBox } from '../schemas/common.js';
+import { errors, IdempotencyHeaders, IdParam, parseBBox } from '../schemas/common.js';
 import {
   CreateProblemBody,
   CreateProblemResponse,
@@ -37,6 +37,10 @@ import {
   listProblems,
 } from '../../db/queries/problems.js';
 import { findCategory } from '../../db/queries/categories.js';
+import { completeIdempotencyKey } from '../../db/queries/idempotency.js';
+import { claimKey, idempotencyKeyOf } from '../services/idempotency.js';
+import { attachProblemPhotos } from '../services/photos.js';
+import { photoUrl } from '../../db/queries/photos.js';
 
 /** Reports dated further ahead than this (phone clock drift) are refused. */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
@@ -50,7 +54,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       preHandler: requireRole('admin', 'inspector', 'manager', 'department'),
       schema: {
-        summary: 'Report one problem at a point; the database assigns its block',
+        summary: 'Report one problem at a point; the database assigns its block; Idempotency-Key makes a retry safe',
+        headers: IdempotencyHeaders,
         body: CreateProblemBody,
         response: { 201: CreateProblemResponse, ...errors(400, 401, 403, 422) },
       },
@@ -79,7 +84,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         reportedAt = parsed;
       }
 
+      const key = idempotencyKeyOf(request);
       const result = await app.db.transaction().execute(async (trx) => {
+        const prior = key ? await claimKey(trx, user.id, key, 'POST /api/problems') : null;
+        if (prior) {
+          // A retry: answer with the problem the first attempt created, write nothing.
+          const problem = await getProblemFeature(trx, prior.problem_id!, request.scope, user.role);
+          if (!problem) throw notFound('problem');
+          const created = {
+            ok: true as const,
+            id: problem.id as number,
+            region_code: problem.properties.region_code,
+            recurrence_of: (problem.properties.recurrence_of as number | null | undefined) ?? null,
+          };
+          return { created, possible: await findPossibleDuplicates(trx, created.id, request.scope), problem, replay: true };
+        }
         const created = await createProblem(
           trx,
           {
@@ -91,7 +110,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             source: b.source ?? 'inspection',
             severity: b.severity ?? 1,
             reporter: b.reporter ?? null,
-            photos: b.photos ?? [],
+            photos: [...(b.photos ?? []), ...b.photo_ids.map(photoUrl)],
             reported_at: reportedAt,
           },
           request.scope,
@@ -113,10 +132,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
               : 'the point is outside your area',
           );
         }
+        // The URLs went into the row and its create event above (the record is append-only);
+        // attaching checks the photos are the caller's own, unused report photos, or rolls it all back.
+        await attachProblemPhotos(trx, b.photo_ids, 'report', created.id, user.id, 0);
+        if (key) await completeIdempotencyKey(trx, user.id, key, created.id, 201);
         const possible = await findPossibleDuplicates(trx, created.id, request.scope);
         const problem = await getProblemFeature(trx, created.id, request.scope, user.role);
-        return { created, possible, problem: problem! };
+        return { created, possible, problem: problem!, replay: false };
       });
+      if (result.replay) reply.header('idempotent-replayed', 'true');
 
       return reply.code(201).send({
         id: result.created.id,

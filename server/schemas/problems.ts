@@ -98,6 +98,11 @@ export const CreateProblemBody = Type.Object(
     severity: Type.Integer({ minimum: 1, maximum: 3, default: 1 }),
     reporter: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     photos: Type.Array(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }), { maxItems: 20, default: [] }),
+    photo_ids: Type.Array(Type.Integer({ minimum: 1 }), {
+      maxItems: 20,
+      default: [],
+      description: 'photos uploaded with POST /api/photos (kind report) by the same user',
+    }),
     reported_at: Type.Optional(
       Type.String({
         format: 'date-time-or-date',
