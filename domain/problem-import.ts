@@ -35,7 +35,42 @@ export interface ImportRow extends NewProblem {
 
 export interface Rejection {
   line: number;
+  /** English, for scripts and logs. */
   reason: string;
+  /** Stable code the page renders in zh-CN or English, with `params` (web/src/i18n/errors.ts). */
+  code: RowReason;
+  params: Record<string, string | number>;
+}
+
+/** Why an import row is refused: one code per kind of mistake. */
+export const ROW_REASONS = [
+  'coordinates_required',
+  'lon_not_number',
+  'lat_not_number',
+  'coordinates_swapped',
+  'lon_out_of_range',
+  'lat_out_of_range',
+  'category_required',
+  'category_unknown',
+  'reported_at_invalid',
+  'reported_at_future',
+  'severity_invalid',
+  'source_invalid',
+  'photo_not_url',
+  'not_a_feature',
+  'geometry_not_point',
+  'point_empty',
+  'outside_coverage',
+  'file_unreadable',
+] as const;
+export type RowReason = (typeof ROW_REASONS)[number];
+
+/** The code of a coordinate mistake named by coordinateProblem. */
+export function coordinateReason(message: string): RowReason {
+  if (message.startsWith('longitude is not')) return 'lon_not_number';
+  if (message.startsWith('latitude is not')) return 'lat_not_number';
+  if (message.includes('swapped')) return 'coordinates_swapped';
+  return message.startsWith('longitude') ? 'lon_out_of_range' : 'lat_out_of_range';
 }
 
 export interface ParsedImport {
@@ -196,23 +231,30 @@ export function validateRecord(
   ctx: ImportContext,
   categoryValues: readonly unknown[] = [raw.category],
 ): ImportRow | Rejection {
-  const reject = (reason: string): Rejection => ({ line, reason });
+  const reject = (reason: string, code: RowReason, params: Rejection['params'] = {}): Rejection => ({
+    line,
+    reason,
+    code,
+    params,
+  });
   const lonText = text(raw.lon);
   const latText = text(raw.lat);
-  if (lonText === '' || latText === '') return reject('longitude and latitude are required');
+  if (lonText === '' || latText === '') return reject('longitude and latitude are required', 'coordinates_required');
   const lon = numberOf(raw.lon);
   const lat = numberOf(raw.lat);
-  if (!Number.isFinite(lon)) return reject(`longitude ${JSON.stringify(lonText)} is not a number`);
-  if (!Number.isFinite(lat)) return reject(`latitude ${JSON.stringify(latText)} is not a number`);
+  if (!Number.isFinite(lon)) return reject(`longitude ${JSON.stringify(lonText)} is not a number`, 'lon_not_number', { value: lonText });
+  if (!Number.isFinite(lat)) return reject(`latitude ${JSON.stringify(latText)} is not a number`, 'lat_not_number', { value: latText });
   const coordError = coordinateProblem(lon, lat);
-  if (coordError) return reject(coordError);
+  if (coordError) return reject(coordError, coordinateReason(coordError), { lon, lat });
 
   const categoryTexts = categoryValues.map(text).filter((s) => s !== '');
-  if (categoryTexts.length === 0) return reject('category is required');
+  if (categoryTexts.length === 0) return reject('category is required', 'category_required');
   const category = categoryTexts.map((c) => ctx.categories.get(c)).find((c) => c !== undefined);
   if (!category)
     return reject(
       `unknown category ${JSON.stringify(categoryTexts[0])} (give a code such as 06010 or a name such as 暴露垃圾)`,
+      'category_unknown',
+      { value: categoryTexts[0] },
     );
 
   let reportedAt = ctx.now;
@@ -220,9 +262,13 @@ export function validateRecord(
   if (whenText !== '') {
     const when = parseReportedAt(whenText);
     if (!when)
-      return reject(`reported_at ${JSON.stringify(whenText)} is not a date (use 2026-03-05 14:30 or ISO 8601)`);
+      return reject(
+        `reported_at ${JSON.stringify(whenText)} is not a date (use 2026-03-05 14:30 or ISO 8601)`,
+        'reported_at_invalid',
+        { value: whenText },
+      );
     if (when.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS)
-      return reject(`reported_at ${JSON.stringify(whenText)} is in the future`);
+      return reject(`reported_at ${JSON.stringify(whenText)} is in the future`, 'reported_at_future', { value: whenText });
     reportedAt = when;
   }
 
@@ -231,14 +277,17 @@ export function validateRecord(
   if (severityText !== '') {
     severity = Number(severityText);
     if (!Number.isInteger(severity) || severity < 1 || severity > 3)
-      return reject(`severity ${JSON.stringify(severityText)} must be 1, 2 or 3`);
+      return reject(`severity ${JSON.stringify(severityText)} must be 1, 2 or 3`, 'severity_invalid', { value: severityText });
   }
 
   let source: Source = 'inspection';
   const sourceText = text(raw.source);
   if (sourceText !== '') {
     const s = SOURCE_ALIASES[sourceText.toLowerCase()];
-    if (!s) return reject(`source ${JSON.stringify(sourceText)} must be one of ${SOURCES.join(', ')}`);
+    if (!s)
+      return reject(`source ${JSON.stringify(sourceText)} must be one of ${SOURCES.join(', ')}`, 'source_invalid', {
+        value: sourceText,
+      });
     source = s;
   }
 
@@ -248,7 +297,7 @@ export function validateRecord(
         .split(/[;；\s]+/)
         .filter(Boolean);
   const badPhoto = photos.find((p) => !/^https?:\/\/\S+$/.test(p));
-  if (badPhoto) return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`);
+  if (badPhoto) return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`, 'photo_not_url', { value: badPhoto });
 
   const [wlon, wlat] = toWgs84(lon, lat, ctx.crs);
   return {
@@ -358,7 +407,7 @@ export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedIm
       properties?: unknown;
     };
     if (!f || typeof f !== 'object' || f.type !== 'Feature') {
-      rejected.push({ line: index, reason: 'not a GeoJSON Feature' });
+      rejected.push({ line: index, reason: 'not a GeoJSON Feature', code: 'not_a_feature', params: {} });
       return;
     }
     const g = f.geometry;
@@ -366,11 +415,18 @@ export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedIm
       rejected.push({
         line: index,
         reason: `geometry must be a Point, got ${g ? JSON.stringify(g.type) : 'null (empty geometry)'}`,
+        code: 'geometry_not_point',
+        params: { type: g ? String(g.type) : 'null' },
       });
       return;
     }
     if (g.coordinates.length < 2) {
-      rejected.push({ line: index, reason: 'empty Point: coordinates need [longitude, latitude]' });
+      rejected.push({
+        line: index,
+        reason: 'empty Point: coordinates need [longitude, latitude]',
+        code: 'point_empty',
+        params: {},
+      });
       return;
     }
     const props = f.properties && typeof f.properties === 'object' ? (f.properties as Record<string, unknown>) : {};

@@ -454,6 +454,8 @@ export async function importProblems(
   const rejected = outside.rows.map((r) => ({
     line: r.line,
     reason: 'outside every region (no block covers this point)',
+    code: 'outside_coverage' as const,
+    params: {},
   }));
   if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
 

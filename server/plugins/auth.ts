@@ -65,7 +65,10 @@ export default fp(
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
       const token = bearer(request);
-      if (!token) throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>');
+      if (!token)
+        throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>', undefined, {
+          reason: 'login_required',
+        });
       const row = await app.db
         .selectFrom('api_tokens as t')
         .innerJoin('users as u', 'u.id', 't.user_id')
@@ -75,7 +78,8 @@ export default fp(
         .where('t.expires_at', '>', new Date())
         .where('u.active', '=', true)
         .executeTakeFirst();
-      if (!row) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
+      if (!row)
+        throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked', undefined, { reason: 'token_invalid' });
       request.user = {
         id: row.id,
         username: row.username,
@@ -94,7 +98,10 @@ export default fp(
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user || !roles.includes(request.user.role)) {
-      throw new AppError('FORBIDDEN', `this action needs one of the roles: ${roles.join(', ')}`);
+      throw new AppError('FORBIDDEN', `this action needs one of the roles: ${roles.join(', ')}`, undefined, {
+        reason: 'role_required',
+        roles,
+      });
     }
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '../schemas/problems.js';
 import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 import {
+  coordinateReason,
   ImportFormatError,
   parseProblemCsv,
   parseProblemGeoJson,
@@ -64,14 +65,24 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const user = userOf(request);
       const b = request.body;
       const coordError = coordinateProblem(b.lon, b.lat);
-      if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+      if (coordError)
+        throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat }, {
+          reason: coordinateReason(coordError),
+          lon: b.lon,
+          lat: b.lat,
+        });
       const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
 
       // By code, or by name as the CSV import accepts it (a user types 暴露垃圾, not 06010).
       const category = await findCategory(app.db, b.category);
       if (category) b.category = category.code;
       if (!category || !category.active)
-        throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, { category: b.category });
+        throw new AppError(
+          'UNKNOWN_CATEGORY',
+          `unknown or inactive category ${b.category}`,
+          { category: b.category },
+          { category: b.category },
+        );
 
       const now = new Date();
       let reportedAt = now;
@@ -118,11 +129,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
         if (!created.ok) {
           if (created.reason === 'outside_coverage') {
-            throw new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map', {
-              lon,
-              lat,
-              crs: b.crs ?? 'wgs84',
-            });
+            throw new AppError(
+              'OUTSIDE_COVERAGE',
+              'the point is outside every block of the map',
+              { lon, lat, crs: b.crs ?? 'wgs84' },
+              { lon, lat },
+            );
           }
           // A refusal to create reveals nothing the caller did not send, so 403 (not 404) is honest here.
           throw new AppError(
@@ -130,6 +142,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             user.role === 'department'
               ? `category ${category.code} is not handled by your department`
               : 'the point is outside your area',
+            undefined,
+            user.role === 'department'
+              ? { reason: 'category_not_your_department', category: category.code }
+              : { reason: 'point_outside_your_area' },
           );
         }
         // The URLs went into the row and its create event above (the record is append-only);
@@ -182,7 +198,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (!(err instanceof ImportFormatError)) throw err;
         if (err.empty) throw new AppError('BAD_REQUEST', err.message);
         throw new AppError('IMPORT_REJECTED', err.message, {
-          rejected: [{ line: err.line, reason: err.message }],
+          rejected: [{ line: err.line, reason: err.message, code: 'file_unreadable', params: { message: err.message } }],
           total: 0,
         });
       }
@@ -239,7 +255,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       let lat: number | undefined;
       if (b.lon !== undefined && b.lat !== undefined) {
         const coordError = coordinateProblem(b.lon, b.lat);
-        if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+        if (coordError)
+        throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat }, {
+          reason: coordinateReason(coordError),
+          lon: b.lon,
+          lat: b.lat,
+        });
         [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
       }
       let categoryCode: string | undefined;

@@ -1,4 +1,5 @@
 /** Problems: create, import, list, detail. The single source of these request/response types. */
+import { ROW_REASONS, type RowReason } from '../../domain/problem-import.js';
 import { Type, type Static, type TSchema } from 'typebox';
 import { BBoxParam, Crs } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
@@ -148,7 +149,9 @@ export const ImportBody = Type.Unknown({
 
 export const Rejection = Type.Object({
   line: Type.Integer({ description: 'CSV physical line (header = 1) or GeoJSON feature index (0-based)' }),
-  reason: Type.String(),
+  reason: Type.String({ description: 'English' }),
+  code: Type.Unsafe<RowReason>({ type: 'string', enum: [...ROW_REASONS], description: 'stable reason code the page renders' }),
+  params: Type.Record(Type.String(), Type.Unknown()),
 });
 
 export const ImportResponse = Type.Object({

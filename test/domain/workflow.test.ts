@@ -144,8 +144,8 @@ describe('transition', () => {
 });
 
 describe('action input', () => {
-  it('lists void, extend, rework and mark_duplicate as needing a note and extend as needing due_at', () => {
-    expect([...NOTE_REQUIRED_ACTIONS].sort()).toEqual(['extend', 'mark_duplicate', 'rework', 'void']);
+  it('lists resolve, void, extend, rework and mark_duplicate as needing a note and extend as needing due_at', () => {
+    expect([...NOTE_REQUIRED_ACTIONS].sort()).toEqual(['extend', 'mark_duplicate', 'resolve', 'rework', 'void']);
     expect([...DUE_AT_REQUIRED_ACTIONS]).toEqual(['extend']);
   });
 

@@ -1,4 +1,6 @@
 /** Builds the app on a test database (never listens; use app.inject). */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
@@ -7,8 +9,11 @@ import type { DbHandle } from '../../db/index.js';
 import type { TestBackend } from './db.js';
 import { createWorld, type World } from './world.js';
 
+/** Photos uploaded by tests land in the system temp folder, never in the working copy's data/. */
+const TEST_PHOTO_DIR = join(tmpdir(), `problem-map-test-photos-${process.pid}`);
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), ...overrides };
+  return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), photoDir: TEST_PHOTO_DIR, ...overrides };
 }
 
 export function buildTestApp(

@@ -45,7 +45,7 @@ export async function multipartBody(
 ): Promise<{ payload: Buffer; headers: { 'content-type': string } }> {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  fd.append('file', new Blob([file.data], { type: file.type }), file.name);
+  fd.append('file', new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
   const res = new Response(fd);
   return { payload: Buffer.from(await res.arrayBuffer()), headers: { 'content-type': res.headers.get('content-type')! } };
 }

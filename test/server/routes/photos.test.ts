@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { parse } from 'csv-parse/sync';
 import { sql, type Kysely } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
@@ -327,6 +328,17 @@ describe.each(BACKENDS)('photo routes on $name', (backend) => {
         .json()
         .photos.map((p: { kind: string }) => p.kind);
       expect(kinds).toEqual(['report', 'resolution', 'reinspection']);
+      // The export lists the three as links.
+      const csv = await ctx.app.inject({ url: `/api/exports/problems.csv?access_token=${ctx.world.tokens.admin}` });
+      const rows = parse(csv.body, { columns: true, bom: true }) as Record<string, string>[];
+      const photoIds = (
+        await ctx.app.inject({ url: `/api/problems/${id}/photos`, headers: auth(ctx.world.tokens.admin) })
+      )
+        .json()
+        .photos.map((p: { id: number }) => p.id);
+      expect(rows.find((r) => r['编号'] === String(id))!['照片']).toBe(
+        photoIds.map((p: number) => `http://localhost:80/api/photos/${p}`).join(' '),
+      );
       // Photos belong to resolve, close and rework only.
       const stray = (await upload('admin', await jpeg(), { kind: 'report' })).json();
       const { id: other } = await dispatched();
