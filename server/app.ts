@@ -55,6 +55,8 @@ export interface BuildOptions {
   ownsDb?: boolean;
   /** Fastify logger setting (default: off in tests, config.logLevel otherwise). */
   logger?: boolean | object;
+  /** The built page to serve (default dist/web; the browser tests serve their e2e build). */
+  webDir?: string;
 }
 
 /** The request as logged: the query's access_token is replaced. */
@@ -62,7 +64,13 @@ export function redactedRequest(req: { method: string; url: string; id?: string 
   return { method: req.method, url: req.url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]'), reqId: req.id };
 }
 
-export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  db,
+  ownsDb = true,
+  logger,
+  webDir = WEB_DIST,
+}: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -152,8 +160,8 @@ export async function buildApp({ config, db, ownsDb = true, logger }: BuildOptio
   await app.register(queueRoutes, { prefix: '/api/queues' });
   await app.register(tileRoutes, { prefix: '/tiles' });
 
-  if (existsSync(WEB_DIST)) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, preCompressed: true });
+  if (existsSync(webDir)) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false, preCompressed: true });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
       return reply.sendFile('index.html');

@@ -4,9 +4,7 @@ import {
   ACTION_LABELS_ZH,
   ACTIONS,
   allowedActions,
-  DUE_AT_REQUIRED_ACTIONS,
   nextStatus,
-  NOTE_REQUIRED_ACTIONS,
   OPEN_STATUSES,
   ROLE_ACTIONS,
   ROLES,
@@ -55,8 +53,10 @@ describe('workflow state machine', () => {
     for (const s of OPEN_STATUSES) expect(nextStatus(s, 'escalate')).toBe(s);
   });
 
-  it('treats everything but closed and voided as open', () => {
-    expect([...OPEN_STATUSES]).toEqual(['reported', 'filed', 'dispatched', 'in_progress', 'resolved']);
+  it('treats everything but closed and voided as open: exactly the statuses some role can still move on from', () => {
+    const movable = STATUSES.filter((s) => ROLES.some((r) => allowedActions(s, r).length > 0));
+    expect(movable).toEqual(['reported', 'filed', 'dispatched', 'in_progress', 'resolved']);
+    expect(STATUSES.filter((s) => OPEN_STATUSES.includes(s))).toEqual(movable);
   });
 
   it('reaches every status from reported', () => {
@@ -144,9 +144,10 @@ describe('transition', () => {
 });
 
 describe('action input', () => {
-  it('lists resolve, void, extend, rework and mark_duplicate as needing a note and extend as needing due_at', () => {
-    expect([...NOTE_REQUIRED_ACTIONS].sort()).toEqual(['extend', 'mark_duplicate', 'resolve', 'rework', 'void']);
-    expect([...DUE_AT_REQUIRED_ACTIONS]).toEqual(['extend']);
+  it('asks resolve, void, extend, rework and mark_duplicate for a note and extend for a new deadline', () => {
+    const asked = (code: string, input = {}) => ACTIONS.filter((a) => validateActionInput(a, input) === code).sort();
+    expect(asked('note_required')).toEqual(['extend', 'mark_duplicate', 'resolve', 'rework', 'void']);
+    expect(asked('due_at_required', { note: '理由' })).toEqual(['extend']);
   });
 
   it('requires a non-blank note', () => {
@@ -178,14 +179,16 @@ describe('action input', () => {
 });
 
 describe('labels', () => {
-  it('names every status and action in Chinese and English', () => {
-    for (const s of STATUSES) {
-      expect(STATUS_LABELS_ZH[s]).toBeTruthy();
-      expect(STATUS_LABELS_EN[s]).toBeTruthy();
+  it('names every status and action apart in Chinese and in English (no two share a label)', () => {
+    for (const labels of [STATUS_LABELS_ZH, STATUS_LABELS_EN]) {
+      const names = STATUSES.map((s) => labels[s].trim());
+      expect(names.every((n) => n.length > 0)).toBe(true);
+      expect(new Set(names).size).toBe(STATUSES.length);
     }
-    for (const a of ACTIONS) {
-      expect(ACTION_LABELS_ZH[a]).toBeTruthy();
-      expect(ACTION_LABELS_EN[a]).toBeTruthy();
+    for (const labels of [ACTION_LABELS_ZH, ACTION_LABELS_EN]) {
+      const names = ACTIONS.map((a) => labels[a].trim());
+      expect(names.every((n) => n.length > 0)).toBe(true);
+      expect(new Set(names).size).toBe(ACTIONS.length);
     }
     expect(STATUS_LABELS_ZH.resolved).toBe('已处置待核查');
     expect(ACTION_LABELS_ZH.rework).toBe('返工');

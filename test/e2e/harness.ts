@@ -2,7 +2,12 @@
  * What the browser tests and bench/web-first-load.ts share: build the page if stale, serve the
  * app on a free loopback port, create users through the API, launch Debian's Chromium (never a
  * downloaded browser), count the bytes a page transfers from CDP network events, and wait until
- * the map has applied its numbers and drawn its tiles.
+ * the map has applied its numbers and drawn its tiles (read from the map element's data
+ * attributes, which every build has).
+ *
+ * The browser tests run the e2e build (`vite build --mode e2e` → dist/web-e2e), the only build
+ * where `window.__e2eMap` is the MapLibre object, for what only the canvas shows (feature state,
+ * rendered labels, pixel positions). The benchmark measures the production build (dist/web).
  */
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
@@ -16,9 +21,16 @@ import { hashToken } from '../../server/plugins/auth.js';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Builds dist/web with Vite when it is missing or older than web/ (what `npm start` does). */
-export function ensureWebBuilt(): void {
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-web.mjs')], { stdio: 'inherit', cwd: ROOT });
+/** The e2e build of the page, which the browser tests serve (`webDir` of buildApp). */
+export const E2E_WEB_DIR = join(ROOT, 'dist', 'web-e2e');
+
+/**
+ * Builds the page with Vite when it is missing or older than web/ or domain/: dist/web (what
+ * `npm start` does), or with `e2e` the test build in dist/web-e2e.
+ */
+export function ensureWebBuilt(mode: 'production' | 'e2e' = 'production'): void {
+  const args = [join(ROOT, 'scripts', 'ensure-web.mjs'), ...(mode === 'e2e' ? ['--e2e'] : [])];
+  execFileSync(process.execPath, args, { stdio: 'inherit', cwd: ROOT });
 }
 
 /** Listens on 127.0.0.1 with a port the OS picks; resolves to the page's origin. */
@@ -157,7 +169,8 @@ export async function loginThroughForm(page: Page, username: string, password: s
 
 /**
  * Waits until the map shows `level` with its numbers applied (after `afterSeq`, when given) and
- * every visible source has drawn its tiles.
+ * every tile of the view drawn, as the map element says (`data-level`, `data-stats`,
+ * `data-stats-seq`, `data-idle`). Resolves to the applied numbers' sequence number.
  */
 export async function waitForMap(
   page: Page,
@@ -165,21 +178,12 @@ export async function waitForMap(
 ): Promise<number> {
   const handle = await page.waitForFunction(
     ({ level, afterSeq }) => {
-      const pm = (
-        window as unknown as {
-          __problemMap?: {
-            map?: { loaded(): boolean; areTilesLoaded(): boolean; isMoving(): boolean };
-            lastStats?: () => { level: string; seq: number } | null;
-            statsLoading?: boolean;
-          };
-        }
-      ).__problemMap;
-      const s = pm?.lastStats?.();
-      if (!pm?.map || !s || pm.statsLoading) return false;
-      if (level && s.level !== level) return false;
-      if (afterSeq !== undefined && s.seq <= afterSeq) return false;
-      if (pm.map.isMoving() || !pm.map.loaded() || !pm.map.areTilesLoaded()) return false;
-      return s.seq;
+      const el = document.getElementById('map');
+      if (!el || el.dataset.stats !== 'ready' || el.dataset.idle !== 'true') return false;
+      const seq = Number(el.dataset.statsSeq);
+      if (level && el.dataset.level !== level) return false;
+      if (afterSeq !== undefined && !(seq > afterSeq)) return false;
+      return seq;
     },
     { level: opts.level, afterSeq: opts.afterSeq },
     { timeout: opts.timeout ?? 30_000, polling: 100 },
@@ -187,12 +191,27 @@ export async function waitForMap(
   return (await handle.jsonValue()) as number;
 }
 
-/** Moves the map and waits for the next `idle` (every tile of the new view requested and drawn). */
+/** The sequence number of the numbers the map shows now (see waitForMap). */
+export async function statsSeq(page: Page): Promise<number> {
+  return Number(await page.locator('#map').getAttribute('data-stats-seq'));
+}
+
+/** The map position the page wrote into its URL: `#map=zoom/lat/lon`. */
+export function positionOf(url: string): { zoom: number; lat: number; lon: number } {
+  const m = /#map=([\d.]+)\/(-?[\d.]+)\/(-?[\d.]+)/.exec(url);
+  if (!m) throw new Error(`no map position in ${url}`);
+  return { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
+}
+
+/**
+ * Moves the map and waits for the next `idle` (every tile of the new view requested and drawn).
+ * Needs the e2e build's map object.
+ */
 export async function jumpAndSettle(page: Page, center: [number, number], zoom: number): Promise<void> {
   await page.evaluate(
     ([c, z]) =>
       new Promise<void>((resolve) => {
-        const map = (window as any).__problemMap.map;
+        const map = (window as any).__e2eMap;
         map.once('idle', () => resolve());
         map.jumpTo({ center: c, zoom: z });
       }),

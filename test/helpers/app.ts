@@ -20,8 +20,9 @@ export function buildTestApp(
   db: DbHandle,
   overrides: Partial<Config> = {},
   logger: false | object = false,
+  webDir?: string,
 ): Promise<FastifyInstance> {
-  return buildApp({ config: testConfig(overrides), db, ownsDb: false, logger });
+  return buildApp({ config: testConfig(overrides), db, ownsDb: false, logger, webDir });
 }
 
 export interface UseAppOptions {

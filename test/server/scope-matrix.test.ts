@@ -34,7 +34,6 @@ import {
 import type { DbHandle } from '../../db/index.js';
 import type { DB } from '../../db/types.js';
 import { hashToken } from '../../server/plugins/auth.js';
-import { codeVisible } from '../../domain/regions.js';
 import { jpeg, multipartBody } from '../helpers/photos.js';
 
 /** A photo upload request (multipart) of kind `kind`. */
@@ -60,10 +59,22 @@ type Who = RoleName | 'anonymous';
 const ROLES: RoleName[] = ['admin', 'leader', 'manager', 'inspector', 'department'];
 const CALLERS: Who[] = ['anonymous', ...ROLES];
 
-/** The manager's scope, as the auth plugin derives it. */
-const MANAGER_SCOPE = { regions: [MANAGER_BLOCK], department: null };
+/** Region codes the manager may see: their block and its community, street and county. */
+const VISIBLE_CODES = ['430121', '430121001', '430121001001', '430121001001001'];
 /** Region codes the manager may not see (neither inside their block nor an ancestor of it). */
-const HIDDEN_CODES = REGIONS.map((r) => r.code).filter((c) => !codeVisible(MANAGER_SCOPE.regions, c));
+const HIDDEN_CODES = [
+  '430121002',
+  '430121001002',
+  '430121002001',
+  '430121002002',
+  '430121001001002',
+  '430121001002001',
+  '430121001002002',
+  '430121002001001',
+  '430121002001002',
+  '430121002002001',
+  '430121002002002',
+];
 /** A block far from both (street 2), where role-matrix writes land. */
 const FAR_BLOCK = '430121002002002';
 const FAR_BLOCK_REGION = REGIONS.find((r) => r.code === FAR_BLOCK)!;
@@ -568,15 +579,14 @@ const MATRIX: Record<string, Entry> = {
     scope: ISO.rankings,
   },
   // tiles.ts
+  // The manager's block is in both tiles for every role, so a served caller gets a 200 (never 204).
   'GET /tiles/regions/:z/:x/:y.mvt': {
     allowed: 'all',
-    ok: [200, 204],
     request: () => ({ method: 'GET', url: tileUrl('regions', 14) }),
     scope: ISO.tiles,
   },
   'GET /tiles/problems/:z/:x/:y.mvt': {
     allowed: 'all',
-    ok: [200, 204],
     request: () => ({ method: 'GET', url: tileUrl('problems', 14) }),
     scope: ISO.tiles,
   },
@@ -795,7 +805,9 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
   it(ISO.regions, async () => {
     const all = await json('manager', '/api/regions');
     const codes: string[] = all.features.map((f: { properties: { code: string } }) => f.properties.code);
-    expect(codes).toContain(MANAGER_BLOCK);
+    // The two lists cover the test world's regions exactly, so neither can go stale unnoticed.
+    expect([...VISIBLE_CODES, ...HIDDEN_CODES].sort()).toEqual(REGIONS.map((r) => r.code).sort());
+    expect([...codes].sort()).toEqual(VISIBLE_CODES);
     for (const c of codes) expect(HIDDEN_CODES, `manager sees region ${c}`).not.toContain(c);
     for (const q of [
       '?level=block',
@@ -1007,24 +1019,43 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
   });
 
   it(ISO.tiles, async () => {
-    const problemIds = async (who: Who, z: number, query = '') => {
+    /** Every tile of the county at z: 200 with features or 204 with none (a 200 is never empty). */
+    const sweep = async (who: Who, layer: 'problems' | 'regions', z: number, query = '') => {
       const out: Record<string, unknown>[] = [];
+      const statuses: number[] = [];
       for (const t of countyTiles(z)) {
-        const res = await get(who, `/tiles/problems/${t.z}/${t.x}/${t.y}.mvt${query}`);
-        expect([200, 204], `${who} problem tile ${t.z}/${t.x}/${t.y}`).toContain(res.statusCode);
-        if (res.statusCode === 200) out.push(...tileFeatures(res.rawPayload, 'problems'));
+        const res = await get(who, `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${query}`);
+        statuses.push(res.statusCode);
+        expect([200, 204], `${who} ${layer} tile ${t.z}/${t.x}/${t.y}`).toContain(res.statusCode);
+        if (res.statusCode !== 200) continue;
+        const features = tileFeatures(res.rawPayload, layer);
+        expect(features.length, `${who} ${layer} tile ${t.z}/${t.x}/${t.y} is 200 but empty`).toBeGreaterThan(0);
+        out.push(...features);
       }
-      return out;
+      return { features: out, statuses };
     };
-    const regionCodes = async (who: Who, z: number) => {
-      const out: string[] = [];
-      for (const t of countyTiles(z)) {
-        const res = await get(who, `/tiles/regions/${t.z}/${t.x}/${t.y}.mvt`);
-        expect([200, 204]).toContain(res.statusCode);
-        if (res.statusCode === 200) out.push(...tileFeatures(res.rawPayload, 'regions').map((f) => String(f.code)));
-      }
-      return out;
-    };
+    const problemIds = async (who: Who, z: number, query = '') => (await sweep(who, 'problems', z, query)).features;
+    const regionCodes = async (who: Who, z: number) =>
+      (await sweep(who, 'regions', z)).features.map((f) => String(f.code));
+
+    // The matrix's own tiles (z14 at the manager's block): a 200 with the block's problem and
+    // outline for every role, never an empty 204.
+    for (const who of ROLES) {
+      const points = await get(who, tileUrl('problems', 14));
+      expect(points.statusCode, `${who} problem tile`).toBe(200);
+      expect(tileFeatures(points.rawPayload, 'problems').map((f) => Number(f.id))).toContain(ids.mine);
+      const outlines = await get(who, tileUrl('regions', 14));
+      expect(outlines.statusCode, `${who} region tile`).toBe(200);
+      expect(tileFeatures(outlines.rawPayload, 'regions').map((f) => String(f.code))).toContain(MANAGER_BLOCK);
+    }
+    // Where emptiness is the point: the manager asking for the neighbour's block gets only 204s,
+    // where the admin gets the neighbour's problems.
+    const asked = `?region=${NEIGHBOUR_BLOCK}`;
+    const managerAsks = await sweep('manager', 'problems', 14, asked);
+    expect(new Set(managerAsks.statuses)).toEqual(new Set([204]));
+    expect((await problemIds('admin', 14, asked)).map((f) => Number(f.id))).toEqual(
+      expect.arrayContaining(neighbourIds()),
+    );
     const mineOpen = await openIds('manager');
     const own = (
       await sql<{ id: number }>`SELECT id FROM problems WHERE region_code LIKE ${MANAGER_BLOCK + '%'}`.execute(
@@ -1038,7 +1069,6 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     const points = (await problemIds('manager', 14)).map((f) => Number(f.id));
     expect(points).toContain(ids.mine);
     for (const id of points) expect(own, `manager tile shows problem ${id}`).toContain(id);
-    expect((await problemIds('manager', 14, `?region=${NEIGHBOUR_BLOCK}`)).length).toBe(0);
     // z10: aggregated cells add up to the manager's own (open, as the tiles select by default) problems.
     const cells = await problemIds('manager', 10);
     const cellTotal = cells.reduce((s, f) => s + Number(f.count ?? 0), 0);

@@ -6,7 +6,6 @@ import {
   formatDuration,
   formatNumber,
   formatPercent,
-  shanghaiDay,
   statusLabel,
   actionLabel,
   t,
@@ -28,7 +27,6 @@ describe('web i18n', () => {
     // 2026-11-26T16:30Z is 00:30 on the 27th in Shanghai.
     expect(formatDateTime('2026-11-26T16:30:00Z', 'zh-CN')).toBe('2026年11月27日 00:30');
     expect(formatDate('2026-11-26T16:30:00Z', 'zh-CN')).toBe('2026年11月27日');
-    expect(shanghaiDay('2026-11-26T16:30:00Z')).toBe('2026-11-27');
     expect(formatDateTime('2026-11-26T16:30:00Z', 'en')).toMatch(/27 Nov 2026.*00:30/);
     expect(formatDateTime(null)).toBe('–');
   });

@@ -6,7 +6,6 @@ import { sortByDeadline } from '../../web/src/panels/manager-list.js';
 import { seriesPoints } from '../../web/src/panels/trend-chart.js';
 import { reportRows } from '../../web/src/panels/admin-imports.js';
 import { monthRange } from '../../web/src/panels/admin-calendar.js';
-import { shanghaiLocalToIso } from '../../web/src/panels/problem-actions.js';
 
 const square = (x: number, y: number, s: number, ccw = true): GeoJSON.Feature<GeoJSON.Polygon> => {
   const ring = [
@@ -132,9 +131,5 @@ describe('web panels (pure parts)', () => {
   it('knows month lengths, leap years included', () => {
     expect(monthRange('2028-02')).toEqual({ from: '2028-02-01', to: '2028-02-29' });
     expect(monthRange('2026-11')).toEqual({ from: '2026-11-01', to: '2026-11-30' });
-  });
-
-  it('reads a deadline typed in Shanghai wall time', () => {
-    expect(shanghaiLocalToIso('2026-11-27T09:00')).toBe('2026-11-27T01:00:00.000Z');
   });
 });

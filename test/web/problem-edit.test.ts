@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canEdit, editBody, editErrorMessage, type EditValues } from '../../web/src/panels/problem-edit.js';
+import { canEdit, canReport, editBody, editErrorMessage, type EditValues } from '../../web/src/panels/problem-edit.js';
 import { duplicateWarning } from '../../web/src/panels/admin-imports.js';
 import { cellText, columnLabel } from '../../web/src/panels/admin-imports.js';
 import type { ProblemFeature } from '../../web/src/api.js';
@@ -32,6 +32,11 @@ describe('who may edit', () => {
     expect(canEdit('admin', 'closed')).toBe(false);
     expect(canEdit('admin', 'voided')).toBe(false);
     expect(canEdit('inspector', 'reported')).toBe(true);
+  });
+
+  it('offers "report a problem" to every role the server lets report, a department included', () => {
+    for (const role of ['admin', 'inspector', 'manager', 'department']) expect(canReport(role)).toBe(true);
+    expect(canReport('leader')).toBe(false);
   });
 });
 

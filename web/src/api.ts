@@ -24,9 +24,9 @@ import type {
   CreateProblemResponse as CreateProblemResponseSchema,
   CreateProblemBody as CreateProblemBodySchema,
   ProblemCollection as ProblemCollectionSchema,
+  EditProblemBody as EditProblemBodySchema,
 } from '../../server/schemas/problems.js';
 import type { Level } from './state/url.js';
-import type { EditBody } from './panels/problem-edit.js';
 
 export type PublicUser = Static<typeof PublicUserSchema>;
 export type LoginResponse = Static<typeof LoginResponseSchema>;
@@ -49,6 +49,8 @@ export type RegionPanelResponse = Static<typeof RegionPanelResponseSchema>;
 export type CreatedProblem = Static<typeof CreateProblemResponseSchema>;
 export type CreateProblemBody = Static<typeof CreateProblemBodySchema>;
 export type ProblemCollection = Static<typeof ProblemCollectionSchema>;
+/** PATCH /api/problems/:id body. */
+export type EditBody = Static<typeof EditProblemBodySchema>;
 
 export interface RegionSearchHit {
   code: string;

@@ -231,7 +231,8 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     expect((await importCsv(csv, '', ctx.world.tokens.admin)).statusCode).toBe(201);
   });
 
-  it('imports 10,000 generated rows set-based and puts each in the block its coordinates fall in', async () => {
+  // How long this takes is measured in bench/import-csv-pglite.ts (and bench/import-csv.ts on PostgreSQL).
+  it('imports 10,000 generated rows at once and puts each in the block its coordinates fall in', async () => {
     const lines = ['lon,lat,category,description,reported_at'];
     const expectedPerBlock = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
@@ -246,9 +247,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
       );
       expectedPerBlock.set(block.code, (expectedPerBlock.get(block.code) ?? 0) + 1);
     }
-    const started = Date.now();
     const res = await importCsv(lines.join('\n'));
-    const seconds = (Date.now() - started) / 1000;
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual({ created: 10_000, rejected: [], total: 10_000, possible_duplicates: [] });
     const perBlock = await sql<{
@@ -257,7 +256,5 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     }>`SELECT region_code, count(*)::int AS n FROM problems GROUP BY region_code`.execute(ctx.handle.db);
     expect(new Map(perBlock.rows.map((r) => [r.region_code, r.n]))).toEqual(expectedPerBlock);
     expect(await count('problem_events')).toBe(10_000);
-    // Row-at-a-time inserts on PGlite take minutes for this; set-based it is seconds.
-    expect(seconds).toBeLessThan(30);
   });
 });

@@ -16,11 +16,11 @@ import {
   type Status,
   type Action,
 } from '../../../domain/workflow.js';
+import { HOUR_MS, TIME_ZONE } from '../../../domain/time.js';
 
 export type Lang = 'zh-CN' | 'en';
 export type { MessageKey };
 
-export const TIME_ZONE = 'Asia/Shanghai';
 const STORAGE_KEY = 'pm.lang';
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
 
@@ -129,12 +129,6 @@ export function formatDate(value: string | Date | null | undefined, lang: Lang =
   return new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, dateStyle: 'medium' }).format(d);
 }
 
-/** The calendar day (YYYY-MM-DD) of an instant in Asia/Shanghai. */
-export function shanghaiDay(value: string | Date): string {
-  const p = parts(toDate(value));
-  return `${p.year}-${p.month.padStart(2, '0')}-${p.day.padStart(2, '0')}`;
-}
-
 /**
  * A duration in milliseconds as its two largest units (`2天3小时`, `45分`); under a minute
  * rounds up to one minute so a running clock never reads "0".
@@ -173,7 +167,7 @@ export function countdown(
   if (ms < 0) return { text: t('countdown.over', { t: formatDuration(ms, lang) }, lang), state: 'over', ms };
   return {
     text: t('countdown.left', { t: formatDuration(ms, lang) }, lang),
-    state: ms < 4 * 3_600_000 ? 'soon' : 'ok',
+    state: ms < 4 * HOUR_MS ? 'soon' : 'ok',
     ms,
   };
 }

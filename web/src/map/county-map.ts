@@ -59,6 +59,7 @@ import {
 } from './layers.js';
 import { colourClasses, fillColourExpression, type ColourClass } from './scale.js';
 import { bboxOf, maskOutside } from './mask.js';
+import { codeVisible } from '../../../domain/regions.js';
 
 setWorkerUrl(workerUrl);
 
@@ -81,7 +82,7 @@ export interface CountyMapOptions {
   onPointer?: (lngLat: [number, number] | null) => void;
 }
 
-/** Applied numbers of one level, for the legend and the e2e tests' debug handle. */
+/** Applied numbers of one level, for the legend and the map element's data-stats-seq. */
 export interface AppliedStats {
   level: Level;
   measure: Measure;
@@ -104,8 +105,8 @@ export class CountyMap {
   private seq = 0;
   private hovered: { level: Level; code: string } | null = null;
   private problemQuery: string;
-  /** Regions the user may act in (manager view), or null for everything. */
-  private activeArea: GeoJSON.Feature[] | null = null;
+  /** Codes of the regions the user may act in (manager view), or null for everything. */
+  private activeArea: string[] | null = null;
 
   constructor(private readonly opts: CountyMapOptions) {
     this.levelChoice = opts.levelChoice;
@@ -133,6 +134,13 @@ export class CountyMap {
     this.map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
     this.loaded = new Promise((resolve) => this.map.once('load', () => resolve()));
     this.map.once('load', () => this.addDataLayers(opts.heat));
+    // Whether every tile of the view is drawn and nothing moves (MapLibre's 'idle'), on the element
+    // for the browser tests and the first-load benchmark.
+    const container = opts.container;
+    container.dataset.idle = 'false';
+    this.map.on('idle', () => (container.dataset.idle = 'true'));
+    for (const busy of ['movestart', 'dataloading'] as const)
+      this.map.on(busy, () => (container.dataset.idle = 'false'));
     this.map.on('moveend', () => {
       const c = this.map.getCenter();
       opts.onMove({ center: [c.lng, c.lat], zoom: this.map.getZoom() });
@@ -311,7 +319,7 @@ export class CountyMap {
   /** Greys out everything outside `features` (a manager's area) and fits the map to them. */
   async setActiveArea(features: GeoJSON.Feature[] | null, fit = true): Promise<void> {
     await this.loaded;
-    this.activeArea = features;
+    this.activeArea = features ? features.map((f) => String(f.properties?.code ?? '')) : null;
     const src = this.map.getSource(SOURCE_MASK) as GeoJSONSource;
     src.setData({ type: 'FeatureCollection', features: features?.length ? [maskOutside(features)] : [] });
     this.map.setLayoutProperty(LAYER_MASK, 'visibility', features ? 'visible' : 'none');
@@ -353,16 +361,8 @@ export class CountyMap {
     const level = this.level();
     const regions = this.map.queryRenderedFeatures(e.point, { layers: [regionFillId(level)] });
     const code = regions[0]?.properties.code as string | undefined;
-    if (code && this.inActiveArea(code)) this.opts.onRegionClick(code, level);
-  }
-
-  /** True when a region lies in the manager's area (or there is no such limit). */
-  private inActiveArea(code: string): boolean {
-    if (!this.activeArea) return true;
-    return this.activeArea.some((f) => {
-      const own = String(f.properties?.code ?? '');
-      return code.startsWith(own) || own.startsWith(code);
-    });
+    // The area's regions and their ancestors answer a click (as the server lets the manager see them).
+    if (code && codeVisible(this.activeArea, code)) this.opts.onRegionClick(code, level);
   }
 
   private handleHover(e: MapMouseEvent): void {

@@ -5,7 +5,8 @@
  */
 import { api, type CalendarDay } from '../api.js';
 import { h, render, showStatus } from '../dom.js';
-import { getLang, shanghaiDay, t, type Lang, type MessageKey } from '../i18n/index.js';
+import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
+import { TIME_ZONE, fromShanghai, toShanghaiDate } from '../../../domain/time.js';
 
 const SOURCES = ['weekend', 'weekday', 'makeup_workday', 'holiday', 'override'];
 
@@ -21,7 +22,7 @@ export function monthRange(month: string): { from: string; to: string } {
   return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
 }
 
-export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new Date()).slice(0, 7)): Promise<void> {
+export async function renderCalendar(root: HTMLElement, month = toShanghaiDate(new Date()).slice(0, 7)): Promise<void> {
   const picker = h('input', { type: 'month', value: month });
   picker.addEventListener('change', () => void renderCalendar(root, picker.value));
   const message = h('p', { class: 'small', role: 'status' });
@@ -48,9 +49,9 @@ export async function renderCalendar(root: HTMLElement, month = shanghaiDay(new 
         showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
       }
     };
-    const weekday = new Date(`${d.date}T00:00:00+08:00`).toLocaleDateString(getLang(), {
+    const weekday = fromShanghai(d.date).toLocaleDateString(getLang(), {
       weekday: 'short',
-      timeZone: 'Asia/Shanghai',
+      timeZone: TIME_ZONE,
     });
     return h(
       'tr',

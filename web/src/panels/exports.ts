@@ -2,7 +2,7 @@
 import { download } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { shanghaiDay } from '../i18n/index.js';
+import { toShanghaiDate } from '../../../domain/time.js';
 
 export function renderExports(
   filters: () => URLSearchParams,
@@ -13,7 +13,7 @@ export function renderExports(
     const q = filters().toString();
     download(`${path}${q ? `?${q}` : ''}`, name).catch((err: Error) => onError(err.message));
   };
-  const day = shanghaiDay(new Date());
+  const day = toShanghaiDate(new Date());
   const month = day.slice(0, 7);
   const rankings = () => {
     const q = new URLSearchParams({ level: level(), period: month });

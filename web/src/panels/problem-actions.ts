@@ -12,12 +12,7 @@ import {
   DUPLICATE_OF_REQUIRED_ACTIONS,
   type Action,
 } from '../../../domain/workflow.js';
-
-/** `datetime-local` value (Asia/Shanghai wall time) → ISO instant with the +08:00 offset. */
-export function shanghaiLocalToIso(value: string): string {
-  const withSeconds = value.length === 16 ? `${value}:00` : value;
-  return new Date(`${withSeconds}+08:00`).toISOString();
-}
+import { fromShanghaiWall } from '../../../domain/time.js';
 
 export function actionButtons(
   problem: ProblemFeature,
@@ -81,7 +76,7 @@ export function actionButtons(
                   onclick: () =>
                     void send(action, {
                       note: note.value.trim() || undefined,
-                      due_at: due.value ? shanghaiLocalToIso(due.value) : undefined,
+                      due_at: due.value ? fromShanghaiWall(due.value).toISOString() : undefined,
                       duplicate_of: dup.value ? Number(dup.value) : undefined,
                     }),
                 },

@@ -4,17 +4,24 @@
  * user saw, so a concurrent change is a 409 the user is told about, never a silent overwrite.
  * Errors are shown in the page's language from the error code, not the server's English text.
  */
-import { api, ApiError, type Category, type ProblemFeature } from '../api.js';
+import { api, ApiError, type Category, type EditBody, type ProblemFeature } from '../api.js';
 import { h, render } from '../dom.js';
 import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
-import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
+import { OPEN_STATUSES, REPORT_ROLES, type Role, type Status } from '../../../domain/workflow.js';
 
-/** Roles the server lets edit (PATCH /api/problems/:id); a leader only looks. */
-export const EDIT_ROLES: readonly string[] = ['admin', 'inspector', 'manager', 'department'];
+export type { EditBody };
 
-/** Whether to offer "Edit": an editing role, on a problem still open (closed/voided ones are the record). */
+/**
+ * Whether to offer "Edit": a role the server lets report and edit (PATCH /api/problems/:id; a
+ * leader only looks), on a problem still open (closed/voided ones are the record).
+ */
 export function canEdit(role: string, status: string): boolean {
-  return EDIT_ROLES.includes(role) && OPEN_STATUSES.includes(status as Status);
+  return REPORT_ROLES.includes(role as Role) && OPEN_STATUSES.includes(status as Status);
+}
+
+/** Whether to offer "Report a problem" (POST /api/problems): the same roles the server allows. */
+export function canReport(role: string): boolean {
+  return REPORT_ROLES.includes(role as Role);
 }
 
 /** What the edit form holds (strings as typed; `move` in WGS84 degrees when a new point was picked). */
@@ -26,19 +33,6 @@ export interface EditValues {
   photo: string;
   note: string;
   move: [number, number] | null;
-}
-
-export interface EditBody {
-  version: number;
-  note?: string;
-  description?: string;
-  address?: string | null;
-  category?: string;
-  severity?: number;
-  photos?: string[];
-  lon?: number;
-  lat?: number;
-  crs?: 'wgs84';
 }
 
 /**

@@ -92,7 +92,7 @@ export async function loadProblem(id: number): Promise<{ problem: ProblemFeature
 
 export class ProblemPopup {
   private popup: Popup | null = null;
-  /** Id of the problem shown, for the debug handle and tests. */
+  /** Id of the problem whose popup is open, or null. */
   shown: number | null = null;
 
   constructor(

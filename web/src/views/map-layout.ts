@@ -1,0 +1,46 @@
+/** The map page's skeleton: sidebar, map with legend, notice, status bar and toast, region panel. */
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+
+export interface MapLayout {
+  root: HTMLElement;
+  mapEl: HTMLElement;
+  aside: HTMLElement;
+  panel: HTMLElement;
+  legendBox: HTMLElement;
+  status: HTMLElement;
+  notice: HTMLElement;
+  /** Shows a message for 5 s at the bottom of the map. */
+  showToast(message: string): void;
+}
+
+export function mapLayout(): MapLayout {
+  const mapEl = h('div', { id: 'map', class: 'map' });
+  const aside = h('aside', { class: 'sidebar', id: 'sidebar' });
+  const panel = h('aside', { class: 'panel', id: 'region-panel', hidden: true });
+  const legendBox = h('div', { class: 'legend-box' });
+  const status = h('div', { class: 'statusbar', id: 'statusbar' });
+  const notice = h('div', { class: 'synthetic-notice' }, t('app.synthetic'));
+  const toast = h('div', { class: 'toast', role: 'status', hidden: true });
+  const root = h(
+    'div',
+    { class: 'map-page' },
+    aside,
+    h('div', { class: 'map-wrap' }, mapEl, legendBox, notice, status, toast),
+    panel,
+  );
+  return {
+    root,
+    mapEl,
+    aside,
+    panel,
+    legendBox,
+    status,
+    notice,
+    showToast: (message) => {
+      toast.textContent = message;
+      toast.hidden = false;
+      setTimeout(() => (toast.hidden = true), 5000);
+    },
+  };
+}

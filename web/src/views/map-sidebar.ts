@@ -1,0 +1,47 @@
+/** The map page's sidebar: search (not for managers), the report button, the manager's list, filters, exports. */
+import type { Category, RegionSearchHit } from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { renderExports } from '../panels/exports.js';
+import { renderFilters } from '../panels/filters.js';
+import { renderSearch } from '../panels/search.js';
+import type { Level, ViewState } from '../state/url.js';
+
+export interface SidebarOptions {
+  view: ViewState;
+  categories: Category[];
+  showSearch: boolean;
+  canReport: boolean;
+  adding: boolean;
+  list: HTMLElement | null;
+  onSearchHit: (hit: RegionSearchHit) => void;
+  onStartAdd: () => void;
+  onStopAdd: () => void;
+  onViewChange: (patch: Partial<ViewState>) => void;
+  params: () => URLSearchParams;
+  level: () => Level;
+  onError: (message: string) => void;
+}
+
+export function sidebarParts(o: SidebarOptions): HTMLElement[] {
+  const parts: HTMLElement[] = [];
+  if (o.showSearch) parts.push(renderSearch(o.onSearchHit));
+  if (o.canReport) {
+    parts.push(
+      h(
+        'div',
+        { class: 'add-bar' },
+        o.adding
+          ? [
+              h('span', { class: 'notice small' }, t('manager.addHint')),
+              h('button', { class: 'link', onclick: o.onStopAdd }, t('manager.cancel')),
+            ]
+          : h('button', { class: 'primary', id: 'add-problem-start', onclick: o.onStartAdd }, t('manager.add')),
+      ),
+    );
+  }
+  if (o.list) parts.push(o.list);
+  parts.push(renderFilters({ view: o.view, categories: o.categories, onChange: o.onViewChange }));
+  parts.push(renderExports(o.params, o.level, (m) => o.onError(t('common.error', { message: m }))));
+  return parts;
+}
