@@ -36,6 +36,13 @@ import queueRoutes from './routes/queues.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
 
+/** Cache-Control of a built page file: hashed assets are immutable, the rest revalidates. */
+export function cacheControlFor(path: string): string {
+  return /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+(\.(gz|br))?$/.test(path)
+    ? 'public, max-age=31536000, immutable'
+    : 'no-cache';
+}
+
 export interface RouteEntry {
   method: string;
   url: string;
@@ -161,9 +168,19 @@ export async function buildApp({
   await app.register(tileRoutes, { prefix: '/tiles' });
 
   if (existsSync(webDir)) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false, preCompressed: true });
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      preCompressed: true,
+      // Vite names assets by content hash: cache them for a year, never revalidated. Everything
+      // else (index.html, the service worker, the manifest) is revalidated every time, so a new
+      // release is picked up on the next load.
+      cacheControl: false,
+      setHeaders: (res, path) => res.header('cache-control', cacheControlFor(path)),
+    });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
+      reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });
   }

@@ -37,7 +37,10 @@ export const ERROR_TEXT: Record<ErrorCode, Text> = {
     en: 'This category needs an after-photo to resolve',
   },
   PHOTO_UNUSABLE: { 'zh-CN': '照片 #{photo_id} 不能使用', en: 'Photo #{photo_id} cannot be used' },
-  IDEMPOTENCY_KEY_REUSED: { 'zh-CN': '重复提交标识已用于其他操作', en: 'This submission key was used for another request' },
+  IDEMPOTENCY_KEY_REUSED: {
+    'zh-CN': '重复提交标识已用于其他操作',
+    en: 'This submission key was used for another request',
+  },
   DATABASE_UNAVAILABLE: { 'zh-CN': '数据库暂不可用，请稍后重试', en: 'Database unavailable, try again later' },
   INTERNAL: { 'zh-CN': '服务器内部错误', en: 'Internal server error' },
 };
@@ -97,7 +100,10 @@ export const ROW_REASON_TEXT: Record<RowReason, Text> = {
   lon_out_of_range: { 'zh-CN': '经度 {lon} 超出 -180～180', en: 'Longitude {lon} is outside -180..180' },
   lat_out_of_range: { 'zh-CN': '纬度 {lat} 超出 -90～90', en: 'Latitude {lat} is outside -90..90' },
   category_required: { 'zh-CN': '缺少类别', en: 'Category is required' },
-  category_unknown: { 'zh-CN': '未知类别“{value}”（填写编码如 06010 或名称如 暴露垃圾）', en: 'Unknown category “{value}”' },
+  category_unknown: {
+    'zh-CN': '未知类别“{value}”（填写编码如 06010 或名称如 暴露垃圾）',
+    en: 'Unknown category “{value}”',
+  },
   reported_at_invalid: { 'zh-CN': '上报时间“{value}”不是日期', en: 'Reported time “{value}” is not a date' },
   reported_at_future: { 'zh-CN': '上报时间“{value}”在将来', en: 'Reported time “{value}” is in the future' },
   severity_invalid: { 'zh-CN': '紧急程度“{value}”须为 1、2 或 3', en: 'Severity “{value}” must be 1, 2 or 3' },
@@ -133,7 +139,17 @@ export function errorText(
 }
 
 /** The text of one import-row rejection. */
-export function rowReasonText(r: { code?: string; params?: Record<string, unknown>; reason: string }, lang: Lang = getLang()): string {
+export function rowReasonText(
+  r: { code?: string; params?: Record<string, unknown>; reason: string },
+  lang: Lang = getLang(),
+): string {
   const text = r.code ? ROW_REASON_TEXT[r.code as RowReason] : undefined;
   return text ? fill(text[lang], r.params ?? {}, lang) : lang === 'en' ? r.reason : '无法导入';
+}
+
+/** Any error a panel caught, in the user's language: an API answer by code, no answer at all as "no signal". */
+export function describeError(err: unknown, lang: Lang = getLang()): string {
+  const e = err as { code?: unknown; params?: Record<string, unknown>; status?: number };
+  if (e && typeof e.code === 'string' && typeof e.status === 'number') return errorText(e as { code: string }, lang);
+  return lang === 'en' ? 'No connection to the server' : '无法连接服务器（暂无网络）';
 }

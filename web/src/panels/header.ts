@@ -40,10 +40,22 @@ export function renderHeader(opts: HeaderOptions): HTMLElement {
       ),
     );
   }
-  return h(
+  const header: HTMLElement = h(
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('strong', {}, t('app.title')), h('span', { class: 'muted' }, t('app.subtitle'))),
+    // Narrow screens: the rest of the bar folds into this menu.
+    h(
+      'button',
+      {
+        class: 'menu-toggle',
+        id: 'menu-toggle',
+        'aria-label': t('menu.open'),
+        onclick: () => header.classList.toggle('menu-open'),
+      },
+      '☰ ',
+      t('menu.open'),
+    ),
     nav,
     h('div', { class: 'spacer' }),
     h(
@@ -60,4 +72,5 @@ export function renderHeader(opts: HeaderOptions): HTMLElement {
     ),
     h('button', { class: 'link', id: 'logout', onclick: opts.onLogout }, t('user.logout')),
   );
+  return header;
 }

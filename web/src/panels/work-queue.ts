@@ -9,7 +9,7 @@ import { errorText } from '../i18n/errors.js';
 import { actionLabel, formatDateTime, statusLabel, t } from '../i18n/index.js';
 import { ApiError } from '../api.js';
 import { sendTransition } from './problem-actions.js';
-import { devicePosition } from './photo-input.js';
+import { devicePosition, photoInput } from './photo-input.js';
 
 export interface WorkQueueOptions {
   kind: 'todo' | 'recheck';
@@ -95,19 +95,29 @@ export class WorkQueue {
       msg,
     );
     if (this.o.kind === 'recheck') {
+      const photos = photoInput(`recheck-photo-${i.id}`, t('photo.recheck'));
       const act = async (action: 'close' | 'rework', note?: string) => {
-        const r = await sendTransition({ id: i.id, version: i.version }, action, note ? { note } : {}, []);
+        const r = await sendTransition({ id: i.id, version: i.version }, action, note ? { note } : {}, photos.files());
         if (r.error) return void (msg.textContent = r.error);
         if (r.message) msg.textContent = r.message;
         this.o.onChanged();
         void this.load();
       };
-      const note = h('input', { type: 'text', name: 'rework-note', placeholder: t('problem.note') }) as HTMLInputElement;
+      const note = h('input', {
+        type: 'text',
+        name: 'rework-note',
+        placeholder: t('problem.note'),
+      }) as HTMLInputElement;
       li.append(
+        photos.el,
         h(
           'div',
           { class: 'row' },
-          h('button', { class: 'primary', 'data-quick': 'close', onclick: () => void act('close') }, actionLabel('close')),
+          h(
+            'button',
+            { class: 'primary', 'data-quick': 'close', onclick: () => void act('close') },
+            actionLabel('close'),
+          ),
           note,
           h(
             'button',
@@ -115,7 +125,10 @@ export class WorkQueue {
               'data-quick': 'rework',
               onclick: () => {
                 if (!note.value.trim()) {
-                  msg.textContent = errorText({ code: 'VALIDATION_FAILED', params: { reason: 'note_required', action: 'rework' } });
+                  msg.textContent = errorText({
+                    code: 'VALIDATION_FAILED',
+                    params: { reason: 'note_required', action: 'rework' },
+                  });
                   note.focus();
                   return;
                 }

@@ -4,7 +4,11 @@ import { filtersToParams, formatHash, formatSearch, type ViewState } from './url
 
 /** Writes the view into the URL (replaceState, so moving the map adds no history entries). */
 export function writeUrl(view: ViewState): void {
-  const url = `${location.pathname}${formatSearch(view)}${formatHash(view.position)}`;
+  // The open problem (?problem=<id>, kept by the popup) rides along with the view.
+  const problem = new URLSearchParams(location.search).get('problem');
+  let search = formatSearch(view);
+  if (problem) search = `${search}${search ? '&' : '?'}problem=${encodeURIComponent(problem)}`;
+  const url = `${location.pathname}${search}${formatHash(view.position)}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }
 

@@ -14,6 +14,8 @@ export interface SidebarOptions {
   canReport: boolean;
   adding: boolean;
   list: HTMLElement | null;
+  /** 我的待办 or 待核查 (views/map-view.ts picks by role). */
+  queue: HTMLElement | null;
   onSearchHit: (hit: RegionSearchHit) => void;
   onStartAdd: () => void;
   onStopAdd: () => void;
@@ -40,6 +42,7 @@ export function sidebarParts(o: SidebarOptions): HTMLElement[] {
       ),
     );
   }
+  if (o.queue) parts.push(o.queue);
   if (o.list) parts.push(o.list);
   parts.push(renderFilters({ view: o.view, categories: o.categories, onChange: o.onViewChange }));
   parts.push(renderExports(o.params, o.level, (m) => o.onError(t('common.error', { message: m }))));
