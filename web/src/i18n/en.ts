@@ -248,5 +248,7 @@ export const en: Record<MessageKey, string> = {
   'queue.oldest': 'Oldest',
   'menu.open': 'Menu',
   'sheet.toggle': 'Expand / collapse',
+  'legend.points': 'Point colours',
+  'legend.overdueRing': 'Dark ring: overdue',
   coords: 'WGS84/CGCS2000: {lon}, {lat}',
 };

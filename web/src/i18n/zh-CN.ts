@@ -243,6 +243,8 @@ export const zhCN = {
   'queue.oldest': '按时间',
   'menu.open': '菜单',
   'sheet.toggle': '展开/收起',
+  'legend.points': '点位颜色',
+  'legend.overdueRing': '黑色外圈：超期',
   coords: '坐标 WGS84/CGCS2000：{lon}, {lat}',
 } as const;
 

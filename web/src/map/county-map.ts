@@ -195,9 +195,11 @@ export class CountyMap {
     m.addSource(SOURCE_SELECTED_PROBLEM, emptyGeoJsonSource());
     m.addSource(SOURCE_DRAFT, emptyGeoJsonSource());
 
+    // Heat under the choropleth: the region fills (half transparent) keep the colours the legend
+    // names, and the heat still shows through them.
+    m.addLayer(heatLayer);
     for (const level of REGION_LEVELS) for (const layer of regionLayers(level)) m.addLayer(layer);
     m.addLayer(countyLineLayer);
-    m.addLayer(heatLayer);
     m.addLayer(maskLayer);
     m.addLayer(maskLineLayer);
     m.addLayer(cellsLayer);

@@ -4,6 +4,8 @@
  * filter change refetches numbers and the tiles' query only.
  */
 import { Marker } from 'maplibre-gl';
+import turfBbox from '@turf/bbox';
+import { api } from '../api.js';
 import { h, render } from '../dom.js';
 import { devicePosition } from '../panels/photo-input.js';
 import { WorkQueue } from '../panels/work-queue.js';
@@ -29,6 +31,7 @@ export function showMap(state: PageState, nav: Nav): void {
   let view = parseView(location.search, location.hash);
   // Read before the map writes its position into the address.
   const openAtStart = Number(new URLSearchParams(location.search).get('problem'));
+  const regionAtStart = new URLSearchParams(location.search).get('region');
   if (isManager && view.level === 'auto') view.level = 'block';
 
   const layout = mapLayout();
@@ -166,8 +169,17 @@ export function showMap(state: PageState, nav: Nav): void {
     );
   }
 
+  /** The selected region is part of the address (?region=<code>), like the open problem. */
+  function regionInUrl(code: string | null): void {
+    const url = new URL(location.href);
+    if (code) url.searchParams.set('region', code);
+    else url.searchParams.delete('region');
+    history.replaceState(history.state, '', url);
+  }
+
   function openRegion(code: string): void {
     selectedRegion = code;
+    regionInUrl(code);
     countyMap.selectRegion(code);
     void showRegionPanel(panel, {
       code,
@@ -175,10 +187,18 @@ export function showMap(state: PageState, nav: Nav): void {
       measure: view.measure,
       onClose: () => {
         selectedRegion = null;
+        regionInUrl(null);
         panel.hidden = true;
         countyMap.selectRegion(null);
       },
-      onPickRegion: (c) => openRegion(c),
+      // A region picked in the panel's ranking: open it and zoom the map to it.
+      onPickRegion: (c) => {
+        openRegion(c);
+        void api
+          .region(c)
+          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
+          .catch(() => undefined);
+      },
       onOpenProblem: (id) => void popup.open(id),
     });
   }
@@ -223,7 +243,12 @@ export function showMap(state: PageState, nav: Nav): void {
         },
         onStopAdd: () => clicks.stopAdd(),
         onViewChange: applyView,
-        params,
+        // Exports follow the selected region as well as the filters.
+        params: () => {
+          const q = params();
+          if (selectedRegion && !q.has('region')) q.set('region', selectedRegion);
+          return q;
+        },
         level: () => countyMap.level(),
         onError: layout.showToast,
       }),
@@ -237,6 +262,7 @@ export function showMap(state: PageState, nav: Nav): void {
     if (isManager) await countyMap.setActiveArea(state.scopeFeatures, !view.position);
     else if (!view.position) await countyMap.fitCounty();
     void stats.refresh();
+    if (regionAtStart && /^\d{6,15}$/.test(regionAtStart)) openRegion(regionAtStart);
     if (Number.isInteger(openAtStart) && openAtStart > 0) void popup.open(openAtStart, undefined, undefined, true);
   });
 
