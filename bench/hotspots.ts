@@ -9,7 +9,7 @@
  * Runs on a copy of the demo template (bench/lib.ts; PROBLEMS problems, default 20,000).
  */
 import { FULL_SCOPE } from '../db/queries/scope.js';
-import { runHotspots } from '../server/routes/hotspots.js';
+import { runHotspots } from '../server/services/hotspots.js';
 import { benchApp, benchUser, describeDb, envNumber, figure, formatTiming, openDemoCopy, time } from './lib.js';
 
 const RUNS = envNumber('RUNS', 10);

@@ -9,9 +9,21 @@ export const WGS84 = 4326;
 /** Web Mercator: tiles. */
 export const WEB_MERCATOR = 3857;
 
-/** A WGS84 point from bound lon/lat (degrees). */
-export function pointSql(lon: number, lat: number): RawBuilder<unknown> {
-  return sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), ${sql.lit(WGS84)})`;
+/** A coordinate: a number (bound as a float8 parameter) or an SQL expression (a column, arithmetic). */
+export type CoordSql = number | RawBuilder<number>;
+
+const coord = (v: CoordSql) => (typeof v === 'number' ? sql`${v}::float8` : v);
+
+/**
+ * A point geometry from x/y (lon/lat degrees for WGS84, metres for Web Mercator): the one place
+ * `ST_SetSRID(ST_MakePoint(…))` is written.
+ */
+export function pointSql(
+  x: CoordSql,
+  y: CoordSql,
+  srid: typeof WGS84 | typeof WEB_MERCATOR = WGS84,
+): RawBuilder<unknown> {
+  return sql`ST_SetSRID(ST_MakePoint(${coord(x)}, ${coord(y)}), ${sql.lit(srid)})`;
 }
 
 /** A WGS84 envelope from [minLon, minLat, maxLon, maxLat] (degrees). */
@@ -22,16 +34,4 @@ export function envelopeSql(b: readonly [number, number, number, number]): RawBu
 /** GeoJSON geometry object of a column, `decimals` digits (7 ≈ 1 cm). */
 export function asGeoJsonSql(column: string, decimals = 7): RawBuilder<unknown> {
   return sql`ST_AsGeoJSON(${sql.ref(column)}, ${sql.lit(decimals)})::json`;
-}
-
-/** Longitude / latitude of a point column. */
-export const lonSql = (column: string) => sql<number>`ST_X(${sql.ref(column)})`;
-export const latSql = (column: string) => sql<number>`ST_Y(${sql.ref(column)})`;
-
-/**
- * True when two WGS84 geometries are within `metres` of each other. Geography, because degrees
- * are not metres (at 28° N one degree of longitude is ~98 km, of latitude ~111 km).
- */
-export function withinMetresSql(a: RawBuilder<unknown>, b: RawBuilder<unknown>, metres: number): RawBuilder<boolean> {
-  return sql<boolean>`ST_DWithin(${a}::geography, ${b}::geography, ${metres}::float8)`;
 }

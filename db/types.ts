@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { RegionLevel } from '../domain/regions.js';
+import type { ClockType } from '../domain/deadline.js';
 
 export type Geometry = ColumnType<never, string, string>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -33,7 +34,7 @@ export interface CategoriesTable {
   group_name: string;
   department: string;
   limit_value: number;
-  clock: 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
+  clock: ClockType;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   local: Generated<boolean>;
   legacy_code: string | null;

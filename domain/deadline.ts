@@ -5,20 +5,13 @@
  * `calendar.ts`; the process time zone never matters.
  */
 import { type Calendar } from './calendar.js';
-import { addDays, fromShanghai, parseTimeOfDay, toShanghaiDate } from './time.js';
+import { addDays, fromShanghai, HOUR_MS, parseTimeOfDay, toShanghaiDate } from './time.js';
 import { OPEN_STATUSES, type Status } from './workflow.js';
 
 /** How a category's limit is counted. */
 export const CLOCK_TYPES = ['continuous_hours', 'working_hours', 'working_days', 'natural_days'] as const;
 
 export type ClockType = (typeof CLOCK_TYPES)[number];
-
-export const CLOCK_LABELS_ZH: Readonly<Record<ClockType, string>> = {
-  continuous_hours: '紧急工作时',
-  working_hours: '工作时',
-  working_days: '工作日',
-  natural_days: '自然日',
-};
 
 /** Morning and afternoon working periods, 'HH:MM' wall-clock times in Asia/Shanghai. */
 export interface WorkingHours {
@@ -28,8 +21,6 @@ export interface WorkingHours {
 
 /** 08:00–12:00 and 14:00–18:00, the common office hours of county government. */
 export const DEFAULT_WORKING_HOURS: WorkingHours = { am: ['08:00', '12:00'], pm: ['14:00', '18:00'] };
-
-const HOUR_MS = 3_600_000;
 
 /** A run of non-working days longer than this means a broken calendar, not a long holiday. */
 const MAX_IDLE_DAYS = 366;

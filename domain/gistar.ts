@@ -48,11 +48,6 @@ export function erfc(x: number): number {
   return x >= 0 ? r : 2 - r;
 }
 
-/** Standard normal cumulative distribution Φ(z). */
-export function normalCdf(z: number): number {
-  return 0.5 * erfc(-z / Math.SQRT2);
-}
-
 /** Two-tailed p-value of a z-score: P(|Z| ≥ |z|) = erfc(|z| / √2). */
 export function twoTailedP(z: number): number {
   return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));

@@ -82,7 +82,7 @@ export const RATE_DEFINITIONS: Readonly<
     denominator: 'disposal_due',
     higherIsBetter: true,
   },
-  // 返工率 over 应结案数 (domain.md's first variant); some counties divide by 处置数 instead.
+  // 返工率 over 应结案数 (the standard's first variant, docs/indicators.md); some counties divide by 处置数 instead.
   rework_rate: { zh: '返工率', numerator: 'reworked', denominator: 'due', higherIsBetter: false },
   extension_rate: { zh: '延期率', numerator: 'extended', denominator: 'disposal_due', higherIsBetter: false },
   overdue_pending_rate: {
@@ -91,23 +91,6 @@ export const RATE_DEFINITIONS: Readonly<
     denominator: 'disposal_due',
     higherIsBetter: false,
   },
-};
-
-/** Chinese labels of the counts, for exports and the bulletin. */
-export const COUNT_LABELS_ZH: Readonly<Record<CountKey, string>> = {
-  open: '未结案数',
-  overdue: '超期数',
-  escalated: '督办数',
-  filed: '立案数',
-  due: '应结案数',
-  closed: '结案数',
-  closed_on_time: '按期结案数',
-  reworked: '返工数',
-  disposal_due: '应处置数',
-  disposed: '处置数',
-  disposed_on_time: '按期处置数',
-  extended: '延期数',
-  overdue_pending: '超期待处置数',
 };
 
 /** numerator / denominator, or null when nothing was due (a rate of nothing is not 0 %). */
@@ -161,7 +144,7 @@ export interface IndicatorConfig {
   grades: Record<Exclude<Grade, 'E'>, number>;
 }
 
-/** domain.md's example department weights (100 points) and the standard grade bands. */
+/** The assessment guide's example department weights (100 points) and the standard grade bands. */
 export const DEFAULT_INDICATOR_CONFIG: IndicatorConfig = Object.freeze({
   weights: Object.freeze({
     disposal_rate: 30,

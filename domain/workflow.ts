@@ -138,14 +138,6 @@ export const ACTION_LABELS_EN: Readonly<Record<Action, string>> = {
   mark_duplicate: 'Mark as duplicate',
 };
 
-export const ROLE_LABELS_ZH: Readonly<Record<Role, string>> = {
-  admin: '管理员',
-  leader: '领导',
-  manager: '网格长/责任单位',
-  inspector: '督查员',
-  department: '职能部门',
-};
-
 /** State the machine needs beyond the status itself. */
 export interface WorkflowFlags {
   /** The problem is already under 督办; escalating twice adds nothing. */

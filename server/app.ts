@@ -17,6 +17,7 @@ import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
+import indicatorsPlugin from './plugins/indicators.js';
 import escalationPlugin from './plugins/escalation.js';
 import healthRoutes from './routes/health.js';
 import authRoutes from './routes/auth.js';
@@ -107,6 +108,10 @@ export async function buildApp({
     (_req, body, done) => done(null, body),
   );
 
+  // GeoJSON's own media type (RFC 7946), for every route that takes GeoJSON (problem and region
+  // imports); plain application/json is parsed by Fastify already.
+  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
+
   // Every route the app serves, for the scope matrix test (test/server/scope-matrix.test.ts):
   // a route added later without a matrix entry fails that test.
   const routeTable: RouteEntry[] = [];
@@ -132,6 +137,7 @@ export async function buildApp({
     brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
   });
   await app.register(configPlugin, { config });
+  await app.register(indicatorsPlugin);
   await app.register(dbPlugin, { handle: db, owns: ownsDb });
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,7 @@
 /** Categories (事项): list, upsert (seed / admin), and deadline settings. */
 import type { Kysely } from 'kysely';
 import type { DB } from '../types.js';
+import type { ClockType } from '../../domain/deadline.js';
 
 export interface CategoryInput {
   code: string;
@@ -9,7 +10,7 @@ export interface CategoryInput {
   group_name: string;
   department: string;
   limit_value: number;
-  clock: 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
+  clock: ClockType;
   tags: string[];
   local: boolean;
   legacy_code?: string | null;

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../types.js';
 import { OPEN_STATUS_SQL } from './filters.js';
+import { HOUR_MS } from '../../domain/time.js';
 
 /** The actor name the sweep writes into the record. */
 export const SYSTEM_ACTOR = 'system';
@@ -24,7 +25,7 @@ export const SYSTEM_ACTOR = 'system';
  */
 export async function escalateOverdue(db: Kysely<DB>, graceHours: number, now: Date = new Date()): Promise<number> {
   if (!Number.isFinite(graceHours) || graceHours < 0) throw new RangeError(`graceHours must be ≥ 0, got ${graceHours}`);
-  const cutoff = new Date(now.getTime() - graceHours * 3_600_000);
+  const cutoff = new Date(now.getTime() - graceHours * HOUR_MS);
   const note = `超期超过 ${graceHours} 小时，系统自动督办`;
   const r = await sql<{ n: number }>`
     WITH hit AS (

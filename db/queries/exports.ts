@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../types.js';
-import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
+import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, type Scope } from './scope.js';
 
 /** Rows per statement: large enough to amortise the round trip, small enough to stay flat (~3 MB). */
@@ -58,7 +58,7 @@ export async function problemExportBatch(db: Kysely<DB>, q: ExportQuery, afterId
            p.region_code, b.name AS block_name, cm.name AS community_name, st.name AS street_name,
            ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
            p.reported_at, p.filed_at, p.due_at, p.resolved_at, p.closed_at,
-           (p.status IN ${OPEN_STATUS_SQL} AND p.due_at IS NOT NULL AND p.due_at < ${q.now}::timestamptz) AS overdue,
+           ${overdueSql('p', q.now)} AS overdue,
            p.escalated, p.rework_count, p.extension_count,
            array_cat(ARRAY(SELECT u FROM unnest(p.photos) u WHERE u NOT LIKE '/api/photos/%'),
                      ARRAY(SELECT '/api/photos/' || ph.id FROM photos ph WHERE ph.problem_id = p.id ORDER BY ph.id)) AS photos

@@ -4,6 +4,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { fromShanghai, addDays } from '../../domain/time.js';
+import { OPEN_STATUSES } from '../../domain/workflow.js';
 
 export interface ProblemFilters {
   status?: string;
@@ -34,8 +35,18 @@ export function filterInstant(value: string, end = false): Date {
   return new Date(value);
 }
 
-/** The open statuses, as SQL text (for overdue and open counts). */
-export const OPEN_STATUS_SQL = sql.raw(`('reported','filed','dispatched','in_progress','resolved')`);
+/** The open statuses (domain/workflow.ts OPEN_STATUSES) as an SQL list `('reported', …)`, for `status IN …`. */
+export const OPEN_STATUS_SQL = sql`(${sql.join(OPEN_STATUSES.map((s) => sql.lit(s)))})`;
+
+/**
+ * The one overdue test in SQL: the row is open and past its deadline at `now` (an instant bound
+ * as a parameter; omitted = the database's now()). `row` is the problems row's alias, e.g. `'p'`.
+ */
+export function overdueSql(row: string, now?: Date): RawBuilder<boolean> {
+  const col = (c: string) => sql.ref(`${row}.${c}`);
+  const nowSql = now ? sql`${now}::timestamptz` : sql`now()`;
+  return sql<boolean>`(${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} IS NOT NULL AND ${col('due_at')} < ${nowSql})`;
+}
 
 /**
  * SQL predicate for the filters over the problems row aliased `alias`. Values are bound parameters.
@@ -59,12 +70,8 @@ export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Da
   if (f.region) parts.push(sql`${col('region_code')} LIKE ${`${f.region}%`}`);
   if (f.from) parts.push(sql`${col('reported_at')} >= ${filterInstant(f.from)}`);
   if (f.to) parts.push(sql`${col('reported_at')} < ${filterInstant(f.to, true)}`);
-  const nowSql = now ? sql`${now}::timestamptz` : sql`now()`;
-  if (f.overdue === true) parts.push(sql`(${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} < ${nowSql})`);
-  if (f.overdue === false)
-    parts.push(
-      sql`NOT (${col('status')} IN ${OPEN_STATUS_SQL} AND ${col('due_at')} IS NOT NULL AND ${col('due_at')} < ${nowSql})`,
-    );
+  if (f.overdue === true) parts.push(overdueSql(alias, now));
+  if (f.overdue === false) parts.push(sql`NOT ${overdueSql(alias, now)}`);
   if (f.escalated !== undefined) parts.push(sql`${col('escalated')} = ${f.escalated}`);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -10,9 +10,10 @@
  */
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
-import { WGS84, asGeoJsonSql, envelopeSql } from '../spatial.js';
+import { asGeoJsonSql, envelopeSql, pointSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
-import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
+import { regionChain, type RegionRef } from './regions.js';
+import { problemFilterSql, OPEN_STATUS_SQL, overdueSql, type ProblemFilters } from './filters.js';
 import { allowedActions, type Action, type Role, type Status } from '../../domain/workflow.js';
 import type { ImportRow, NewProblem, Rejection } from '../../domain/problem-import.js';
 
@@ -24,12 +25,6 @@ export const RECURRENCE_RADIUS_M = 30;
 export const RECURRENCE_WINDOW_DAYS = 30;
 /** Rows per INSERT … SELECT FROM unnest(…) statement when staging an import. */
 export const IMPORT_CHUNK_ROWS = 10_000;
-
-export interface ChainEntry {
-  code: string;
-  name: string;
-  level: string;
-}
 
 /** Properties of a problem Feature (the API contract). Datetimes are ISO 8601 strings (UTC). */
 export interface ProblemProperties {
@@ -56,7 +51,7 @@ export interface ProblemProperties {
   recurrence_of: number | null;
   version: number;
   /** Detail only: county → block. */
-  chain?: ChainEntry[];
+  chain?: RegionRef[];
   /** Detail only, when the caller's role is known. */
   allowed_actions?: Action[];
 }
@@ -78,10 +73,6 @@ function nearSql(column: RawBuilder<unknown>, point: RawBuilder<unknown>, metres
   return sql<boolean>`(${column} && ST_Expand(${point}, ${metres}::float8 / (111320 * cos(radians(ST_Y(${point})))) * 1.01, ${metres}::float8 / 110574 * 1.01)
     AND ST_DWithin(${column}::geography, ${point}::geography, ${metres}::float8))`;
 }
-
-/** The open-status test plus the deadline: overdue = open past `due_at`, judged at the database's now(). */
-const overdueSql = (alias: string) =>
-  sql<boolean>`(${sql.ref(`${alias}.status`)} IN ${OPEN_STATUS_SQL} AND ${sql.ref(`${alias}.due_at`)} IS NOT NULL AND ${sql.ref(`${alias}.due_at`)} < now())`;
 
 /** Every column the Feature needs, from `problems as p` joined to `categories as c`. */
 function featureQuery(db: Kysely<DB>) {
@@ -154,13 +145,6 @@ function toFeature(row: FeatureRow): ProblemFeature {
   };
 }
 
-/** The region and its ancestors, county first (codes are prefixes of each other: 6, 9, 12, 15 digits). */
-export async function getRegionChain(db: Kysely<DB>, code: string): Promise<ChainEntry[]> {
-  const prefixes = [6, 9, 12, 15].filter((n) => n <= code.length).map((n) => code.slice(0, n));
-  const rows = await db.selectFrom('regions').select(['code', 'name', 'level']).where('code', 'in', prefixes).execute();
-  return rows.sort((a, b) => a.code.length - b.code.length);
-}
-
 /**
  * One problem as a Feature with its region chain, or null when it does not exist *or* lies outside
  * `scope` (the route answers 404 for both, so existence is not leaked). With `role`, the Feature
@@ -178,14 +162,11 @@ export async function getProblemFeature(
     .executeTakeFirst();
   if (!row) return null;
   const feature = toFeature(row);
-  feature.properties.chain = await getRegionChain(db, row.region_code);
+  feature.properties.chain = await regionChain(db, row.region_code);
   if (role)
     feature.properties.allowed_actions = allowedActions(feature.properties.status, role, { escalated: row.escalated });
   return feature;
 }
-
-/** Alias the contract also uses. */
-export const getProblem = getProblemFeature;
 
 export interface ListProblemsOptions {
   filters: ProblemFilters;
@@ -266,7 +247,7 @@ export type CreateResult =
 /** Finest region covering a WGS84 point (see the file comment for Covers), or null. */
 export async function findCoveringRegion(db: Kysely<DB>, lon: number, lat: number): Promise<string | null> {
   const r = await sql<{ code: string }>`SELECT r.code FROM regions r
-    WHERE ST_Covers(r.geom, ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), ${sql.lit(WGS84)}))
+    WHERE ST_Covers(r.geom, ${pointSql(lon, lat)})
     ORDER BY length(r.code) DESC, r.code LIMIT 1`.execute(db);
   return r.rows[0]?.code ?? null;
 }
@@ -286,7 +267,7 @@ export async function createProblem(
 ): Promise<CreateResult> {
   const inserted = await sql<{ id: number; region_code: string; recurrence_of: number | null }>`
     WITH pt AS (
-      SELECT ST_SetSRID(ST_MakePoint(${input.lon}::float8, ${input.lat}::float8), ${sql.lit(WGS84)}) AS geom,
+      SELECT ${pointSql(input.lon, input.lat)} AS geom,
              ${input.category_code}::text AS category_code
     ), region AS (
       SELECT r.code FROM regions r, pt WHERE ST_Covers(r.geom, pt.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1
@@ -420,7 +401,7 @@ export async function importProblems(
     // Photos travel as one string per row joined by the unit separator (U+001F, never in a URL):
     // SQL arrays must be rectangular, so a text[][] cannot carry lists of different lengths.
     await sql`INSERT INTO problem_import
-      SELECT u.line, ST_SetSRID(ST_MakePoint(u.lon, u.lat), ${sql.lit(WGS84)}), u.category_code, u.description, u.address, u.source, u.severity, u.reporter,
+      SELECT u.line, ${pointSql(sql.ref('u.lon'), sql.ref('u.lat'))}, u.category_code, u.description, u.address, u.source, u.severity, u.reporter,
              CASE WHEN u.photos = '' THEN '{}'::text[] ELSE string_to_array(u.photos, chr(31)) END, u.reported_at
       FROM unnest(${chunk.map((r) => r.line)}::int[], ${chunk.map((r) => r.lon)}::float8[], ${chunk.map((r) => r.lat)}::float8[],
                   ${chunk.map((r) => r.category_code)}::text[], ${chunk.map((r) => r.description)}::text[], ${chunk.map((r) => r.address)}::text[],
@@ -608,7 +589,7 @@ export async function editProblem(
         ...(changes.photos ? { photos: edit.photos } : {}),
         ...(moved
           ? {
-              geom: sql<string>`ST_SetSRID(ST_MakePoint(${edit.lon}::float8, ${edit.lat}::float8), ${sql.lit(WGS84)})` as unknown as string,
+              geom: pointSql(edit.lon!, edit.lat!) as unknown as string,
               region_code: region,
             }
           : {}),

@@ -15,25 +15,10 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
-import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
+import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
+import { CODE_LENGTH } from '../../domain/regions.js';
 import { COUNT_KEYS, type CountKey, type IndicatorCounts } from '../../domain/indicators.js';
-
-/** Length of a region code at each level (6 + 3 + 3 + 3 digits). */
-export const LEVEL_CODE_LENGTH: Readonly<Record<RegionLevel, number>> = {
-  county: 6,
-  street: 9,
-  community: 12,
-  block: 15,
-};
-
-/** The level below each level (blocks have none). */
-export const CHILD_LEVEL: Readonly<Record<RegionLevel, RegionLevel | null>> = {
-  county: 'street',
-  street: 'community',
-  community: 'block',
-  block: null,
-};
 
 /** A half-open period [from, to). */
 export interface Window {
@@ -133,7 +118,7 @@ function aggregateList(): RawBuilder<unknown> {
  * as fast but cannot give a median. Regions without problems still appear (LEFT JOIN, zeros).
  */
 export async function regionCounts(db: Kysely<DB>, q: RegionStatsQuery): Promise<RegionCountsRow[]> {
-  const len = LEVEL_CODE_LENGTH[q.level];
+  const len = CODE_LENGTH[q.level];
   const teOf = (w: Window) => new Date(Math.min(w.to.getTime(), q.now.getTime()));
   const prefix = q.parent ?? null;
   const regionWhere: RawBuilder<unknown>[] = [sql`r.level = ${q.level}`];
@@ -199,25 +184,6 @@ export async function regionCounts(db: Kysely<DB>, q: RegionStatsQuery): Promise
       previous: pick(2),
     };
   });
-}
-
-export interface RegionRef {
-  code: string;
-  name: string;
-  level: RegionLevel;
-}
-
-/** A region and its ancestors (county first, the region itself last); null if no such region. */
-export async function regionChain(db: Kysely<DB>, code: string): Promise<RegionRef[] | null> {
-  const prefixes = [6, 9, 12, 15].filter((n) => n <= code.length).map((n) => code.slice(0, n));
-  const rows = await db
-    .selectFrom('regions')
-    .select(['code', 'name', 'level'])
-    .where('code', 'in', prefixes)
-    .orderBy(sql`length(code)`)
-    .execute();
-  if (rows.length === 0 || rows[rows.length - 1].code !== code) return null;
-  return rows;
 }
 
 export interface PanelQuery {
@@ -288,7 +254,7 @@ export async function oldestOverdue(db: Kysely<DB>, q: PanelQuery, limit = 10): 
     SELECT p.id, p.category_code, c.name AS category_name, p.description, p.due_at, p.region_code,
            round((extract(epoch FROM ${q.now}::timestamptz - p.due_at) / 3600.0)::numeric, 1) AS hours_overdue
     FROM problems p JOIN categories c ON c.code = p.category_code
-    WHERE ${panelWhere(q)} AND p.status IN ${OPEN_STATUS_SQL} AND p.due_at < ${q.now}
+    WHERE ${panelWhere(q)} AND ${overdueSql('p', q.now)}
     ORDER BY p.due_at, p.id
     LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({ ...r, id: Number(r.id), hours_overdue: Number(r.hours_overdue) }));

@@ -11,9 +11,9 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
-import { problemFilterSql, OPEN_STATUS_SQL, type ProblemFilters } from './filters.js';
+import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
-import { WEB_MERCATOR, WGS84 } from '../spatial.js';
+import { WEB_MERCATOR, WGS84, pointSql } from '../spatial.js';
 import type { TileFeature, TileGeometry } from '../../domain/tile-encode.js';
 
 /** Tile units per side. */
@@ -136,7 +136,7 @@ export interface ProblemTileOptions {
 }
 
 /** True when the problem row `p` is open and past its deadline (judged at the database's now()). */
-const OVERDUE_SQL = sql`(p.status IN ${OPEN_STATUS_SQL} AND p.due_at IS NOT NULL AND p.due_at < now())`;
+const OVERDUE_SQL = overdueSql('p');
 
 /**
  * The `problems` layer. From PROBLEM_POINT_MIN_ZOOM: one point per problem (feature id = problem
@@ -194,7 +194,7 @@ export async function problemTile(
     ),
     sel AS (
       SELECT c.cx, c.cy, c.count, c.overdue,
-             ST_SetSRID(ST_MakePoint(b.xmin + (c.cx + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}, b.ymax - (c.cy + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}), ${sql.lit(WEB_MERCATOR)}) AS g
+             ${pointSql(sql<number>`b.xmin + (c.cx + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}`, sql<number>`b.ymax - (c.cy + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}`, WEB_MERCATOR)} AS g
       FROM cells c, bounds b
     )`;
   const out = await encodeOrSelect(db, encoder, 'problems', ctes, ['count', 'overdue'], ['cy', 'cx']);

@@ -245,7 +245,6 @@ export async function applyTransitionIn(
   }
 }
 
-
 export interface ProblemEventRow {
   id: number;
   at: Date;

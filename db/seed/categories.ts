@@ -2,11 +2,11 @@
  * Default problem categories (事项) for the demo, as data.
  *
  * National codes (2-digit group + 3-digit item) follow a public transcription of
- * GB/T 47678.5-2026 (see shared reference `domain.md`); they are data, not logic. Items without a
+ * GB/T 47678.5-2026; they are data, not logic. Items without a
  * national code live in a local namespace `L` + 2-digit group + 3-digit item (e.g. `L01001`) and
  * carry `local: true`, so they can never collide with a future national code.
  *
- * Deadlines are local practice, picked from the example limits in `domain.md` and meant to be
+ * Deadlines are local practice, picked from the standard's example limits and meant to be
  * edited by the admin: `clock` says how `limit_value` is counted —
  * `continuous_hours` (紧急工作时, round the clock), `working_hours` (工作时, 08:00–12:00 and
  * 14:00–18:00 on working days), `working_days` (工作日, skips weekends and holidays, counts 调休
@@ -18,7 +18,8 @@
 
 import type { CategoryInput } from '../queries/categories.js';
 
-export type ClockType = 'continuous_hours' | 'working_hours' | 'working_days' | 'natural_days';
+export type { ClockType } from '../../domain/deadline.js';
+import type { ClockType } from '../../domain/deadline.js';
 export type CampaignTag = '创文' | '创卫';
 
 /** A category as the seed writes it: the database's input shape with the campaign tags typed. */
@@ -49,7 +50,7 @@ const BOTH: CampaignTag[] = ['创文', '创卫'];
 const WEN: CampaignTag[] = ['创文'];
 const WEI: CampaignTag[] = ['创卫'];
 
-// Departments, per domain.md's examples.
+// Departments, after the standard's examples.
 const CG = '城管局'; // 市容, 街面秩序, 广告
 const ZJ = '住建局'; // 施工, roads
 const WJ = '卫健局'; // 公厕, 控烟

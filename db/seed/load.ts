@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../types.js';
-import { WGS84 } from '../spatial.js';
+import { pointSql } from '../spatial.js';
 import { upsertCategories } from '../queries/categories.js';
 import { importRegions, type ImportResult } from '../queries/regions.js';
 import { DEFAULT_CATEGORIES } from './categories.js';
@@ -38,7 +38,9 @@ import {
   type SeedProblem,
   type ProblemStatus,
 } from './problems.js';
-import { computeDueAt, type ClockType } from '../../domain/deadline.js';
+import { computeDueAt, isOverdue, type ClockType } from '../../domain/deadline.js';
+import { OPEN_STATUSES } from '../../domain/workflow.js';
+import { HOUR_MS } from '../../domain/time.js';
 import { createCalendar, type Calendar, type DayOverride } from '../../domain/calendar.js';
 
 export const DEMO_COUNTY_CODE = '430121';
@@ -270,7 +272,6 @@ interface ProblemRow {
   events: EventRow[];
 }
 
-const OPEN: readonly ProblemStatus[] = ['reported', 'filed', 'dispatched', 'in_progress', 'resolved'];
 const VOID_REASON = '经核实不属于受理范围';
 const REWORK_NOTE = '核查未通过，返工';
 
@@ -314,9 +315,9 @@ function toRow(
   const filedAt = first('filed');
   // The deadline runs from filing, on the working calendar (调休 and holidays included).
   const dueAt = filedAt ? computeDueAt(filedAt, category.limit, category.clock, calendar) : null;
-  const open = OPEN.includes(p.status);
-  const overdue = open && dueAt !== null && now.getTime() > dueAt.getTime();
-  const escalateAt = dueAt ? new Date(dueAt.getTime() + graceHours * 3_600_000) : null;
+  const open = OPEN_STATUSES.includes(p.status);
+  const overdue = isOverdue(dueAt, p.status, now);
+  const escalateAt = dueAt ? new Date(dueAt.getTime() + graceHours * HOUR_MS) : null;
   const escalatedAt = open && escalateAt && escalateAt.getTime() < now.getTime() ? escalateAt : null;
 
   const events: EventRow[] = [
@@ -390,7 +391,7 @@ async function insertProblems(db: Kysely<DB>, rows: ProblemRow[]): Promise<{ pro
     const chunk = rows.slice(start, start + CHUNK);
     const col = <T>(f: (r: ProblemRow) => T): T[] => chunk.map(f);
     await sql`INSERT INTO seed_problem
-      SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), ${sql.lit(WGS84)}), category_code, description, address, source, severity, reporter,
+      SELECT id, ${pointSql(sql.ref('lon'), sql.ref('lat'))}, category_code, description, address, source, severity, reporter,
              status, reported_at, filed_at, dispatched_at, due_at, resolved_at, closed_at, voided_at, void_reason, escalated_at,
              rework_count, updated_at, version
         FROM unnest(

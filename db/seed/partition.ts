@@ -397,13 +397,7 @@ function assignInOrder<T>(items: readonly T[], seeds: readonly Position[], plane
 export function spatialOrder(points: readonly Position[], plane: Plane = { k: 1 }): number[] {
   const n = points.length;
   if (n === 0) return [];
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of points) {
-    minX = Math.min(minX, x);
-    maxX = Math.max(maxX, x);
-    minY = Math.min(minY, y);
-    maxY = Math.max(maxY, y);
-  }
+  const [minX, minY, maxX, maxY] = turfBbox({ type: 'MultiPoint', coordinates: [...points] });
   const width = Math.max((maxX - minX) * plane.k, 1e-12);
   const height = Math.max(maxY - minY, 1e-12);
   const bands = Math.max(1, Math.round(Math.sqrt((n * height) / width)));

@@ -22,6 +22,7 @@ import type { BBox, Position } from 'geojson';
 import { DEFAULT_CATEGORIES, type ClockType } from './categories.js';
 import { isNeighbourhood, shortRegionName, type AreaGeometry, type RegionFeature } from './partition.js';
 import { gaussian, intBetween, pick, rngFor, weightedSampler, type Rng } from './random.js';
+import { DAY_MS, HOUR_MS, SHANGHAI_OFFSET_MS } from '../../domain/time.js';
 
 export type ProblemStatus = 'reported' | 'filed' | 'dispatched' | 'in_progress' | 'resolved' | 'closed' | 'voided';
 export type ProblemSource = 'inspection' | 'citizen' | 'hotline' | 'other';
@@ -73,10 +74,6 @@ export interface GenerateProblemsOptions {
 export const DEFAULT_PROBLEM_COUNT = 20_000;
 export const DEFAULT_PROBLEM_DAYS = 90;
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** Asia/Shanghai is UTC+8 all year (no daylight saving). */
-const SHANGHAI_OFFSET = 8 * HOUR;
 const M_PER_DEG_LAT = 111_320;
 
 type HotspotKind =
@@ -323,13 +320,8 @@ class BlockIndex {
   private readonly cols: number;
 
   constructor(blocks: readonly Block[]) {
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    for (const { box } of blocks) {
-      minX = Math.min(minX, box[0]);
-      minY = Math.min(minY, box[1]);
-      maxX = Math.max(maxX, box[2]);
-      maxY = Math.max(maxY, box[3]);
-    }
+    const corners = blocks.flatMap(({ box }) => [box.slice(0, 2), box.slice(2, 4)]);
+    const [minX, minY, maxX, maxY] = turfBbox({ type: 'MultiPoint', coordinates: corners });
     this.x0 = minX;
     this.y0 = minY;
     // about one block per cell on average
@@ -634,7 +626,7 @@ function pickSeverity(clock: ClockType | null, rng: Rng): 1 | 2 | 3 {
 
 /** Exponentially distributed duration with the given mean, hours → ms. */
 function expHours(rng: Rng, meanHours: number): number {
-  return -Math.log(1 - rng()) * meanHours * HOUR;
+  return -Math.log(1 - rng()) * meanHours * HOUR_MS;
 }
 
 /**
@@ -689,11 +681,11 @@ class Calendar {
 
   constructor(now: Date, days: number) {
     this.end = now.getTime();
-    this.start = this.end - days * DAY;
+    this.start = this.end - days * DAY_MS;
     // midnight (Shanghai) of the first day touching the period, as a UTC epoch
-    const localStart = Math.floor((this.start + SHANGHAI_OFFSET) / DAY) * DAY;
-    for (let local = localStart; local - SHANGHAI_OFFSET <= this.end; local += DAY) {
-      this.dayStarts.push(local - SHANGHAI_OFFSET);
+    const localStart = Math.floor((this.start + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS;
+    for (let local = localStart; local - SHANGHAI_OFFSET_MS <= this.end; local += DAY_MS) {
+      this.dayStarts.push(local - SHANGHAI_OFFSET_MS);
       this.workday.push(chineseDays.isWorkday(new Date(local).toISOString().slice(0, 10)));
     }
   }
@@ -705,7 +697,7 @@ class Calendar {
     for (let attempt = 0; attempt < 1000; attempt++) {
       const day = Math.floor(rng() * this.dayStarts.length);
       const dayStart = this.dayStarts[day];
-      if (dayStart + DAY <= from || dayStart > to) continue;
+      if (dayStart + DAY_MS <= from || dayStart > to) continue;
       // rest days see about a third of a working day's reports
       if (!this.workday[day] && rng() > 0.35) continue;
       let hour: number;
@@ -716,7 +708,7 @@ class Calendar {
       } else {
         hour = 6.5 + rng() * 15.5; // 06:30–22:00
       }
-      const t = dayStart + hour * HOUR;
+      const t = dayStart + hour * HOUR_MS;
       if (t >= from && t <= to) return new Date(Math.floor(t / 1000) * 1000);
     }
     // extremely narrow window: anywhere inside it

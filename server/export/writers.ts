@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
+import { formatShanghaiWall } from '../../domain/time.js';
 
 export interface Column<R> {
   key: keyof R & string;
@@ -25,11 +26,6 @@ export interface Column<R> {
 
 const BOM = '\uFEFF';
 
-/** 'YYYY-MM-DD HH:mm:ss' in Asia/Shanghai (the county's clock), for CSV cells. */
-export function shanghaiDateTime(d: Date): string {
-  return new Date(d.getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
-}
-
 function cell<R>(col: Column<R>, row: R): unknown {
   const v = row[col.key];
   return col.format ? col.format(v, row) : v;
@@ -40,7 +36,7 @@ export function csvStream<R>(columns: readonly Column<R>[], rows: AsyncIterable<
   const out = stringify({
     header: true,
     columns: columns.map((c) => ({ key: c.key, header: c.header })),
-    cast: { date: (d) => shanghaiDateTime(d), boolean: (b) => (b ? '是' : '否') },
+    cast: { date: (d) => formatShanghaiWall(d), boolean: (b) => (b ? '是' : '否') },
   });
   const source = Readable.from(
     (async function* () {

@@ -45,7 +45,8 @@ export function scopeOf(user: AuthUser): Scope {
   return FULL_SCOPE;
 }
 
-function bearer(request: FastifyRequest): string | null {
+/** The bearer token of a request: `Authorization: Bearer <token>`, else `?access_token=`; null when neither. */
+export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
@@ -64,7 +65,7 @@ export default fp(
       request.scope = FULL_SCOPE;
       const path = request.url.split('?')[0];
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
-      const token = bearer(request);
+      const token = bearerToken(request);
       if (!token)
         throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token>', undefined, {
           reason: 'login_required',
@@ -94,7 +95,10 @@ export default fp(
   { name: 'auth', dependencies: ['db'] },
 );
 
-/** preHandler factory: only these roles may call the route (403 otherwise). */
+/**
+ * Role check for a route's `preValidation` hook (always that hook, so a caller without the role
+ * gets the same 403 from every route, before the body is validated): only these roles may call it.
+ */
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user || !roles.includes(request.user.role)) {

@@ -6,26 +6,18 @@
  * an account exists.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { hash, verify } from '@node-rs/argon2';
 import { AppError } from '../errors.js';
-import { hashToken, newToken, userOf } from '../plugins/auth.js';
+import { bearerToken, hashToken, newToken, userOf } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
 import { LoginBody, LoginResponse, LogoutResponse, PublicUser } from '../schemas/auth.js';
+import { HOUR_MS } from '../../domain/time.js';
 import { findLoginUser, getUser, insertToken, revokeToken } from '../../db/queries/users.js';
 
 const BAD_LOGIN = 'wrong username or password';
 
 /** A real argon2id hash of a random secret: unknown users are verified against it (equal timing). */
 const decoyHash = hash(newToken());
-
-/** The bearer token of this request, as the auth hook read it (header, or ?access_token=). */
-function currentToken(request: FastifyRequest): string | null {
-  const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (m) return m[1];
-  const q = (request.query as Record<string, unknown> | undefined)?.access_token;
-  return typeof q === 'string' && q ? q : null;
-}
 
 const publicUser = (u: {
   id: number;
@@ -62,7 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       if (!user || !ok) throw new AppError('UNAUTHORIZED', BAD_LOGIN);
       const token = newToken();
-      const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * 3_600_000);
+      const expiresAt = new Date(Date.now() + app.config.tokenTtlHours * HOUR_MS);
       await insertToken(app.db, user.id, hashToken(token), expiresAt);
       return { token, expires_at: expiresAt.toISOString(), user: publicUser(user) };
     },
@@ -70,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/logout', { schema: { response: { 200: LogoutResponse, ...errors(401) } } }, async (request) => {
     userOf(request);
-    const token = currentToken(request);
+    const token = bearerToken(request);
     return { revoked: token ? await revokeToken(app.db, hashToken(token)) : false };
   });
 

@@ -8,7 +8,7 @@ import { requireRole } from '../plugins/auth.js';
 import { errors } from '../schemas/common.js';
 import { CalendarQuery, CalendarResponse, DateParam, Day, PutDayBody } from '../schemas/calendar.js';
 import { OFFICIAL_SCHEDULE_YEARS, type DayInfo } from '../../domain/calendar.js';
-import { addDays, toShanghaiDate } from '../../domain/time.js';
+import { addDays, DAY_MS, toShanghaiDate } from '../../domain/time.js';
 import { deleteOverride, loadCalendar, upsertOverride } from '../../db/queries/calendar.js';
 
 /** Longest range one request may ask for, in days (a year and a bit, for the admin's year view). */
@@ -33,7 +33,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const from = checkDate(request.query.from ?? `${year}-01-01`, 'from');
       const to = checkDate(request.query.to ?? (request.query.from ? addDays(from, 30) : `${year}-12-31`), 'to');
       if (to < from) throw new AppError('VALIDATION_FAILED', `to (${to}) is before from (${from})`);
-      const span = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+      const span = Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS) + 1;
       if (span > MAX_CALENDAR_DAYS)
         throw new AppError('VALIDATION_FAILED', `at most ${MAX_CALENDAR_DAYS} days per request, asked for ${span}`);
       const cal = await loadCalendar(app.db);

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errors } from '../schemas/common.js';
+import { AccessToken, errors } from '../schemas/common.js';
 import { ProblemFilterQuery } from '../schemas/filters.js';
 import { RankingsQuery } from '../schemas/rankings.js';
 import { AppError } from '../errors.js';
@@ -22,15 +22,12 @@ import {
 import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
 import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
-import { toShanghaiDate } from '../../domain/time.js';
-import { filtersOf } from './stats.js';
-import { computeRankings, loadIndicatorConfig, rankingsRequestOf } from './rankings.js';
+import { SHANGHAI_OFFSET_MS, toShanghaiDate } from '../../domain/time.js';
+import { filtersOf } from '../services/filters.js';
+import { computeRankings, rankingsRequestOf } from '../services/rankings.js';
 
-const AccessToken = {
-  access_token: Type.Optional(Type.String({ description: 'the bearer token, for plain download links' })),
-};
-const ProblemExportQuery = Type.Object({ ...ProblemFilterQuery.properties, ...AccessToken });
-const RankingsExportQuery = Type.Object({ ...RankingsQuery.properties, ...AccessToken });
+const ProblemExportQuery = Type.Object({ ...ProblemFilterQuery.properties, access_token: AccessToken });
+const RankingsExportQuery = Type.Object({ ...RankingsQuery.properties, access_token: AccessToken });
 /** A streamed file: the body is a Node stream (Fastify sends streams as they are, unserialised). */
 const FileBody = (description: string) => Type.Unsafe<Readable>({ type: 'string', format: 'binary', description });
 
@@ -44,7 +41,6 @@ const SOURCE_LABELS_ZH: Readonly<Record<string, string>> = {
   other: '其他',
 };
 const SEVERITY_LABELS_ZH: Readonly<Record<number, string>> = { 1: '一般', 2: '较重', 3: '紧急' };
-const SHANGHAI_MS = 8 * 3_600_000;
 
 type Kind = 'csv' | 'xlsx';
 
@@ -54,7 +50,8 @@ type Kind = 'csv' | 'xlsx';
  * written as Asia/Shanghai wall-clock time.
  */
 function problemColumns(kind: Kind, base: string): Column<ProblemExportRow>[] {
-  const when = (d: unknown) => (d instanceof Date ? (kind === 'xlsx' ? new Date(d.getTime() + SHANGHAI_MS) : d) : null);
+  const when = (d: unknown) =>
+    d instanceof Date ? (kind === 'xlsx' ? new Date(d.getTime() + SHANGHAI_OFFSET_MS) : d) : null;
   const yesNo = (v: unknown) => (v ? '是' : '否');
   const dt = { width: 18, numFmt: 'yyyy-mm-dd hh:mm', format: when };
   return [
@@ -143,7 +140,7 @@ const BULLETIN_COLUMNS: Column<BulletinRow>[] = [
 const LEVEL_ZH: Readonly<Record<string, string>> = { street: '街道（镇）', community: '社区（村）', block: '网格' };
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  const indicatorConfig = loadIndicatorConfig(app.config.indicatorWeightsFile);
+  const indicatorConfig = app.indicatorConfig;
 
   const exportQuery = (q: ProblemFilterQuery, scope: ExportQuery['scope']): ExportQuery => ({
     filters: filtersOf(q),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sql } from 'kysely';
+import { AppError } from '../errors.js';
 import { errors } from '../schemas/common.js';
 
 /** Liveness (process up) and readiness (database answers). Public. */
@@ -51,13 +52,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (_request, reply) => {
+    async () => {
       try {
         await sql`SELECT 1`.execute(app.db);
       } catch (err) {
-        return reply
-          .status(503)
-          .send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'database not reachable', details: String(err) } });
+        throw new AppError('DATABASE_UNAVAILABLE', 'database not reachable', String(err));
       }
       return { status: 'ready' as const, backend: app.dbInfo.backend, mvt: app.dbInfo.hasMvt };
     },

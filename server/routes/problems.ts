@@ -1,6 +1,6 @@
 /**
  * /api/problems: create one, import many (CSV or GeoJSON), list (GeoJSON, keyset pages), detail.
- * Workflow transitions and the event record live in routes/workflow.ts under the same prefix.
+ * Workflow transitions and the event record live in server/routes/workflow.ts under the same prefix.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors.js';
@@ -18,6 +18,7 @@ import {
   ProblemFeature,
 } from '../schemas/problems.js';
 import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
+import { REPORT_ROLES } from '../../domain/workflow.js';
 import {
   coordinateReason,
   ImportFormatError,
@@ -47,13 +48,10 @@ import { photoUrl } from '../../db/queries/photos.js';
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
-  // GeoJSON's own media type (RFC 7946); plain application/json is parsed by Fastify already.
-  app.addContentTypeParser('application/geo+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'ignore'));
-
   app.post(
     '/',
     {
-      preHandler: requireRole('admin', 'inspector', 'manager', 'department'),
+      preValidation: requireRole(...REPORT_ROLES),
       schema: {
         summary: 'Report one problem at a point; the database assigns its block; Idempotency-Key makes a retry safe',
         headers: IdempotencyHeaders,
@@ -172,7 +170,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/import',
     {
-      preHandler: requireRole('admin', 'inspector'),
+      preValidation: requireRole('admin', 'inspector'),
       schema: {
         summary:
           'Import problems from CSV (UTF-8 or GBK) or a GeoJSON FeatureCollection; all-or-nothing unless mode=partial',
@@ -235,7 +233,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/:id',
     {
-      preHandler: requireRole('admin', 'inspector', 'manager', 'department'),
+      preValidation: requireRole(...REPORT_ROLES),
       schema: {
         summary:
           'Correct a problem (text, category, severity, photos) or move it; re-assigns its block; one edit event',

@@ -11,6 +11,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ifNoneMatch } from '../services/http.js';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
 import { errors, parseBBox } from '../schemas/common.js';
@@ -37,13 +38,6 @@ import {
   type RegionListFilter,
 } from '../../db/queries/regions.js';
 
-/** True when the If-None-Match header names this ETag (weak or strong) or is `*`. */
-function matches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
-}
-
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
@@ -69,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       // Weak: the same regions may serialise with different whitespace; equality of content is what matters.
       const etag = `W/"regions-${await regionsVersion(app.db)}-${regionListKey(filter, request.scope)}"`;
       reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'Authorization');
-      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      if (ifNoneMatch(request, etag)) return reply.code(304).send(null);
       const rows = await listRegions(app.db, filter, request.scope);
       return {
         type: 'FeatureCollection' as const,
@@ -111,7 +105,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/import',
     {
-      preHandler: requireRole('admin'),
+      preValidation: requireRole('admin'),
       schema: {
         querystring: RegionImportQuery,
         body: RegionImportBody,

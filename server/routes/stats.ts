@@ -13,25 +13,23 @@ import {
   RegionStatsQuery,
   RegionStatsResponse,
 } from '../schemas/stats.js';
-import type { ProblemFilterQuery } from '../schemas/filters.js';
 import { AppError, notFound } from '../errors.js';
-import { filterInstant, type ProblemFilters } from '../../db/queries/filters.js';
+import { filterInstant } from '../../db/queries/filters.js';
 import { codeInScope } from '../../db/queries/scope.js';
+import { regionChain } from '../../db/queries/regions.js';
 import {
-  CHILD_LEVEL,
-  LEVEL_CODE_LENGTH,
   dailyTrend,
   oldestOverdue,
   openByCategory,
-  regionChain,
   regionCounts,
   type RegionCountsRow,
   type Window,
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
-import { addDays, toShanghaiDate } from '../../domain/time.js';
-
-const DAY_MS = 86_400_000;
+import { CHILD_LEVEL } from '../../domain/regions.js';
+import { filtersOf } from '../services/filters.js';
+import { checkParentAboveLevel } from '../services/regions.js';
+import { addDays, DAY_MS, toShanghaiDate } from '../../domain/time.js';
 /** Default period length in days. */
 export const DEFAULT_PERIOD_DAYS = 30;
 /** Longest period accepted (about ten years): keeps the daily trend a sane size. */
@@ -62,12 +60,6 @@ export function periodsOf(q: { period_from?: string; period_to?: string }, now: 
   return { current: { from, to }, previous: { from: new Date(from.getTime() - length), to: from } };
 }
 
-/** The problem filters of a request (the period and paging keys removed). */
-export function filtersOf(q: ProblemFilterQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
-}
-
 const iso = (w: Window) => ({ from: w.from.toISOString(), to: w.to.toISOString() });
 
 /** A stats row as the API returns it. */
@@ -93,9 +85,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const level = q.level ?? 'street';
       const parent = q.parent ?? null;
-      if (parent && parent.length >= LEVEL_CODE_LENGTH[level]) {
-        throw new AppError('BAD_REQUEST', `parent ${parent} is not above level ${level}`);
-      }
+      checkParentAboveLevel(parent, level);
       const now = new Date();
       const periods = periodsOf(q, now);
       const rows = await regionCounts(app.db, {
@@ -137,7 +127,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const now = new Date();
       const periods = periodsOf(q, now);
       const chain = await regionChain(app.db, code);
-      if (!chain) throw notFound(`region ${code}`);
+      if (chain.at(-1)?.code !== code) throw notFound(`region ${code}`);
       const region = chain[chain.length - 1];
       const filters = filtersOf(q);
       const base = { ...periods, now, filters, problemScope: request.scope, regionScope: request.scope };

@@ -12,12 +12,15 @@
  * - An empty tile is `204 No Content` (MapLibre and QGIS treat it as an empty tile).
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errors } from '../schemas/common.js';
 import { ProblemTileQuery, RegionTileQuery, TileJson, TileLayerParams, TileParams } from '../schemas/tiles.js';
 import { AppError } from '../errors.js';
+import { filtersOf } from '../services/filters.js';
+import { ifNoneMatch } from '../services/http.js';
 import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
 import {
   MAX_TILE_ZOOM,
@@ -29,42 +32,12 @@ import {
   type TileAddress,
   type TileEncoder,
 } from '../../db/queries/tiles.js';
-import type { ProblemFilters } from '../../db/queries/filters.js';
 
 export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
 /** Zoom up to which TileJSON tells clients to fetch tiles; deeper views overzoom the z16 tile. */
 const TILEJSON_MAXZOOM = 16;
 /** Bytes of encoded tiles kept in memory. */
 const CACHE_BYTES = 64 * 1024 * 1024;
-
-/** Least-recently-used cache of encoded tiles by ETag (a Map iterates in insertion order). */
-class TileCache {
-  private bytes = 0;
-  private readonly map = new Map<string, Buffer>();
-  get(key: string): Buffer | undefined {
-    const v = this.map.get(key);
-    if (v) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, value: Buffer): void {
-    if (value.length > CACHE_BYTES / 8 || this.map.has(key)) return;
-    this.map.set(key, value);
-    this.bytes += value.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= CACHE_BYTES) break;
-      this.map.delete(k);
-      this.bytes -= v.length;
-    }
-  }
-}
-
-function filtersOf(q: ProblemTileQuery): ProblemFilters {
-  const { status, category, group, source, tag, region, from, to, overdue, escalated, q: text } = q;
-  return { status, category, group, source, tag, region, from, to, overdue, escalated, q: text };
-}
 
 /** The query string without the token, in a stable order (part of the ETag). */
 function canonicalQuery(query: Record<string, unknown>): string {
@@ -73,12 +46,6 @@ function canonicalQuery(query: Record<string, unknown>): string {
       .filter(([k, v]) => k !== 'access_token' && v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
-}
-
-function ifNoneMatch(request: FastifyRequest, etag: string): boolean {
-  const header = request.headers['if-none-match'];
-  if (!header) return false;
-  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 const REGION_FIELDS: Record<string, string> = {
@@ -98,7 +65,12 @@ const PROBLEM_FIELDS: Record<string, string> = {
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const encoder: TileEncoder = app.dbInfo.hasMvt ? 'sql' : 'js';
-  const cache = new TileCache();
+  // Least-recently-used encoded tiles by ETag, bounded by bytes; one tile may take at most 1/8.
+  const cache = new LRUCache<string, Buffer>({
+    maxSize: CACHE_BYTES,
+    maxEntrySize: CACHE_BYTES / 8,
+    sizeCalculation: (tile) => Math.max(tile.length, 1),
+  });
 
   async function serve(
     request: FastifyRequest,

@@ -1,5 +1,7 @@
 /** Shared TypeBox pieces: the single source of request/response types (web/ imports these types). */
 import { Type, type Static, type TSchema } from 'typebox';
+import { INPUT_CRS, type InputCrs } from '../../domain/coords.js';
+import { REGION_LEVELS } from '../../domain/regions.js';
 
 export const ErrorBody = Type.Object(
   {
@@ -32,18 +34,30 @@ export const BBoxParam = Type.String({
 });
 
 export const RegionCode = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: '6, 9, 12 or 15 digits' });
+const [COUNTY, STREET, COMMUNITY, BLOCK] = REGION_LEVELS;
 export const RegionLevel = Type.Union([
-  Type.Literal('county'),
-  Type.Literal('street'),
-  Type.Literal('community'),
-  Type.Literal('block'),
+  Type.Literal(COUNTY),
+  Type.Literal(STREET),
+  Type.Literal(COMMUNITY),
+  Type.Literal(BLOCK),
 ]);
 export type RegionLevel = Static<typeof RegionLevel>;
 
+/** A region named in an ancestor chain (county first, the region itself last). */
+export const RegionRef = Type.Object({ code: Type.String(), name: Type.String(), level: RegionLevel });
+
+/** `t` or null. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** `?access_token=`: the bearer token, for download links, tiles and clients that cannot send headers. */
+export const AccessToken = Type.Optional(
+  Type.String({ description: 'the bearer token, for download links and clients that cannot send headers' }),
+);
+
 // An enum, not a union of literals: a wrong value then gets one error naming the allowed values.
-export const Crs = Type.Unsafe<'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09'>({
+export const Crs = Type.Unsafe<InputCrs>({
   type: 'string',
-  enum: ['wgs84', 'cgcs2000', 'gcj02', 'bd09'],
+  enum: [...INPUT_CRS],
   default: 'wgs84',
   description:
     'coordinate system of the input: wgs84, cgcs2000, gcj02 (Amap, Tencent) or bd09 (Baidu); stored as WGS84/CGCS2000 (EPSG:4326)',

@@ -1,5 +1,6 @@
 /** Schemas of GET /api/hotspots and /api/exports/hotspots.{csv,xlsx,geojson}. */
 import { Type, type Static } from 'typebox';
+import { AccessToken } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 
 export const HotspotQuery = Type.Object({
@@ -35,7 +36,7 @@ export const HotspotQuery = Type.Object({
       description: 'gistar: hexagon edge (centre to corner), metres; neighbouring centres are √3·cell_m apart',
     }),
   ),
-  access_token: Type.Optional(Type.String({ description: 'the bearer token, for download links' })),
+  access_token: AccessToken,
 });
 export type HotspotQuery = Static<typeof HotspotQuery>;
 

@@ -1,8 +1,8 @@
 /** Photo evidence: upload answer, metadata, and the photo list of a problem. */
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static } from 'typebox';
+import { Nullable } from './common.js';
 import { EVIDENCE_FLAGS, PHOTO_KINDS } from '../../db/queries/photos.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const PhotoKindSchema = Type.Unsafe<(typeof PHOTO_KINDS)[number]>({
   type: 'string',

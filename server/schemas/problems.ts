@@ -1,13 +1,12 @@
 /** Problems: create, import, list, detail. The single source of these request/response types. */
 import { ROW_REASONS, type RowReason } from '../../domain/problem-import.js';
-import { Type, type Static, type TSchema } from 'typebox';
-import { BBoxParam, Crs } from './common.js';
+import { Type, type Static } from 'typebox';
+import { BBoxParam, Crs, Nullable, RegionRef } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { STATUSES } from '../../domain/workflow.js';
 
 export const ProblemStatus = Type.Union(
-  ['reported', 'filed', 'dispatched', 'in_progress', 'resolved', 'closed', 'voided'].map((s) => Type.Literal(s)),
+  STATUSES.map((s) => Type.Literal(s)),
   { description: '上报 · 立案 · 派遣 · 处置中 · 已处置待核查 · 结案 · 作废' },
 );
 
@@ -18,8 +17,6 @@ export const ProblemSource = Type.Union(
     description: 'inspection (督查/巡查) · citizen (市民) · hotline (12345) · other',
   },
 );
-
-export const ChainEntry = Type.Object({ code: Type.String(), name: Type.String(), level: Type.String() });
 
 /** Feature properties of a problem (list and detail); detail adds `chain` and `allowed_actions`. */
 export const ProblemProperties = Type.Object(
@@ -46,7 +43,7 @@ export const ProblemProperties = Type.Object(
     duplicate_of: Nullable(Type.Integer()),
     recurrence_of: Nullable(Type.Integer()),
     version: Type.Integer(),
-    chain: Type.Optional(Type.Array(ChainEntry)),
+    chain: Type.Optional(Type.Array(RegionRef)),
     allowed_actions: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: true },
@@ -125,7 +122,7 @@ export const PossibleDuplicate = Type.Object({
 export const CreateProblemResponse = Type.Object({
   id: Type.Integer(),
   region_code: Type.String(),
-  chain: Type.Array(ChainEntry),
+  chain: Type.Array(RegionRef),
   possible_duplicates: Type.Array(PossibleDuplicate),
   recurrence_of: Nullable(Type.Integer()),
   problem: ProblemFeature,

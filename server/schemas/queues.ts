@@ -1,8 +1,7 @@
 /** Work queues: 我的待办 and 待核查. */
-import { Type, type Static, type TSchema } from 'typebox';
-import { Lat, Lon } from './common.js';
+import { Type, type Static } from 'typebox';
+import { Lat, Lon, Nullable } from './common.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Instant = Type.String({ format: 'date-time' });
 
 export const QueueItem = Type.Object({

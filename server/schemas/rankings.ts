@@ -1,11 +1,10 @@
 /** Schemas of GET /api/rankings and GET /api/exports/rankings.xlsx. */
 import { Type, type Static, type TInteger, type TNull, type TNumber, type TUnion } from 'typebox';
-import { RegionCode } from './common.js';
+import { Nullable, RegionCode } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
 
 type NullableNumber = TUnion<[TNumber, TNull]>;
-const Nullable = <T extends TNumber | TInteger>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RankingLevel = Type.Union([Type.Literal('street'), Type.Literal('community'), Type.Literal('block')], {
   default: 'street',

@@ -1,6 +1,6 @@
 /** Request and response schemas of /api/regions. */
 import { Type, type Static } from 'typebox';
-import { BBoxParam, Geometry, RegionCode, RegionLevel } from './common.js';
+import { BBoxParam, Geometry, RegionCode, RegionLevel, RegionRef } from './common.js';
 
 export const RegionListQuery = Type.Object(
   {
@@ -49,8 +49,6 @@ export const RegionCollection = Type.Object(
   { additionalProperties: true },
 );
 
-export const ChainEntry = Type.Object({ code: Type.String(), name: Type.String(), level: RegionLevel });
-
 export const RegionDetail = Type.Object(
   {
     type: Type.Literal('Feature'),
@@ -67,7 +65,7 @@ export const RegionDetail = Type.Object(
       manager_phone: Type.Union([Type.String(), Type.Null()]),
       valid_from: Type.Union([Type.String(), Type.Null()]),
       valid_to: Type.Union([Type.String(), Type.Null()]),
-      chain: Type.Array(ChainEntry, { description: 'ancestors, county first, then the region itself' }),
+      chain: Type.Array(RegionRef, { description: 'ancestors, county first, then the region itself' }),
     }),
     synthetic_notice: Type.Optional(Type.String()),
   },

@@ -1,10 +1,8 @@
 /** Schemas of the region statistics routes (GET /api/stats/regions, GET /api/stats/regions/:code). */
-import { Type, type Static, type TSchema, type TInteger, type TNumber, type TNull, type TUnion } from 'typebox';
-import { RegionCode, RegionLevel } from './common.js';
+import { Type, type Static, type TInteger, type TNumber, type TNull, type TUnion } from 'typebox';
+import { Nullable, RegionCode, RegionLevel, RegionRef } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const DateOrDateTime = (description: string) => Type.String({ format: 'date-time-or-date', description });
 
@@ -79,8 +77,6 @@ export const RegionStatsResponse = Type.Object({
   as_of: Type.String({ format: 'date-time' }),
   regions: Type.Array(StatsRow),
 });
-
-const RegionRef = Type.Object({ code: Type.String(), name: Type.String(), level: RegionLevel });
 
 export const RegionPanelResponse = Type.Object({
   region: Type.Object({

@@ -1,6 +1,6 @@
 /** Schemas of the vector tile routes (/tiles/{layer}/{z}/{x}/{y}.mvt and /tiles/{layer}.json). */
 import { Type, type Static } from 'typebox';
-import { RegionLevel } from './common.js';
+import { AccessToken, RegionLevel } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
 
 export const TileParams = Type.Object({
@@ -9,10 +9,6 @@ export const TileParams = Type.Object({
   y: Type.Integer({ minimum: 0, description: 'row from the north, 0 … 2^z − 1 (XYZ scheme)' }),
 });
 export type TileParams = Static<typeof TileParams>;
-
-const AccessToken = Type.Optional(
-  Type.String({ description: 'the bearer token, for clients that cannot send headers' }),
-);
 
 export const RegionTileQuery = Type.Object({
   level: Type.Optional(

@@ -4,9 +4,9 @@
  */
 import { Type, type Static } from 'typebox';
 import { ACTIONS } from '../../domain/workflow.js';
-import { Geometry } from './common.js';
+import { Geometry, Nullable, RegionRef } from './common.js';
 import { PhotoIds } from './photos.js';
-import { ChainEntry, ProblemProperties } from './problems.js';
+import { ProblemProperties } from './problems.js';
 
 export const ActionSchema = Type.Union(
   ACTIONS.map((a) => Type.Literal(a)),
@@ -31,7 +31,6 @@ export const TransitionBody = Type.Object(
 );
 export type TransitionBody = Static<typeof TransitionBody>;
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Instant = Type.String({ format: 'date-time' });
 
 export const ProblemEvent = Type.Object({
@@ -60,7 +59,7 @@ export const ProblemFeature = Type.Object(
     id: Type.Integer(),
     geometry: Geometry,
     properties: Type.Object(
-      { ...ProblemProperties.properties, chain: Type.Array(ChainEntry), allowed_actions: Type.Array(Type.String()) },
+      { ...ProblemProperties.properties, chain: Type.Array(RegionRef), allowed_actions: Type.Array(Type.String()) },
       { additionalProperties: true },
     ),
   },

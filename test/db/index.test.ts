@@ -22,5 +22,6 @@ describe('openPGlite with a data directory', () => {
     const rows = await sql<{ n: number }>`SELECT n FROM kept`.execute(second.db);
     expect(rows.rows).toEqual([{ n: 7 }]);
     await second.close();
-  });
+    // Two cold PGlite + PostGIS creations: ~30 s alone, far more on a loaded two-core machine.
+  }, 240_000);
 });

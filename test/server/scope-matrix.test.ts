@@ -696,7 +696,7 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
         ),
       seq: () => ++counter,
     };
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await app?.close();

@@ -5,9 +5,8 @@ import { sql } from 'kysely';
 import { BACKENDS, resetData } from '../../helpers/db.js';
 import { createWorld, MANAGER_BLOCK } from '../../helpers/world.js';
 import type { DbHandle } from '../../../db/index.js';
+import { checkRegionFeatures } from '../../../domain/region-import.js';
 import {
-  chainCodes,
-  checkRegionFeatures,
   decimalsForZoom,
   getRegion,
   importRegions,
@@ -139,10 +138,6 @@ describe('zoom helpers', () => {
     expect(decimalsForZoom(0)).toBe(2);
     expect(decimalsForZoom(10)).toBe(5);
     expect(decimalsForZoom(20)).toBe(6);
-  });
-
-  it('chainCodes lists the ancestors county first', () => {
-    expect(chainCodes('430121001002003')).toEqual(['430121', '430121001', '430121001002', '430121001002003']);
   });
 });
 

@@ -299,6 +299,17 @@ describe.each(BACKENDS)('/api/regions on $name', (backend) => {
       expect(res.json()).toMatchObject({ created: 1, updated: 0 });
     });
 
+    it('accepts a GeoJSON body sent as application/geo+json (RFC 7946) like application/json', async () => {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/api/regions/import?tolerance_m2=1000000',
+        headers: { ...auth(ctx.world.tokens.admin), 'content-type': 'application/geo+json' },
+        payload: JSON.stringify(geojson('sibling-overlap')),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ created: 1, updated: 0 });
+    });
+
     it('reports a child sticking out of its parent with the area outside, and writes nothing', async () => {
       const want = expected('child-outside-parent');
       const before = await snapshot();
