@@ -451,7 +451,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     await page.waitForSelector(`.problem-popup[data-problem-id="${mine}"]`);
     expect(await page.locator('.problem-popup button.action').count()).toBeGreaterThan(0);
 
-    // A transition from the popup: the first action that needs no form, sent with the version seen.
+    // A transition from the popup (resolve through its note form), sent with the version seen.
     const action = await page
       .locator('.problem-popup button.action')
       .evaluateAll((bs) =>
@@ -464,6 +464,11 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       await api<{ properties: { status: string; version: number } }>(managerToken, `/api/problems/${mine}`)
     ).body.properties;
     await page.locator(`.problem-popup button.action[data-action=${action}]`).click();
+    // Resolving needs a note (what was done) and takes after-photos: its small form comes first.
+    if (action === 'resolve') {
+      await page.locator('.problem-popup textarea[name=note]').fill('已清理');
+      await page.locator('.problem-popup button[data-submit=resolve]').click();
+    }
     await expect
       .poll(
         async () =>
