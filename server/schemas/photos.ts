@@ -3,7 +3,6 @@ import { Type, type Static } from 'typebox';
 import { Nullable } from './common.js';
 import { EVIDENCE_FLAGS, PHOTO_KINDS } from '../../db/queries/photos.js';
 
-
 export const PhotoKindSchema = Type.Unsafe<(typeof PHOTO_KINDS)[number]>({
   type: 'string',
   enum: [...PHOTO_KINDS],
@@ -30,10 +29,9 @@ export const Photo = Type.Object({
   kind: PhotoKindSchema,
   problem_id: Nullable(Type.Integer()),
   event_id: Nullable(Type.Integer()),
-  flags: Type.Array(
-    Type.Unsafe<(typeof EVIDENCE_FLAGS)[number]>({ type: 'string', enum: [...EVIDENCE_FLAGS] }),
-    { description: 'evidence check of an after-photo: taken_before_dispatch, far_from_problem, no_position' },
-  ),
+  flags: Type.Array(Type.Unsafe<(typeof EVIDENCE_FLAGS)[number]>({ type: 'string', enum: [...EVIDENCE_FLAGS] }), {
+    description: 'evidence check of an after-photo: taken_before_dispatch, far_from_problem, no_position',
+  }),
 });
 export type Photo = Static<typeof Photo>;
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../server/errors.js';
 import { ROW_REASONS } from '../../domain/problem-import.js';
-import { ERROR_TEXT, REASON_TEXT, ROW_REASON_TEXT, errorText, rowReasonText, describeError } from '../../web/src/i18n/errors.js';
+import {
+  ERROR_TEXT,
+  REASON_TEXT,
+  ROW_REASON_TEXT,
+  errorText,
+  rowReasonText,
+  describeError,
+} from '../../web/src/i18n/errors.js';
 
 /** Every `reason` a route may put in an error's params (grep `reason: '` in server/ and db/queries/workflow.ts). */
 const SERVER_REASONS = [
@@ -54,9 +61,9 @@ describe('server errors in the page', () => {
   });
 
   it('renders a code with its params, preferring the reason, and labels the action in Chinese', () => {
-    expect(errorText({ code: 'VALIDATION_FAILED', params: { reason: 'note_required', action: 'rework' } }, 'zh-CN')).toBe(
-      '“返工”须填写说明',
-    );
+    expect(
+      errorText({ code: 'VALIDATION_FAILED', params: { reason: 'note_required', action: 'rework' } }, 'zh-CN'),
+    ).toBe('“返工”须填写说明');
     expect(errorText({ code: 'VALIDATION_FAILED', params: { reason: 'note_required', action: 'rework' } }, 'en')).toBe(
       '“Send back for rework” needs a note',
     );
@@ -71,7 +78,10 @@ describe('server errors in the page', () => {
 
   it('renders import-row reasons from their code, and a lost connection as no signal', () => {
     expect(
-      rowReasonText({ code: 'category_unknown', params: { value: '乱扔' }, reason: 'unknown category "乱扔"' }, 'zh-CN'),
+      rowReasonText(
+        { code: 'category_unknown', params: { value: '乱扔' }, reason: 'unknown category "乱扔"' },
+        'zh-CN',
+      ),
     ).toBe('未知类别“乱扔”（填写编码如 06010 或名称如 暴露垃圾）');
     expect(describeError(new TypeError('Failed to fetch'), 'zh-CN')).toBe('无法连接服务器（暂无网络）');
   });
