@@ -7,6 +7,7 @@
  */
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /** Emits `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB. */
 function precompress(): Plugin {
@@ -44,7 +45,51 @@ export default defineConfig({
     // it only alarms a new user on the first `npm start`.
     rolldownOptions: { checks: { pluginTimings: false } },
   },
-  plugins: [precompress()],
+  plugins: [
+    // Installable app (manifest) with a Workbox service worker: the shell precached; the user's own
+    // area (categories, region geometry, tiles, their problems) NetworkFirst, so it opens without
+    // signal with what was last seen. Writes never go through the cache: the page's outbox
+    // (web/src/offline/outbox.ts) keeps them in IndexedDB and sends them with idempotency keys.
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: false,
+      manifest: {
+        name: '问题地图 Problem Map',
+        short_name: '问题地图',
+        lang: 'zh-CN',
+        start_url: '/',
+        display: 'standalone',
+        background_color: '#ffffff',
+        theme_color: '#c0392b',
+        icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,woff2}'],
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: [/^\/(api|tiles|ogc|open311)\//],
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, request }) =>
+              request.method === 'GET' &&
+              /^\/(api\/(categories|regions|problems|stats|queues|auth\/me|meta)|tiles\/)/.test(url.pathname),
+            handler: 'NetworkFirst',
+            options: {
+              cacheName: 'my-area',
+              networkTimeoutSeconds: 4,
+              expiration: { maxEntries: 2000, maxAgeSeconds: 7 * 24 * 3600 },
+            },
+          },
+          {
+            urlPattern: ({ url }) => /^\/api\/photos\/\d+/.test(url.pathname),
+            handler: 'CacheFirst',
+            options: { cacheName: 'photos', expiration: { maxEntries: 500, maxAgeSeconds: 30 * 24 * 3600 } },
+          },
+        ],
+      },
+    }),
+    precompress(),
+  ],
   server: {
     // `npx vite` during development: the API runs on PORT (default 3000) via `npm run dev`.
     proxy: { '/api': 'http://127.0.0.1:3000', '/tiles': 'http://127.0.0.1:3000' },

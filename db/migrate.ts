@@ -2,6 +2,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import * as m0000 from './migrations/2026_11_26_0000_create_schema.js';
 import * as m20261201_2330a from './migrations/2026_12_01_2330_create_assessment.js';
+import * as m20261201_2330p from './migrations/2026_12_01_2330_create_photos.js';
 import * as m20261201_2330r from './migrations/2026_12_01_2330_create_problem_rollups.js';
 import * as m20261201_2340 from './migrations/2026_12_01_2340_refuse_truncate_problem_events.js';
 import * as m20261202_0100 from './migrations/2026_12_02_0100_create_campaigns.js';
@@ -10,6 +11,7 @@ import * as m20261202_0110 from './migrations/2026_12_02_0110_create_api_keys.js
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_26_0000_create_schema': m0000,
   '2026_12_01_2330_create_assessment': m20261201_2330a,
+  '2026_12_01_2330_create_photos': m20261201_2330p,
   '2026_12_01_2330_create_problem_rollups': m20261201_2330r,
   '2026_12_01_2340_refuse_truncate_problem_events': m20261201_2340,
   '2026_12_02_0100_create_campaigns': m20261202_0100,

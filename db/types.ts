@@ -39,6 +39,7 @@ export interface CategoriesTable {
   local: Generated<boolean>;
   legacy_code: string | null;
   active: Generated<boolean>;
+  after_photo_required: Generated<boolean>;
   updated_at: DefaultTimestamp;
   /** Open311 service attributes (extra questions), an array of {@link ServiceAttribute}. */
   attributes: ColumnType<unknown, string | undefined, string>;
@@ -322,6 +323,39 @@ export interface JobRunsTable {
   result: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
+export interface PhotosTable {
+  id: Generated<number>;
+  sha256: string;
+  size_bytes: number;
+  mime: string;
+  width: number;
+  height: number;
+  taken_at: Timestamp | null;
+  exif_lon: number | null;
+  exif_lat: number | null;
+  device_lon: number | null;
+  device_lat: number | null;
+  device_accuracy_m: number | null;
+  uploaded_at: DefaultTimestamp;
+  uploaded_by: number;
+  kind: 'report' | 'resolution' | 'reinspection' | 'inspection_item';
+  owner_id: number | null;
+  problem_id: number | null;
+  event_id: number | null;
+  region_code: string | null;
+  flags: ColumnType<string[], string[] | undefined, string[]>;
+  attached_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: number;
+  key: string;
+  request: string;
+  problem_id: number | null;
+  status: number;
+  created_at: DefaultTimestamp;
+}
+
 export interface DB {
   regions: RegionsTable;
   categories: CategoriesTable;
@@ -345,4 +379,6 @@ export interface DB {
   sample_tasks: SampleTasksTable;
   inspections: InspectionsTable;
   inspection_items: InspectionItemsTable;
+  photos: PhotosTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

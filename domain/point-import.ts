@@ -60,12 +60,24 @@ function validateFields(
 ): Omit<PointImportRow, 'geometry'> | Rejection {
   const typeText = text(raw.type);
   if (typeText === '')
-    return { line, reason: 'type is required (a code such as FARMERS_MARKET or a name such as 农贸市场)' };
+    return {
+      line,
+      reason: 'type is required (a code such as FARMERS_MARKET or a name such as 农贸市场)',
+      code: 'point_type_required',
+      params: {},
+    };
   const type_code = ctx.types.get(typeText) ?? ctx.types.get(typeText.toUpperCase());
-  if (!type_code) return { line, reason: `unknown point type ${JSON.stringify(typeText)}` };
+  if (!type_code)
+    return {
+      line,
+      reason: `unknown point type ${JSON.stringify(typeText)}`,
+      code: 'point_type_unknown',
+      params: { value: typeText },
+    };
   const name = text(raw.name);
-  if (name === '') return { line, reason: 'name is required' };
-  if (name.length > 200) return { line, reason: 'name is longer than 200 characters' };
+  if (name === '') return { line, reason: 'name is required', code: 'name_required', params: {} };
+  if (name.length > 200)
+    return { line, reason: 'name is longer than 200 characters', code: 'name_too_long', params: { max: 200 } };
   return {
     line,
     type_code,
@@ -83,7 +95,12 @@ function refuseDuplicateRefs(rows: PointImportRow[], rejected: Rejection[]): Poi
     if (r.ref === null) return true;
     const first = seen.get(r.ref);
     if (first !== undefined) {
-      rejected.push({ line: r.line, reason: `ref ${JSON.stringify(r.ref)} repeats line ${first}` });
+      rejected.push({
+        line: r.line,
+        reason: `ref ${JSON.stringify(r.ref)} repeats line ${first}`,
+        code: 'ref_repeated',
+        params: { ref: String(r.ref), first },
+      });
       return false;
     }
     seen.set(r.ref, r.line);
@@ -108,8 +125,8 @@ export function parsePointCsv(bytes: Uint8Array, ctx: PointImportContext): Parse
       continue;
     }
     const pos = readLonLat(raw.lon, raw.lat);
-    if (typeof pos === 'string') {
-      rejected.push({ line, reason: pos });
+    if (!Array.isArray(pos)) {
+      rejected.push({ line, ...pos });
       continue;
     }
     rows.push({ ...fields, geometry: { type: 'Point', coordinates: toWgs84(pos[0], pos[1], ctx.crs) } });
@@ -132,7 +149,7 @@ function convertRings(rings: unknown, crs: InputCrs): unknown[][] | string {
     for (const p of ring) {
       if (!Array.isArray(p)) return 'a position must be [longitude, latitude]';
       const pos = readLonLat(p[0], p[1]);
-      if (typeof pos === 'string') return pos;
+      if (!Array.isArray(pos)) return pos.reason;
       converted.push(toWgs84(pos[0], pos[1], crs));
     }
     const [a, z] = [ring[0] as unknown[], ring[ring.length - 1] as unknown[]];
@@ -176,8 +193,8 @@ export function parsePointGeoJson(body: unknown, ctx: PointImportContext): Parse
     if (geometry.type === 'Point') {
       const c = geometry.coordinates as unknown[];
       const pos = readLonLat(c[0], c[1]);
-      if (typeof pos === 'string') {
-        rejected.push({ line: index, reason: pos });
+      if (!Array.isArray(pos)) {
+        rejected.push({ line: index, ...pos });
         continue;
       }
       geom = { type: 'Point', coordinates: toWgs84(pos[0], pos[1], ctx.crs) };
@@ -194,13 +211,15 @@ export function parsePointGeoJson(body: unknown, ctx: PointImportContext): Parse
         converted.push(c);
       }
       if (reason) {
-        rejected.push({ line: index, reason });
+        rejected.push({ line: index, reason, code: 'polygon_invalid', params: {} });
         continue;
       }
       if (extentOf(converted) > MAX_POINT_EXTENT_DEG) {
         rejected.push({
           line: index,
           reason: `the polygon spans more than ${MAX_POINT_EXTENT_DEG}° (about 1 km): a point is a place, not an area`,
+          code: 'polygon_too_large',
+          params: { max_deg: MAX_POINT_EXTENT_DEG },
         });
         continue;
       }

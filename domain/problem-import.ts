@@ -35,7 +35,53 @@ export interface ImportRow extends NewProblem {
 
 export interface Rejection {
   line: number;
+  /** English, for scripts and logs. */
   reason: string;
+  /** Stable code the page renders in zh-CN or English, with `params` (web/src/i18n/errors.ts). */
+  code: RowReason;
+  params: Record<string, string | number>;
+}
+
+/** Why an import row is refused: one code per kind of mistake. */
+export const ROW_REASONS = [
+  'coordinates_required',
+  'lon_not_number',
+  'lat_not_number',
+  'coordinates_swapped',
+  'lon_out_of_range',
+  'lat_out_of_range',
+  'category_required',
+  'category_unknown',
+  'category_not_text',
+  'text_invalid',
+  'reported_at_invalid',
+  'reported_at_future',
+  'severity_invalid',
+  'source_invalid',
+  'photo_not_url',
+  'not_a_feature',
+  'geometry_not_point',
+  'point_empty',
+  'outside_coverage',
+  'file_unreadable',
+  // assessment-point imports (domain/point-import.ts)
+  'point_type_required',
+  'point_type_unknown',
+  'name_required',
+  'name_too_long',
+  'ref_repeated',
+  'polygon_invalid',
+  'polygon_too_large',
+  'ref_taken',
+] as const;
+export type RowReason = (typeof ROW_REASONS)[number];
+
+/** The code of a coordinate mistake named by coordinateProblem. */
+export function coordinateReason(message: string): RowReason {
+  if (message.startsWith('longitude is not')) return 'lon_not_number';
+  if (message.startsWith('latitude is not')) return 'lat_not_number';
+  if (message.includes('swapped')) return 'coordinates_swapped';
+  return message.startsWith('longitude') ? 'lon_out_of_range' : 'lat_out_of_range';
 }
 
 export interface ParsedImport {
@@ -207,15 +253,27 @@ function numberOf(v: unknown): number {
  * A longitude / latitude pair from two cells (text or JSON numbers), checked for China (see
  * `coordinateProblem`), still in the input's coordinate system; or the reason it is not one.
  */
-export function readLonLat(lonCell: unknown, latCell: unknown): [number, number] | string {
+export function readLonLat(lonCell: unknown, latCell: unknown): [number, number] | Omit<Rejection, 'line'> {
   const lonText = text(lonCell);
   const latText = text(latCell);
-  if (lonText === '' || latText === '') return 'longitude and latitude are required';
+  if (lonText === '' || latText === '')
+    return { reason: 'longitude and latitude are required', code: 'coordinates_required', params: {} };
   const lon = numberOf(lonCell);
   const lat = numberOf(latCell);
-  if (!Number.isFinite(lon)) return `longitude ${JSON.stringify(lonText)} is not a number`;
-  if (!Number.isFinite(lat)) return `latitude ${JSON.stringify(latText)} is not a number`;
-  return coordinateProblem(lon, lat) ?? [lon, lat];
+  if (!Number.isFinite(lon))
+    return {
+      reason: `longitude ${JSON.stringify(lonText)} is not a number`,
+      code: 'lon_not_number',
+      params: { value: lonText },
+    };
+  if (!Number.isFinite(lat))
+    return {
+      reason: `latitude ${JSON.stringify(latText)} is not a number`,
+      code: 'lat_not_number',
+      params: { value: latText },
+    };
+  const problem = coordinateProblem(lon, lat);
+  return problem ? { reason: problem, code: coordinateReason(problem), params: { lon, lat } } : [lon, lat];
 }
 
 /**
@@ -228,19 +286,26 @@ export function validateRecord(
   ctx: ImportContext,
   categoryValues: readonly unknown[] = [raw.category],
 ): ImportRow | Rejection {
-  const reject = (reason: string): Rejection => ({ line, reason });
+  const reject = (reason: string, code: RowReason, params: Rejection['params'] = {}): Rejection => ({
+    line,
+    reason,
+    code,
+    params,
+  });
   const position = readLonLat(raw.lon, raw.lat);
-  if (typeof position === 'string') return reject(position);
+  if (!Array.isArray(position)) return { line, ...position };
   const [lon, lat] = position;
 
   if (categoryValues.some((c) => c !== null && c !== undefined && typeof c !== 'string' && typeof c !== 'number'))
-    return reject('category must be text (a code such as 06010 or a name such as 暴露垃圾)');
+    return reject('category must be text (a code such as 06010 or a name such as 暴露垃圾)', 'category_not_text');
   const categoryTexts = categoryValues.map(text).filter((s) => s !== '');
-  if (categoryTexts.length === 0) return reject('category is required');
+  if (categoryTexts.length === 0) return reject('category is required', 'category_required');
   const category = categoryTexts.map((c) => ctx.categories.get(c)).find((c) => c !== undefined);
   if (!category)
     return reject(
       `unknown category ${JSON.stringify(categoryTexts[0])} (give a code such as 06010 or a name such as 暴露垃圾)`,
+      'category_unknown',
+      { value: categoryTexts[0] },
     );
 
   let reportedAt = ctx.now;
@@ -248,9 +313,15 @@ export function validateRecord(
   if (whenText !== '') {
     const when = parseReportedAt(whenText);
     if (!when)
-      return reject(`reported_at ${JSON.stringify(whenText)} is not a date (use 2026-03-05 14:30 or ISO 8601)`);
+      return reject(
+        `reported_at ${JSON.stringify(whenText)} is not a date (use 2026-03-05 14:30 or ISO 8601)`,
+        'reported_at_invalid',
+        { value: whenText },
+      );
     if (when.getTime() > ctx.now.getTime() + FUTURE_TOLERANCE_MS)
-      return reject(`reported_at ${JSON.stringify(whenText)} is in the future`);
+      return reject(`reported_at ${JSON.stringify(whenText)} is in the future`, 'reported_at_future', {
+        value: whenText,
+      });
     reportedAt = when;
   }
 
@@ -259,14 +330,19 @@ export function validateRecord(
   if (severityText !== '') {
     severity = Number(severityText);
     if (!Number.isInteger(severity) || severity < 1 || severity > 3)
-      return reject(`severity ${JSON.stringify(severityText)} must be 1, 2 or 3`);
+      return reject(`severity ${JSON.stringify(severityText)} must be 1, 2 or 3`, 'severity_invalid', {
+        value: severityText,
+      });
   }
 
   let source: Source = 'inspection';
   const sourceText = text(raw.source);
   if (sourceText !== '') {
     const s = SOURCE_ALIASES[sourceText.toLowerCase()];
-    if (!s) return reject(`source ${JSON.stringify(sourceText)} must be one of ${SOURCES.join(', ')}`);
+    if (!s)
+      return reject(`source ${JSON.stringify(sourceText)} must be one of ${SOURCES.join(', ')}`, 'source_invalid', {
+        value: sourceText,
+      });
     source = s;
   }
 
@@ -276,15 +352,16 @@ export function validateRecord(
         .split(/[;；\s]+/)
         .filter(Boolean);
   const badPhoto = photos.find((p) => !/^https?:\/\/\S+$/.test(p));
-  if (badPhoto) return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`);
+  if (badPhoto)
+    return reject(`photo ${JSON.stringify(badPhoto)} is not an http(s) URL`, 'photo_not_url', { value: badPhoto });
 
   // Free text is stored exactly as sent (no trimming); a wrong type or a NUL byte rejects the row.
   const description = freeText(raw.description, 'description');
-  if ('reason' in description) return reject(description.reason);
+  if ('reason' in description) return reject(description.reason, 'text_invalid', { field: 'description' });
   const address = freeText(raw.address, 'address');
-  if ('reason' in address) return reject(address.reason);
+  if ('reason' in address) return reject(address.reason, 'text_invalid', { field: 'address' });
   const reporter = freeText(raw.reporter, 'reporter');
-  if ('reason' in reporter) return reject(reporter.reason);
+  if ('reason' in reporter) return reject(reporter.reason, 'text_invalid', { field: 'reporter' });
 
   const [wlon, wlat] = toWgs84(lon, lat, ctx.crs);
   return {
@@ -428,7 +505,7 @@ export function readGeoJsonFeatures(
       properties?: unknown;
     };
     if (!f || typeof f !== 'object' || f.type !== 'Feature') {
-      rejected.push({ line: index, reason: 'not a GeoJSON Feature' });
+      rejected.push({ line: index, reason: 'not a GeoJSON Feature', code: 'not_a_feature', params: {} });
       return;
     }
     const g = f.geometry;
@@ -436,6 +513,8 @@ export function readGeoJsonFeatures(
       rejected.push({
         line: index,
         reason: `geometry must be ${wanted}, got ${g ? JSON.stringify(g.type) : 'null (empty geometry)'}`,
+        code: 'geometry_not_point',
+        params: { type: g ? String(g.type) : 'null' },
       });
       return;
     }
@@ -456,7 +535,12 @@ export function parseProblemGeoJson(body: unknown, ctx: ImportContext): ParsedIm
   for (const { index, geometry, properties } of features) {
     const coords = geometry.coordinates as unknown[];
     if (coords.length < 2) {
-      rejected.push({ line: index, reason: 'empty Point: coordinates need [longitude, latitude]' });
+      rejected.push({
+        line: index,
+        reason: 'empty Point: coordinates need [longitude, latitude]',
+        code: 'point_empty',
+        params: {},
+      });
       continue;
     }
     const { raw, categories } = recordFromProperties(properties);

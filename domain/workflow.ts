@@ -83,8 +83,8 @@ export const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = {
   department: ['start', 'resolve', 'extend'],
 };
 
-/** Actions that must carry a note: the reason is part of the record (台账). */
-export const NOTE_REQUIRED_ACTIONS: readonly Action[] = ['void', 'extend', 'rework', 'mark_duplicate'];
+/** Actions that must carry a note: the reason (or, resolving, what was done) is part of the record (台账). */
+export const NOTE_REQUIRED_ACTIONS: readonly Action[] = ['resolve', 'void', 'extend', 'rework', 'mark_duplicate'];
 
 /** Actions that must carry a new `due_at`. */
 export const DUE_AT_REQUIRED_ACTIONS: readonly Action[] = ['extend'];
@@ -199,7 +199,7 @@ export interface ActionInput {
 export type ActionInputError = 'note_required' | 'due_at_required' | 'due_at_not_later' | 'duplicate_of_required';
 
 /**
- * Check the payload an action needs: a non-blank note for 作废 / 延期 / 返工 / 重复, a new deadline
+ * Check the payload an action needs: a non-blank note for 处置完成 / 作废 / 延期 / 返工 / 重复, a new deadline
  * for 延期 strictly later than the current one, and the original's id for a duplicate.
  * Returns the first problem found, or `null` when the input is complete.
  */

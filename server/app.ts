@@ -72,8 +72,17 @@ export const OPENAPI_TAGS = [
   { name: 'ogc', description: 'OGC API – Features, Part 1: Core (QGIS, ArcGIS, GDAL)' },
   { name: 'open311', description: 'Open311 GeoReport v2 (12345 hotline, mini-programs, citizens)' },
 ];
+import photoRoutes from './routes/photos.js';
+import queueRoutes from './routes/queues.js';
 
 export const WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+
+/** Cache-Control of a built page file: hashed assets are immutable, the rest revalidates. */
+export function cacheControlFor(path: string): string {
+  return /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+(\.(gz|br))?$/.test(path)
+    ? 'public, max-age=31536000, immutable'
+    : 'no-cache';
+}
 
 export interface RouteEntry {
   method: string;
@@ -263,6 +272,8 @@ export async function buildApp({
   await app.register(standardRoutes, { prefix: '/api' });
   await app.register(inspectionRoutes, { prefix: '/api' });
   await app.register(sampleRoutes, { prefix: '/api' });
+  await app.register(photoRoutes, { prefix: '/api' });
+  await app.register(queueRoutes, { prefix: '/api/queues' });
   await app.register(tileRoutes, { prefix: '/tiles' });
   await app.register(apiKeyRoutes, { prefix: '/api/api-keys' });
   await app.register(categoryAttributeRoutes, { prefix: '/api/categories' });
@@ -271,9 +282,19 @@ export async function buildApp({
   await app.register(ogcRoutes, { prefix: '/ogc' });
 
   if (existsSync(webDir)) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false, preCompressed: true });
+    await app.register(fastifyStatic, {
+      root: webDir,
+      wildcard: false,
+      preCompressed: true,
+      // Vite names assets by content hash: cache them for a year, never revalidated. Everything
+      // else (index.html, the service worker, the manifest) is revalidated every time, so a new
+      // release is picked up on the next load.
+      cacheControl: false,
+      setHeaders: (res, path) => res.header('cache-control', cacheControlFor(path)),
+    });
     app.get('/*', { schema: { hide: true } }, (request, reply) => {
       if (/^\/(api|tiles|ogc|open311)\//.test(request.url)) return reply.callNotFound();
+      reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html');
     });
   }

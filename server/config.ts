@@ -2,7 +2,7 @@
  * Configuration, read once at start-up from the environment (see `.env.example`). A bad value
  * stops the process with the variable's name.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { schemaProblems } from './schemas/check.js';
 
@@ -70,6 +70,12 @@ export interface Config {
   corsOrigins: string[];
   /** Trust X-Forwarded-For from these proxies (Fastify trustProxy: true, a hop count, or addresses). */
   trustProxy: boolean | number | string;
+  /** Folder of uploaded photos (content-addressed files); default `<dataDir>/photos`. */
+  photoDir: string;
+  /** Largest photo upload in bytes. */
+  photoMaxBytes: number;
+  /** Evidence check: an after-photo farther than this from the problem is flagged, metres. */
+  evidenceMaxDistanceM: number;
 }
 
 const text = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
@@ -120,6 +126,9 @@ const Env = Type.Object({
   LOGIN_LIMIT_WINDOW_MS: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
   CORS_ORIGINS: text('comma-separated origins, e.g. https://gis.example.org'),
   TRUST_PROXY: text('true, a hop count, or proxy addresses'),
+  PHOTO_DIR: text('a folder'),
+  PHOTO_MAX_MB: matching('^[1-9][0-9]*$', 'an integer ≥ 1'),
+  EVIDENCE_MAX_DISTANCE_M: matching(NON_NEGATIVE_NUMBER, 'a non-negative number'),
 });
 type Env = Static<typeof Env>;
 
@@ -190,6 +199,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((o) => o.trim())
       .filter(Boolean),
     trustProxy: trustProxy(e.TRUST_PROXY),
+    photoDir: resolve(e.PHOTO_DIR ?? join(e.DATA_DIR ?? './data', 'photos')),
+    photoMaxBytes: Number(e.PHOTO_MAX_MB ?? 15) * 1024 * 1024,
+    evidenceMaxDistanceM: Number(e.EVIDENCE_MAX_DISTANCE_M ?? 100),
   };
 }
 

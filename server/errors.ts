@@ -1,6 +1,9 @@
 /**
- * The one table of domain error codes. A route throws `new AppError('CODE', message, details)`;
- * the error plugin turns it into `{ error: { code, message, details } }` with the status below.
+ * The one table of domain error codes. A route throws `new AppError('CODE', message, details, params)`;
+ * the error plugin turns it into `{ error: { code, message, details, params } }` with the status below.
+ * `message` is English for logs and scripts; the page renders `code` + `params` in the user's
+ * language (web/src/i18n/errors.ts holds a zh-CN and an English text for every code here, and for
+ * every `params.reason` a code can carry; test/web/error-messages.test.ts holds them complete).
  */
 export const ERROR_STATUS = {
   /** The request cannot be read at all: malformed or empty body (Fastify's own 400s). */
@@ -20,6 +23,9 @@ export const ERROR_STATUS = {
   IMPORT_REJECTED: 422,
   UNPROCESSABLE: 422,
   UNKNOWN_CATEGORY: 422,
+  PHOTO_REQUIRED: 422,
+  PHOTO_UNUSABLE: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
   DB_UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -27,12 +33,16 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** Values the page puts into its own text for the code (a reason, a limit, an action …). */
+export type ErrorParams = Record<string, string | number | boolean | null | string[]>;
+
 export class AppError extends Error {
   readonly statusCode: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    readonly params: ErrorParams = {},
   ) {
     super(message);
     this.name = 'AppError';
@@ -40,4 +50,4 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
+export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`, undefined, { what });

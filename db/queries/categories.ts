@@ -31,6 +31,7 @@ export function listCategories(db: Kysely<DB>) {
       'local',
       'legacy_code',
       'active',
+      'after_photo_required',
     ])
     .orderBy('group_code')
     .orderBy('code')
@@ -80,7 +81,13 @@ export async function upsertCategories(db: Kysely<DB>, rows: readonly CategoryIn
 export function updateCategoryDeadline(
   db: Kysely<DB>,
   code: string,
-  patch: { limit_value?: number; clock?: CategoryInput['clock']; department?: string; active?: boolean },
+  patch: {
+    limit_value?: number;
+    clock?: CategoryInput['clock'];
+    department?: string;
+    active?: boolean;
+    after_photo_required?: boolean;
+  },
 ) {
   return db
     .updateTable('categories')
@@ -89,4 +96,16 @@ export function updateCategoryDeadline(
     .returningAll()
     .executeTakeFirst()
     .then((r) => r ?? null);
+}
+
+/** The category code of a problem whose category needs an after-photo to resolve, else null. */
+export async function afterPhotoRequired(db: Kysely<DB>, problemId: number): Promise<string | null> {
+  const r = await db
+    .selectFrom('problems as p')
+    .innerJoin('categories as c', 'c.code', 'p.category_code')
+    .select('c.code')
+    .where('p.id', '=', problemId)
+    .where('c.after_photo_required', '=', true)
+    .executeTakeFirst();
+  return r?.code ?? null;
 }

@@ -39,6 +39,8 @@ export interface ProblemExportRow {
   escalated: boolean;
   rework_count: number;
   extension_count: number;
+  /** Photo addresses: typed-in URLs, then uploaded photos (report, resolution, re-inspection) as /api/photos/<id>. */
+  photos: string[];
 }
 
 export interface ExportQuery {
@@ -57,7 +59,9 @@ export async function problemExportBatch(db: Kysely<DB>, q: ExportQuery, afterId
            ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
            p.reported_at, p.filed_at, p.due_at, p.resolved_at, p.closed_at,
            ${overdueSql('p', q.now)} AS overdue,
-           p.escalated, p.rework_count, p.extension_count
+           p.escalated, p.rework_count, p.extension_count,
+           array_cat(ARRAY(SELECT u FROM unnest(p.photos) u WHERE u NOT LIKE '/api/photos/%'),
+                     ARRAY(SELECT '/api/photos/' || ph.id FROM photos ph WHERE ph.problem_id = p.id ORDER BY ph.id)) AS photos
     FROM problems p
     JOIN categories c ON c.code = p.category_code
     -- Names of the block and its ancestors by code prefix (equality joins on the unique code).

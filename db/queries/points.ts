@@ -247,9 +247,24 @@ export async function importPoints(
   const taken = await sql<{ line: number; ref: string; id: number }>`
     SELECT i.line, i.ref, p.id FROM point_import i JOIN points p ON p.ref = i.ref ORDER BY i.line`.execute(trx);
   const rejected: Rejection[] = [
-    ...invalid.rows.map((r) => ({ line: r.line, reason: `invalid polygon: ${r.reason}` })),
-    ...outside.map((line) => ({ line, reason: 'outside every region (no block covers this point)' })),
-    ...taken.rows.map((r) => ({ line: r.line, reason: `ref ${JSON.stringify(r.ref)} is already point ${r.id}` })),
+    ...invalid.rows.map((r) => ({
+      line: r.line,
+      reason: `invalid polygon: ${r.reason}`,
+      code: 'polygon_invalid' as const,
+      params: { detail: r.reason },
+    })),
+    ...outside.map((line) => ({
+      line,
+      reason: 'outside every region (no block covers this point)',
+      code: 'outside_coverage' as const,
+      params: {},
+    })),
+    ...taken.rows.map((r) => ({
+      line: r.line,
+      reason: `ref ${JSON.stringify(r.ref)} is already point ${r.id}`,
+      code: 'ref_taken' as const,
+      params: { ref: r.ref, id: r.id },
+    })),
   ].sort((a, b) => a.line - b.line);
   if (checkOnly || rejected.length > 0) return { created: 0, rejected };
   const created = await sql<{ n: number }>`

@@ -486,6 +486,8 @@ export async function importProblems(
   const rejected = outside.map((line) => ({
     line,
     reason: 'outside every region (no block covers this point)',
+    code: 'outside_coverage' as const,
+    params: {},
   }));
   if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
 

@@ -40,6 +40,8 @@ export interface TransitionRequest {
   dueAt?: Date | null;
   /** The original problem (mark_duplicate only). */
   duplicateOf?: number | null;
+  /** More facts for the record's `data` (e.g. the evidence check of after-photos). */
+  data?: Record<string, unknown>;
 }
 
 export type InvalidReason =
@@ -53,7 +55,7 @@ export type InvalidReason =
   | 'duplicate_of_voided';
 
 export type TransitionOutcome =
-  | { kind: 'ok'; id: number; from: Status; to: Status; version: number }
+  | { kind: 'ok'; id: number; from: Status; to: Status; version: number; eventId: number }
   | { kind: 'not_found' }
   | { kind: 'version_conflict'; version: number; allowed: Action[] }
   | { kind: 'refused'; reason: 'illegal' | 'forbidden'; version: number; allowed: Action[] }
@@ -120,8 +122,9 @@ export async function applyTransition(
 }
 
 /**
- * {@link applyTransition} inside the caller's transaction (an inspection files the problems its
- * failed items create in its own transaction). Nothing is written unless the outcome is `ok`.
+ * {@link applyTransition} inside the caller's transaction, for work that must commit or roll back
+ * with it (an inspection filing the problems its failed items create, attaching photos, an
+ * idempotency key). The caller rolls back unless the outcome is `ok`.
  */
 export async function applyTransitionIn(
   trx: Transaction<DB>,
@@ -222,7 +225,7 @@ export async function applyTransitionIn(
     if (!updated) return { kind: 'version_conflict', version: p.version, allowed };
     data.version = updated.version;
 
-    await trx
+    const event = await trx
       .insertInto('problem_events')
       .values({
         problem_id: p.id,
@@ -234,11 +237,12 @@ export async function applyTransitionIn(
         to_status: verdict.to,
         note,
         photos: req.photos ?? [],
-        data: JSON.stringify(data),
+        data: JSON.stringify({ ...req.data, ...data }),
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await bumpProblemsVersion(trx);
-    return { kind: 'ok', id: p.id, from: p.status, to: verdict.to, version: updated.version };
+    return { kind: 'ok', id: p.id, from: p.status, to: verdict.to, version: updated.version, eventId: event.id };
   }
 }
 
@@ -246,6 +250,9 @@ export interface ProblemEventRow {
   id: number;
   at: Date;
   actor: string;
+  /** The actor's display name (董建国), or the recorded actor when no user row matches (imports, seed). */
+  actor_name: string;
+  actor_role: string | null;
   action: string;
   from_status: string | null;
   to_status: string | null;
@@ -264,8 +271,9 @@ export async function listProblemEvents(
   scope: Scope,
 ): Promise<ProblemEventRow[] | null> {
   const r = await sql<ProblemEventRow & { id: number | null }>`
-    SELECT e.id, e.at, e.actor, e.action, e.from_status, e.to_status, e.note, e.photos, e.data
-    FROM problems p LEFT JOIN problem_events e ON e.problem_id = p.id
+    SELECT e.id, e.at, e.actor, COALESCE(u.display_name, e.actor) AS actor_name, u.role AS actor_role,
+      e.action, e.from_status, e.to_status, e.note, e.photos, e.data
+    FROM problems p LEFT JOIN problem_events e ON e.problem_id = p.id LEFT JOIN users u ON u.id = e.actor_id
     WHERE p.id = ${problemId} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
     ORDER BY e.id`.execute(db);
   if (r.rows.length === 0) return null;

@@ -136,9 +136,17 @@ export default fp(
       if (!PROTECTED.test(path) || path.startsWith('/api/docs') || request.routeOptions.config?.public) return;
       const token = bearerToken(request);
       if (!token)
-        throw new AppError('UNAUTHORIZED', 'login required: send Authorization: Bearer <token> (or X-API-Key: <key>)');
+        throw new AppError(
+          'UNAUTHORIZED',
+          'login required: send Authorization: Bearer <token> (or X-API-Key: <key>)',
+          undefined,
+          {
+            reason: 'login_required',
+          },
+        );
       const credential = await resolveCredential(app.db, token);
-      if (!credential) throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked');
+      if (!credential)
+        throw new AppError('UNAUTHORIZED', 'token unknown, expired or revoked', undefined, { reason: 'token_invalid' });
       request.user = credential.user;
       request.apiKey = credential.apiKey;
       request.scope = scopeOf(request.user);
@@ -154,7 +162,10 @@ export default fp(
 export function requireRole(...roles: Role[]) {
   return async (request: FastifyRequest): Promise<void> => {
     if (!request.user || !roles.includes(request.user.role)) {
-      throw new AppError('FORBIDDEN', `this action needs one of the roles: ${roles.join(', ')}`);
+      throw new AppError('FORBIDDEN', `this action needs one of the roles: ${roles.join(', ')}`, undefined, {
+        reason: 'role_required',
+        roles,
+      });
     }
   };
 }

@@ -14,7 +14,7 @@ export default fp(
       if (err instanceof AppError) {
         return reply
           .status(err.statusCode)
-          .send({ error: { code: err.code, message: err.message, details: err.details } });
+          .send({ error: { code: err.code, message: err.message, details: err.details, params: err.params } });
       }
       const fe = err as FastifyError;
       if (fe.validation) {
@@ -22,6 +22,15 @@ export default fp(
           error: {
             code: 'VALIDATION_FAILED',
             message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
+            params: {
+              reason: 'schema',
+              context: fe.validationContext ?? 'request',
+              fields: fe.validation.map(
+                (v) =>
+                  v.instancePath.replace(/^\//, '') ||
+                  String((v.params as { missingProperty?: string }).missingProperty ?? ''),
+              ),
+            },
             details: fe.validation.map((v) => ({
               path: v.instancePath,
               // Name the allowed values instead of ajv's bare "must be equal to one of the allowed values".
@@ -46,7 +55,7 @@ export default fp(
       const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
       if (status >= 500) {
         request.log.error({ err }, 'unhandled error');
-        return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal server error' } });
+        return reply.status(status).send({ error: { code: 'INTERNAL', message: 'internal server error', params: {} } });
       }
       const code =
         status === 413
@@ -64,12 +73,22 @@ export default fp(
           : status === 413
             ? ` (limit: BODY_LIMIT_MB=${Math.round(app.initialConfig.bodyLimit! / 1048576)})`
             : '';
-      return reply.status(status).send({ error: { code, message: fe.message + hint } });
+      const params =
+        status === 413
+          ? { limit_mb: Math.round(app.initialConfig.bodyLimit! / 1048576) }
+          : status === 404
+            ? { what: 'route' }
+            : {};
+      return reply.status(status).send({ error: { code, message: fe.message + hint, params } });
     });
     app.setNotFoundHandler((request, reply) =>
-      reply
-        .status(404)
-        .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+      reply.status(404).send({
+        error: {
+          code: 'NOT_FOUND',
+          message: `no route ${request.method} ${request.url.split('?')[0]}`,
+          params: { what: 'route' },
+        },
+      }),
     );
   },
   { name: 'errors' },

@@ -49,7 +49,7 @@ type Kind = 'csv' | 'xlsx';
  * cells carry real dates and numbers with formats. Excel dates have no time zone, so they are
  * written as Asia/Shanghai wall-clock time.
  */
-function problemColumns(kind: Kind): Column<ProblemExportRow>[] {
+function problemColumns(kind: Kind, base: string): Column<ProblemExportRow>[] {
   const when = (d: unknown) =>
     d instanceof Date ? (kind === 'xlsx' ? new Date(d.getTime() + SHANGHAI_OFFSET_MS) : d) : null;
   const yesNo = (v: unknown) => (v ? '是' : '否');
@@ -79,6 +79,7 @@ function problemColumns(kind: Kind): Column<ProblemExportRow>[] {
     { key: 'escalated', header: '是否督办', width: 10, format: yesNo },
     { key: 'rework_count', header: '返工次数', width: 10, numFmt: '0' },
     { key: 'extension_count', header: '延期次数', width: 10, numFmt: '0' },
+    { key: 'photos', header: '照片', width: 40, format: (v) => absolute(v as string[], base).join(' ') },
   ];
 }
 
@@ -86,7 +87,13 @@ function problemColumns(kind: Kind): Column<ProblemExportRow>[] {
 const problemTotals = (count: number) =>
   ({ id: '合计', category_code: `${count} 条` }) as Partial<Record<keyof ProblemExportRow, unknown>>;
 
-function problemFeature(r: ProblemExportRow) {
+/** Photo links as full URLs (a spreadsheet cell or a GIS attribute is read outside the page). */
+const absolute = (urls: string[], base: string) => urls.map((u) => (u.startsWith('/') ? `${base}${u}` : u));
+
+/** The address the caller reached the service at, for links in files. */
+const baseOf = (request: { protocol: string; host: string }) => `${request.protocol}://${request.host}`;
+
+function problemFeature(r: ProblemExportRow, base: string) {
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     type: 'Feature',
@@ -94,6 +101,7 @@ function problemFeature(r: ProblemExportRow) {
     geometry: { type: 'Point', coordinates: [r.lon, r.lat] },
     properties: {
       ...r,
+      photos: absolute(r.photos, base),
       lon: undefined,
       lat: undefined,
       reported_at: iso(r.reported_at),
@@ -157,7 +165,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
-      return reply.send(csvStream(problemColumns('csv'), rows));
+      return reply.send(csvStream(problemColumns('csv', baseOf(request)), rows));
     },
   );
 
@@ -191,7 +199,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         xlsxStream([
           {
             name: '问题清单',
-            columns: problemColumns('xlsx'),
+            columns: problemColumns('xlsx', baseOf(request)),
             rows: problemExportRows(app.db, q),
             totals: problemTotals,
           },
@@ -213,7 +221,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const rows = problemExportRows(app.db, exportQuery(request.query, request.scope));
       const features = (async function* () {
-        for await (const r of rows) yield problemFeature(r);
+        for await (const r of rows) yield problemFeature(r, baseOf(request));
       })();
       reply
         .header('content-type', 'application/geo+json; charset=utf-8')

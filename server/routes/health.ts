@@ -54,7 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       config: { public: true },
       schema: {
         tags: ['health'],
-        summary: 'Readiness: the database answers (503 DATABASE_UNAVAILABLE when not)',
+        summary: 'Readiness: the database answers (503 DB_UNAVAILABLE when not)',
         response: {
           200: Type.Object({ status: Type.Literal('ready'), backend: Type.String(), mvt: Type.Boolean() }),
           ...errors(503),

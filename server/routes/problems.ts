@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
-import { errors, IdParam, parseBBox } from '../schemas/common.js';
+import { errors, IdempotencyHeaders, IdParam, parseBBox } from '../schemas/common.js';
 import {
   CreateProblemBody,
   CreateProblemResponse,
@@ -20,6 +20,7 @@ import {
 import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 import { REPORT_ROLES } from '../../domain/workflow.js';
 import {
+  coordinateReason,
   ImportFormatError,
   parseProblemCsv,
   parseProblemGeoJson,
@@ -38,6 +39,10 @@ import {
   listProblems,
 } from '../../db/queries/problems.js';
 import { findCategory } from '../../db/queries/categories.js';
+import { completeIdempotencyKey } from '../../db/queries/idempotency.js';
+import { claimKey, idempotencyKeyOf } from '../services/idempotency.js';
+import { attachProblemPhotos } from '../services/photos.js';
+import { photoUrl } from '../../db/queries/photos.js';
 
 /** Reports dated further ahead than this (phone clock drift) are refused. */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
@@ -49,7 +54,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireRole(...REPORT_ROLES),
       schema: {
         tags: ['problems'],
-        summary: 'Report one problem at a point; the database assigns its block',
+        summary: 'Report one problem at a point; the database assigns its block; Idempotency-Key makes a retry safe',
+        headers: IdempotencyHeaders,
         body: CreateProblemBody,
         response: { 201: CreateProblemResponse, ...errors(400, 401, 403, 422) },
       },
@@ -58,14 +64,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const user = userOf(request);
       const b = request.body;
       const coordError = coordinateProblem(b.lon, b.lat);
-      if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+      if (coordError)
+        throw new AppError(
+          'UNPROCESSABLE',
+          coordError,
+          { lon: b.lon, lat: b.lat },
+          {
+            reason: coordinateReason(coordError),
+            lon: b.lon,
+            lat: b.lat,
+          },
+        );
       const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
 
       // By code, or by name as the CSV import accepts it (a user types 暴露垃圾, not 06010).
       const category = await findCategory(app.db, b.category);
       if (category) b.category = category.code;
       if (!category || !category.active)
-        throw new AppError('UNKNOWN_CATEGORY', `unknown or inactive category ${b.category}`, { category: b.category });
+        throw new AppError(
+          'UNKNOWN_CATEGORY',
+          `unknown or inactive category ${b.category}`,
+          { category: b.category },
+          { category: b.category },
+        );
 
       const now = new Date();
       let reportedAt = now;
@@ -78,7 +99,26 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         reportedAt = parsed;
       }
 
+      const key = idempotencyKeyOf(request);
       const result = await app.db.transaction().execute(async (trx) => {
+        const prior = key ? await claimKey(trx, user.id, key, 'POST /api/problems') : null;
+        if (prior) {
+          // A retry: answer with the problem the first attempt created, write nothing.
+          const problem = await getProblemFeature(trx, prior.problem_id!, request.scope, user.role);
+          if (!problem) throw notFound('problem');
+          const created = {
+            ok: true as const,
+            id: problem.id as number,
+            region_code: problem.properties.region_code,
+            recurrence_of: (problem.properties.recurrence_of as number | null | undefined) ?? null,
+          };
+          return {
+            created,
+            possible: await findPossibleDuplicates(trx, created.id, request.scope),
+            problem,
+            replay: true,
+          };
+        }
         const created = await createProblem(
           trx,
           {
@@ -90,7 +130,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             source: b.source ?? 'inspection',
             severity: b.severity ?? 1,
             reporter: b.reporter ?? null,
-            photos: b.photos ?? [],
+            photos: [...(b.photos ?? []), ...b.photo_ids.map(photoUrl)],
             reported_at: reportedAt,
           },
           request.scope,
@@ -98,11 +138,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         );
         if (created.kind !== 'ok') {
           if (created.kind === 'outside_coverage') {
-            throw new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map', {
-              lon,
-              lat,
-              crs: b.crs ?? 'wgs84',
-            });
+            throw new AppError(
+              'OUTSIDE_COVERAGE',
+              'the point is outside every block of the map',
+              { lon, lat, crs: b.crs ?? 'wgs84' },
+              { lon, lat },
+            );
           }
           // A refusal to create reveals nothing the caller did not send, so 403 (not 404) is honest here.
           throw new AppError(
@@ -110,12 +151,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             user.role === 'department'
               ? `category ${category.code} is not handled by your department`
               : 'the point is outside your area',
+            undefined,
+            user.role === 'department'
+              ? { reason: 'category_not_your_department', category: category.code }
+              : { reason: 'point_outside_your_area' },
           );
         }
+        // The URLs went into the row and its create event above (the record is append-only);
+        // attaching checks the photos are the caller's own, unused report photos, or rolls it all back.
+        await attachProblemPhotos(trx, b.photo_ids, 'report', created.id, user.id, 0);
+        if (key) await completeIdempotencyKey(trx, user.id, key, created.id, 201);
         const possible = await findPossibleDuplicates(trx, created.id, request.scope);
         const problem = await getProblemFeature(trx, created.id, request.scope, user.role);
-        return { created, possible, problem: problem! };
+        return { created, possible, problem: problem!, replay: false };
       });
+      if (result.replay) reply.header('idempotent-replayed', 'true');
 
       return reply.code(201).send({
         id: result.created.id,
@@ -158,7 +208,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (!(err instanceof ImportFormatError)) throw err;
         if (err.empty) throw new AppError('BAD_REQUEST', err.message);
         throw new AppError('IMPORT_REJECTED', err.message, {
-          rejected: [{ line: err.line, reason: err.message }],
+          rejected: [
+            { line: err.line, reason: err.message, code: 'file_unreadable', params: { message: err.message } },
+          ],
           total: 0,
         });
       }
@@ -216,7 +268,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       let lat: number | undefined;
       if (b.lon !== undefined && b.lat !== undefined) {
         const coordError = coordinateProblem(b.lon, b.lat);
-        if (coordError) throw new AppError('UNPROCESSABLE', coordError, { lon: b.lon, lat: b.lat });
+        if (coordError)
+          throw new AppError(
+            'UNPROCESSABLE',
+            coordError,
+            { lon: b.lon, lat: b.lat },
+            {
+              reason: coordinateReason(coordError),
+              lon: b.lon,
+              lat: b.lat,
+            },
+          );
         [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
       }
       let categoryCode: string | undefined;

@@ -23,6 +23,7 @@ export const Category = Type.Object({
   local: Type.Boolean(),
   legacy_code: Type.Union([Type.String(), Type.Null()]),
   active: Type.Boolean(),
+  after_photo_required: Type.Boolean({ description: 'resolving needs an after-photo (处置后照片)' }),
 });
 export type Category = Static<typeof Category>;
 
@@ -38,6 +39,7 @@ export const PatchCategoryBody = Type.Object(
     clock: Type.Optional(ClockSchema),
     department: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     active: Type.Optional(Type.Boolean()),
+    after_photo_required: Type.Optional(Type.Boolean({ description: 'resolving needs an after-photo' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

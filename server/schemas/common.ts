@@ -9,6 +9,11 @@ export const ErrorBody = Type.Object(
       code: Type.String(),
       message: Type.String(),
       details: Type.Optional(Type.Unknown()),
+      params: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description: 'values for the page to render the code in zh-CN or English (reason, limit, action …)',
+        }),
+      ),
     }),
   },
   { $id: 'ErrorBody' },
@@ -86,3 +91,13 @@ export function parseBBox(value: string): [number, number, number, number] {
   const b = value.split(',').map(Number) as [number, number, number, number];
   return b;
 }
+
+/** The optional `Idempotency-Key` header of create and transition. */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'client-generated key (8–200 of A-Z a-z 0-9 _ . : -); a retry with the same key answers the first result and writes nothing',
+    }),
+  ),
+});

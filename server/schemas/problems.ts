@@ -1,4 +1,5 @@
 /** Problems: create, import, list, detail. The single source of these request/response types. */
+import { ROW_REASONS, type RowReason } from '../../domain/problem-import.js';
 import { Type, type Static } from 'typebox';
 import { BBoxParam, Crs, Nullable, RegionRef } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
@@ -95,6 +96,11 @@ export const CreateProblemBody = Type.Object(
     severity: Type.Integer({ minimum: 1, maximum: 3, default: 1 }),
     reporter: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     photos: Type.Array(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }), { maxItems: 20, default: [] }),
+    photo_ids: Type.Array(Type.Integer({ minimum: 1 }), {
+      maxItems: 20,
+      default: [],
+      description: 'photos uploaded with POST /api/photos (kind report) by the same user',
+    }),
     reported_at: Type.Optional(
       Type.String({
         format: 'date-time-or-date',
@@ -153,7 +159,13 @@ export const ImportBody = Type.Unknown({
 
 export const Rejection = Type.Object({
   line: Type.Integer({ description: 'CSV physical line (header = 1) or GeoJSON feature index (0-based)' }),
-  reason: Type.String(),
+  reason: Type.String({ description: 'English' }),
+  code: Type.Unsafe<RowReason>({
+    type: 'string',
+    enum: [...ROW_REASONS],
+    description: 'stable reason code the page renders',
+  }),
+  params: Type.Record(Type.String(), Type.Unknown()),
 });
 
 export const ImportResponse = Type.Object({

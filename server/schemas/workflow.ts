@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { ACTIONS } from '../../domain/workflow.js';
 import { Geometry, Nullable, RegionRef } from './common.js';
+import { PhotoIds } from './photos.js';
 import { ProblemProperties } from './problems.js';
 
 export const ActionSchema = Type.Union(
@@ -19,9 +20,10 @@ export const TransitionBody = Type.Object(
     action: ActionSchema,
     version: Type.Integer({ minimum: 1, description: 'the version the caller last read; a stale one is a 409' }),
     note: Type.Optional(
-      Type.String({ maxLength: 2000, description: 'required for void, extend, rework, mark_duplicate' }),
+      Type.String({ maxLength: 2000, description: 'required for resolve, void, extend, rework, mark_duplicate' }),
     ),
     photos: Type.Optional(Type.Array(PhotoUrl, { maxItems: 20 })),
+    photo_ids: Type.Optional(PhotoIds),
     due_at: Type.Optional(Type.String({ format: 'date-time', description: 'new deadline (extend only)' })),
     duplicate_of: Type.Optional(Type.Integer({ minimum: 1, description: 'id of the original (mark_duplicate only)' })),
   },
@@ -34,8 +36,12 @@ const Instant = Type.String({ format: 'date-time' });
 export const ProblemEvent = Type.Object({
   id: Type.Integer(),
   at: Instant,
-  actor: Type.String(),
-  action: Type.String(),
+  actor: Type.String({ description: 'login name as recorded' }),
+  actor_name: Type.String({ description: 'display name of the actor (for the page)' }),
+  actor_role: Nullable(Type.String()),
+  action: Type.String({
+    description: 'action code: create | edit | import | one of the workflow actions; the page labels it',
+  }),
   from_status: Nullable(Type.String()),
   to_status: Nullable(Type.String()),
   note: Nullable(Type.String()),

@@ -144,9 +144,9 @@ describe('transition', () => {
 });
 
 describe('action input', () => {
-  it('asks void, extend, rework and mark_duplicate for a note and extend for a new deadline', () => {
+  it('asks resolve, void, extend, rework and mark_duplicate for a note and extend for a new deadline', () => {
     const asked = (code: string, input = {}) => ACTIONS.filter((a) => validateActionInput(a, input) === code).sort();
-    expect(asked('note_required')).toEqual(['extend', 'mark_duplicate', 'rework', 'void']);
+    expect(asked('note_required')).toEqual(['extend', 'mark_duplicate', 'resolve', 'rework', 'void']);
     expect(asked('due_at_required', { note: '理由' })).toEqual(['extend']);
   });
 

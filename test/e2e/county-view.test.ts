@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import { BACKENDS } from '../helpers/db.js';
+import { jpeg } from '../helpers/photos.js';
 import { buildTestApp } from '../helpers/app.js';
 import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
@@ -453,19 +454,24 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     await page.waitForSelector(`.problem-popup[data-problem-id="${mine}"]`);
     expect(await page.locator('.problem-popup button.action').count()).toBeGreaterThan(0);
 
-    // A transition from the popup: the first action that needs no form, sent with the version seen.
-    const action = await page
-      .locator('.problem-popup button.action')
-      .evaluateAll((bs) =>
-        bs
-          .map((b) => (b as HTMLElement).dataset.action!)
-          .find((a) => ['file', 'dispatch', 'start', 'resolve'].includes(a)),
-      );
+    // A transition from the popup (resolve through its note form), sent with the version seen.
+    const action = await page.locator('.problem-popup button.action').evaluateAll((bs) =>
+      (() => {
+        const actions = bs.map((b) => (b as HTMLElement).dataset.action!);
+        return actions.find((a) => ['file', 'dispatch', 'start'].includes(a)) ?? actions.find((a) => a === 'resolve');
+      })(),
+    );
     expect(action).toBeDefined();
     const before = (
       await api<{ properties: { status: string; version: number } }>(managerToken, `/api/problems/${mine}`)
     ).body.properties;
     await page.locator(`.problem-popup button.action[data-action=${action}]`).click();
+    // Resolving needs a note (what was done) and takes after-photos: its small form comes first.
+    if (action === 'resolve') {
+      const card = page.locator(`.problem-popup[data-problem-id="${mine}"]`);
+      await card.locator('textarea[name=note]').fill('已清理');
+      await card.locator('button[data-submit=resolve]').click();
+    }
     await expect
       .poll(
         async () =>
@@ -501,7 +507,9 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     await page.mouse.click(px.x, px.y);
     await page.locator('#add-problem select[name=category_code]').selectOption('06010');
     await page.locator('#add-problem textarea[name=description]').fill('E2E 测试：路边暴露垃圾');
-    await page.locator('#add-problem input[name=photo]').fill('https://example.org/photo.jpg');
+    await page
+      .locator('#add-problem input[name=photos]')
+      .setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await jpeg() });
     await page.locator('#add-problem button[type=submit]').click();
     const created = Number(
       await (await page.waitForSelector('#add-problem [data-created]')).getAttribute('data-created'),
@@ -516,7 +524,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     expect(row).toMatchObject({
       region_code: managerBlock,
       category_code: '06010',
-      photos: ['https://example.org/photo.jpg'],
+      photos: [expect.stringMatching(/^\/api\/photos\/\d+$/)],
     });
 
     if (process.env.UPDATE_SCREENSHOTS)

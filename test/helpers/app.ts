@@ -1,4 +1,6 @@
 /** Builds the app on a test database (never listens; use app.inject). */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app.js';
@@ -7,12 +9,19 @@ import type { DbHandle } from '../../db/index.js';
 import type { TestBackend } from './db.js';
 import { createWorld, type World } from './world.js';
 
+/** Photos uploaded by tests land in the system temp folder, never in the working copy's data/. */
+const TEST_PHOTO_DIR = join(tmpdir(), `problem-map-test-photos-${process.pid}`);
+
 /**
  * The config tests build apps with. The global request limit is off (every injected request comes
  * from 127.0.0.1, and a suite sends thousands); test/server/security.test.ts turns it on.
  */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ DEMO: '0', NODE_ENV: 'test', RATE_LIMIT_MAX: '0' }), ...overrides };
+  return {
+    ...loadConfig({ DEMO: '0', NODE_ENV: 'test', RATE_LIMIT_MAX: '0' }),
+    photoDir: TEST_PHOTO_DIR,
+    ...overrides,
+  };
 }
 
 export function buildTestApp(

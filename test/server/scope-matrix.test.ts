@@ -40,6 +40,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toShanghaiDate } from '../../domain/time.js';
 import { loadAssessment, type AssessmentFixture } from '../helpers/assessment.js';
+import { jpeg, multipartBody } from '../helpers/photos.js';
+
+/** A photo upload request (multipart) of kind `kind`. */
+async function photoUpload(kind = 'report'): Promise<InjectOptions> {
+  const body = await multipartBody({ data: await jpeg(), name: 'matrix.jpg', type: 'image/jpeg' }, { kind });
+  return { method: 'POST', url: '/api/photos', headers: body.headers, payload: body.payload };
+}
+
+/** Uploads a report photo as `token`'s user and attaches it to problem `problemId` (as a create would). */
+async function attachedPhoto(app: FastifyInstance, db: Kysely<DB>, token: string, problemId: number): Promise<number> {
+  const req = await photoUpload();
+  const res = await app.inject({ ...req, headers: { ...(req.headers as Record<string, string>), ...auth(token) } });
+  expect(res.statusCode, res.body).toBe(201);
+  const id = res.json().id as number;
+  await sql`UPDATE photos SET problem_id = ${problemId}, owner_id = ${problemId}, attached_at = now() WHERE id = ${id}`.execute(
+    db,
+  );
+  await sql`UPDATE problems SET photos = ARRAY[${`/api/photos/${id}`}] WHERE id = ${problemId}`.execute(db);
+  return id;
+}
 
 // ---------------------------------------------------------------- callers
 
@@ -86,6 +106,8 @@ interface Ids {
   traffic2: number;
   /** Role-matrix transition targets (manager's block, 06010), one per role. */
   transition: Record<RoleName, number>;
+  /** Report photos of `mine` and of `neigh` (filled in after the app is built: uploads go through the route). */
+  photos: { mine: number; neigh: number };
 }
 
 const HOUR = 3_600_000;
@@ -191,7 +213,7 @@ async function loadProblems(db: Kysely<DB>): Promise<Ids> {
       dueInHours: 72,
     });
   }
-  return { mine, mine2, neigh, neigh2, traffic, traffic2, transition };
+  return { mine, mine2, neigh, neigh2, traffic, traffic2, transition, photos: { mine: 0, neigh: 0 } };
 }
 
 // ---------------------------------------------------------------- decoding helpers
@@ -271,6 +293,8 @@ const ISO = {
   hotspots: 'isolation: hotspots and hotspot exports',
   exports: 'isolation: problem exports',
   tiles: 'isolation: tiles and TileJSON',
+  photos: 'isolation: photo URLs and photo lists',
+  queues: 'isolation: work queues',
   writes: 'isolation: writes outside the area',
   campaigns: 'isolation: campaigns, progress and bulletins',
   messages: 'isolation: messages, inbox and subscriptions',
@@ -985,6 +1009,40 @@ const MATRIX: Record<string, Entry> = {
     request: (c) => ({ method: 'GET', url: `/api/tasks/${c.a.mineTask}` }),
     scope: ISO.assessment,
   },
+  // photos.ts
+  'POST /api/photos': {
+    allowed: ['admin', 'inspector', 'manager', 'department'],
+    ok: [201],
+    request: () => photoUpload(),
+    scope:
+      'an upload belongs to its uploader until attached; attaching is checked in isolation: writes outside the area',
+  },
+  'GET /api/photos/:id': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/photos/${c.ids.photos.mine}` }),
+    scope: ISO.photos,
+  },
+  'GET /api/photos/:id/thumb': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/photos/${c.ids.photos.mine}/thumb` }),
+    scope: ISO.photos,
+  },
+  'GET /api/problems/:id/photos': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}/photos` }),
+    scope: ISO.photos,
+  },
+  // queues.ts
+  'GET /api/queues/todo': {
+    allowed: ['admin', 'manager', 'department'],
+    request: () => ({ method: 'GET', url: '/api/queues/todo' }),
+    scope: ISO.queues,
+  },
+  'GET /api/queues/recheck': {
+    allowed: ['admin', 'inspector'],
+    request: () => ({ method: 'GET', url: '/api/queues/recheck' }),
+    scope: ISO.queues,
+  },
 };
 
 const PUBLIC_ROUTES = [
@@ -1041,6 +1099,10 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     world = await createWorld(handle.db);
     ids = await loadProblems(handle.db);
     const a = await loadAssessment(handle.db, world);
+    ids.photos = {
+      mine: await attachedPhoto(app, handle.db, world.tokens.inspector, ids.mine),
+      neigh: await attachedPhoto(app, handle.db, world.tokens.inspector, ids.neigh),
+    };
     // A user with a real password for the (public) login route.
     await handle.db
       .insertInto('users')
@@ -1730,6 +1792,43 @@ describe.each(BACKENDS)('scope matrix on $name', (backend) => {
     );
     expect(dept).toContain(ids.neigh);
     expect(dept).not.toContain(ids.traffic);
+  });
+
+  it(ISO.photos, async () => {
+    // The admin fetches both (so the manager's 404 can fail); the manager only their own.
+    for (const id of [ids.photos.mine, ids.photos.neigh])
+      expect((await get('admin', `/api/photos/${id}`)).statusCode).toBe(200);
+    for (const suffix of ['', '/thumb']) {
+      expect((await get('manager', `/api/photos/${ids.photos.mine}${suffix}`)).statusCode).toBe(200);
+      const denied = await get('manager', `/api/photos/${ids.photos.neigh}${suffix}`);
+      expect(denied.statusCode).toBe(404);
+      expect(denied.json().error.code).toBe('NOT_FOUND');
+      // By ?access_token= (an <img src>) exactly the same.
+      const byQuery = await app.inject({
+        url: `/api/photos/${ids.photos.neigh}${suffix}?access_token=${world.tokens.manager}`,
+      });
+      expect(byQuery.statusCode).toBe(404);
+    }
+    expect((await json('manager', `/api/problems/${ids.mine}/photos`)).photos.map((p: { id: number }) => p.id)).toEqual(
+      [ids.photos.mine],
+    );
+    expect((await get('manager', `/api/problems/${ids.neigh}/photos`)).statusCode).toBe(404);
+    expect((await get('admin', `/api/problems/${ids.neigh}/photos`)).statusCode).toBe(200);
+  });
+
+  it(ISO.queues, async () => {
+    const todo = await json('manager', '/api/queues/todo');
+    const mineIds: number[] = todo.items.map((i: { id: number }) => i.id);
+    expect(mineIds).toContain(ids.mine2);
+    for (const i of todo.items) expect(i.region_code.startsWith(MANAGER_BLOCK)).toBe(true);
+    expect(todo.count).toBe(todo.items.length);
+    const dept = await json('department', '/api/queues/todo');
+    const deptIds: number[] = dept.items.map((i: { id: number }) => i.id);
+    expect(deptIds).toContain(ids.neigh);
+    expect(deptIds).not.toContain(ids.traffic);
+    expect(deptIds).not.toContain(ids.traffic2);
+    const all: number[] = (await json('admin', '/api/queues/todo?limit=500')).items.map((i: { id: number }) => i.id);
+    for (const id of [ids.neigh, ids.traffic2]) expect(all).toContain(id);
   });
 
   it(ISO.writes, async () => {

@@ -32,7 +32,21 @@ import type {
   ProgressResponse as ProgressResponseSchema,
 } from '../../server/schemas/campaigns.js';
 import type { InboxResponse as InboxResponseSchema, JobList as JobListSchema } from '../../server/schemas/messages.js';
+import type { Photo as PhotoSchema } from '../../server/schemas/photos.js';
+import type { QueueResponse as QueueResponseSchema } from '../../server/schemas/queues.js';
 import type { Level } from './state/url.js';
+
+export type Photo = Static<typeof PhotoSchema>;
+export type PhotoKind = Photo['kind'];
+export type QueueResponse = Static<typeof QueueResponseSchema>;
+export type QueueItem = QueueResponse['items'][number];
+
+/** Where the device was when a photo was taken (browsers strip EXIF GPS). */
+export interface DevicePosition {
+  lon: number;
+  lat: number;
+  accuracy?: number | null;
+}
 
 export type PublicUser = Static<typeof PublicUserSchema>;
 export type LoginResponse = Static<typeof LoginResponseSchema>;
@@ -85,6 +99,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Values the page renders the code with (web/src/i18n/errors.ts). */
+    readonly params: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -131,7 +147,7 @@ export function authHeaders(): Record<string, string> {
 }
 
 async function errorFrom(res: Response): Promise<ApiError> {
-  let body: { error?: { code?: string; message?: string; details?: unknown } } = {};
+  let body: { error?: { code?: string; message?: string; details?: unknown; params?: Record<string, unknown> } } = {};
   try {
     body = await res.json();
   } catch {
@@ -142,20 +158,20 @@ async function errorFrom(res: Response): Promise<ApiError> {
     body.error?.code ?? `HTTP_${res.status}`,
     body.error?.message ?? res.statusText,
     body.error?.details,
+    body.error?.params ?? {},
   );
 }
 
 /** JSON request to the API. Throws ApiError on any non-2xx answer. */
 export async function request<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
   const headers: Record<string, string> = { ...authHeaders(), ...(init.headers as Record<string, string> | undefined) };
-  if (body !== undefined && !(body instanceof Blob) && typeof body !== 'string')
-    headers['content-type'] = 'application/json';
+  const raw = body instanceof Blob || body instanceof FormData || typeof body === 'string';
+  if (body !== undefined && !raw) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     ...init,
     method,
     headers,
-    body:
-      body === undefined ? undefined : body instanceof Blob || typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : raw ? (body as BodyInit) : JSON.stringify(body),
   });
   if (res.status === 401 && !path.startsWith('/api/auth/login')) {
     onUnauthorized();
@@ -223,12 +239,44 @@ export const api = {
   events: (id: number) => get<{ events: ProblemEvent[] }>(`/api/problems/${id}/events`),
   transition: (
     id: number,
-    body: { action: string; version: number; note?: string; due_at?: string; duplicate_of?: number },
-  ) => request<ProblemFeature>('POST', `/api/problems/${id}/transitions`, body),
+    body: {
+      action: string;
+      version: number;
+      note?: string;
+      due_at?: string;
+      duplicate_of?: number;
+      photo_ids?: number[];
+    },
+    idempotencyKey?: string,
+  ) =>
+    request<ProblemFeature>('POST', `/api/problems/${id}/transitions`, body, {
+      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    }),
+  /** Uploads one photo (multipart); attach it by id when reporting or transitioning. */
+  uploadPhoto: (file: Blob, kind: PhotoKind, position: DevicePosition | null) => {
+    const fd = new FormData();
+    fd.append('kind', kind);
+    if (position) {
+      fd.append('lon', String(position.lon));
+      fd.append('lat', String(position.lat));
+      if (position.accuracy != null) fd.append('accuracy', String(Math.round(position.accuracy)));
+    }
+    fd.append('file', file, 'photo.jpg');
+    return request<Photo>('POST', '/api/photos', fd);
+  },
+  problemPhotos: (id: number) => get<{ photos: Photo[] }>(`/api/problems/${id}/photos`),
+  todo: () => get<QueueResponse>('/api/queues/todo'),
+  recheck: (near: { lon: number; lat: number } | null) =>
+    get<QueueResponse>(`/api/queues/recheck${near ? qs({ sort: 'nearest', lon: near.lon, lat: near.lat }) : ''}`),
   /** PATCH /api/problems/:id: correct or move a problem; answers the updated Feature (as `problem`). */
   editProblem: (id: number, body: EditBody) => request<ProblemFeature>('PATCH', `/api/problems/${id}`, body),
-  createProblem: (body: Partial<CreateProblemBody> & Pick<CreateProblemBody, 'lon' | 'lat' | 'category'>) =>
-    request<CreatedProblem>('POST', '/api/problems', body),
+  createProblem: (
+    body: Partial<CreateProblemBody> & Pick<CreateProblemBody, 'lon' | 'lat' | 'category'>,
+    idempotencyKey?: string,
+  ) =>
+    request<CreatedProblem>('POST', '/api/problems', body, {
+      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    }),
   users: () => get<{ users: AdminUser[] }>('/api/users'),
   createUser: (body: {
     username: string;

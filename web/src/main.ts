@@ -11,8 +11,15 @@ import { showCampaigns } from './views/campaigns-view.js';
 import { showMap } from './views/map-view.js';
 import { loadPageState, showLogin } from './views/session.js';
 import { app, replaceView, type Nav } from './views/shell.js';
+import { startOutbox } from './offline/outbox.js';
+import { mountOutboxBadge } from './panels/outbox-badge.js';
+import { registerServiceWorker } from './offline/sw-register.js';
 
 document.documentElement.lang = getLang();
+// What waits to be sent survives closing the app: shown and sent again from the first screen on.
+mountOutboxBadge(document.body);
+startOutbox();
+registerServiceWorker();
 
 const nav: Nav = {
   showMap: (state) => showMap(state, nav),

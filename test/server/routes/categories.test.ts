@@ -26,6 +26,7 @@ describe.each(BACKENDS)('category routes on $name', (backend) => {
         local: false,
         legacy_code: null,
         active: true,
+        after_photo_required: false,
       });
     }
   });

@@ -79,6 +79,7 @@ const HEADERS = [
   '是否督办',
   '返工次数',
   '延期次数',
+  '照片',
 ];
 
 async function workbook(body: Buffer): Promise<ExcelJS.Workbook> {

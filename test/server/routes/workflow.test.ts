@@ -177,7 +177,7 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
         resolved_at: null,
         version: 2,
       });
-      const again = await act('manager', id, { action: 'resolve', version: 2 });
+      const again = await act('manager', id, { action: 'resolve', version: 2, note: '已返工清理' });
       expect(again.json().properties).toMatchObject({ status: 'resolved', rework_count: 1 });
       const ev = (await events('inspector', id)).json().events;
       expect(ev[0]).toMatchObject({

@@ -63,9 +63,17 @@ export function statusLabel(status: string, lang: Lang = current): string {
   return table[status as Status] ?? status;
 }
 
+/** Record entries that are not workflow actions: the report itself, corrections, imports. */
+const RECORD_LABELS: Record<string, Record<Lang, string>> = {
+  create: { 'zh-CN': '上报', en: 'Reported' },
+  report: { 'zh-CN': '上报', en: 'Reported' },
+  edit: { 'zh-CN': '修改', en: 'Edited' },
+  import: { 'zh-CN': '导入', en: 'Imported' },
+};
+
 export function actionLabel(action: string, lang: Lang = current): string {
   const table = lang === 'en' ? ACTION_LABELS_EN : ACTION_LABELS_ZH;
-  return table[action as Action] ?? action;
+  return table[action as Action] ?? RECORD_LABELS[action]?.[lang] ?? (lang === 'en' ? action : '操作');
 }
 
 /** Integer or decimal with Chinese digit grouping; `–` for null. */

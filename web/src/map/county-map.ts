@@ -4,6 +4,7 @@
  * travel separately: each region level's polygons are fetched once (ETag-revalidated) and kept;
  * filters only replace feature state (`setFeatureState`) and the problem tiles' query (`setTiles`).
  */
+import { getLang } from '../i18n/index.js';
 import {
   Map as MapLibreMap,
   NavigationControl,
@@ -96,6 +97,38 @@ export interface AppliedStats {
   seq: number;
 }
 
+/** MapLibre's UI strings (zoom buttons, attribution, cooperative gestures) in the page's language. */
+function mapLocale(): Record<string, string> {
+  if (getLang() === 'en') return {};
+  return {
+    'AttributionControl.ToggleAttribution': '显示/隐藏版权信息',
+    'AttributionControl.MapFeedback': '地图反馈',
+    'FullscreenControl.Enter': '全屏',
+    'FullscreenControl.Exit': '退出全屏',
+    'GeolocateControl.FindMyLocation': '定位到我的位置',
+    'GeolocateControl.LocationNotAvailable': '无法获取位置',
+    'LogoControl.Title': 'MapLibre 标志',
+    'Map.Title': '地图',
+    'Marker.Title': '标记',
+    'NavigationControl.ResetBearing': '重置方向',
+    'NavigationControl.ZoomIn': '放大',
+    'NavigationControl.ZoomOut': '缩小',
+    'Popup.Close': '关闭',
+    'ScaleControl.Feet': '英尺',
+    'ScaleControl.Meters': '米',
+    'ScaleControl.Kilometers': '公里',
+    'ScaleControl.Miles': '英里',
+    'ScaleControl.NauticalMiles': '海里',
+    'GlobeControl.Enable': '启用地球视图',
+    'GlobeControl.Disable': '关闭地球视图',
+    'TerrainControl.Enable': '启用地形',
+    'TerrainControl.Disable': '关闭地形',
+    'CooperativeGesturesHandler.WindowsHelpText': '按住 Ctrl 键并滚动以缩放地图',
+    'CooperativeGesturesHandler.MacHelpText': '按住 ⌘ 键并滚动以缩放地图',
+    'CooperativeGesturesHandler.MobileHelpText': '用两根手指移动地图',
+  };
+}
+
 export class CountyMap {
   readonly map: MapLibreMap;
   readonly loaded: Promise<void>;
@@ -124,6 +157,8 @@ export class CountyMap {
       maxZoom: 18,
       minZoom: 6,
       attributionControl: false,
+      // Control tooltips in the page's language (MapLibre's own strings are English).
+      locale: mapLocale(),
       // CJK and Latin alike are drawn locally: no glyph server exists offline.
       localIdeographFontFamily:
         '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", sans-serif',
@@ -165,9 +200,11 @@ export class CountyMap {
     m.addSource(SOURCE_SELECTED_PROBLEM, emptyGeoJsonSource());
     m.addSource(SOURCE_DRAFT, emptyGeoJsonSource());
 
+    // Heat under the choropleth: the region fills (half transparent) keep the colours the legend
+    // names, and the heat still shows through them.
+    m.addLayer(heatLayer);
     for (const level of REGION_LEVELS) for (const layer of regionLayers(level)) m.addLayer(layer);
     m.addLayer(countyLineLayer);
-    m.addLayer(heatLayer);
     m.addLayer(maskLayer);
     m.addLayer(maskLineLayer);
     m.addLayer(cellsLayer);

@@ -1,20 +1,30 @@
 /**
- * "Report a problem": the user clicks the map, picks a category, writes a description and
- * optionally a photo URL; the answer shows the new id, possible duplicates nearby and whether it
- * recurs an earlier problem.
+ * "Report a problem": at the point the user tapped, at the device position, or where they drag
+ * the pin; a category, a description and photos from the camera. Sent through the outbox, so
+ * without signal the report waits on the phone ("N 条待上传") and goes out when the connection
+ * returns, with its idempotency key (never twice).
  */
-import { api, ApiError, type Category, type CreatedProblem } from '../api.js';
+import { type Category, type CreatedProblem } from '../api.js';
 import { h, render } from '../dom.js';
+import { errorText } from '../i18n/errors.js';
 import { statusLabel, t } from '../i18n/index.js';
+import { submit } from '../offline/outbox.js';
+import { devicePosition, photoInput } from './photo-input.js';
 
 export interface AddProblemOptions {
   at: [number, number];
   categories: Category[];
-  onCreated: (created: CreatedProblem) => void;
+  onCreated: (created: CreatedProblem | null) => void;
   onCancel: () => void;
 }
 
-export function renderAddProblem(root: HTMLElement, opts: AddProblemOptions): void {
+export interface AddProblemForm {
+  /** The pin moved (dragged or tapped again). */
+  setAt(at: [number, number]): void;
+}
+
+export function renderAddProblem(root: HTMLElement, opts: AddProblemOptions): AddProblemForm {
+  let at = opts.at;
   const groups = new Map<string, Category[]>();
   for (const c of opts.categories.filter((c) => c.active)) {
     const key = `${c.group_code} ${c.group_name}`;
@@ -27,38 +37,47 @@ export function renderAddProblem(root: HTMLElement, opts: AddProblemOptions): vo
     ...[...groups].map(([g, cs]) =>
       h('optgroup', { label: g }, ...cs.map((c) => h('option', { value: c.code }, `${c.code} ${c.name}`))),
     ),
-  );
-  const description = h('textarea', { name: 'description', rows: 3, required: true, maxlength: 2000 });
-  const photo = h('input', { type: 'url', name: 'photo', placeholder: 'https://…' });
+  ) as HTMLSelectElement;
+  const description = h('textarea', {
+    name: 'description',
+    rows: 3,
+    required: true,
+    maxlength: 2000,
+  }) as HTMLTextAreaElement;
+  const photos = photoInput('photos');
   const result = h('div', { class: 'add-result', role: 'status' });
-  const submit = h('button', { type: 'submit', class: 'primary' }, t('add.submit'));
+  const submitButton = h('button', { type: 'submit', class: 'primary' }, t('add.submit')) as HTMLButtonElement;
+  const where = h('p', { class: 'muted small', 'data-at': '' });
+  const showAt = () => (where.textContent = t('coords', { lon: at[0].toFixed(6), lat: at[1].toFixed(6) }));
+  showAt();
   const form = h(
     'form',
     { class: 'add-problem', id: 'add-problem' },
     h('h2', {}, t('add.title')),
-    h('p', { class: 'muted small' }, t('coords', { lon: opts.at[0].toFixed(6), lat: opts.at[1].toFixed(6) })),
+    where,
+    h('p', { class: 'muted small' }, t('add.dragHint')),
     h('label', {}, t('add.category'), category),
     h('label', {}, t('add.description'), description),
-    h('label', {}, t('add.photo'), photo),
+    photos.el,
     h(
       'div',
       { class: 'row' },
-      submit,
+      submitButton,
       h('button', { type: 'button', class: 'link', onclick: opts.onCancel }, t('manager.cancel')),
     ),
     result,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    submit.disabled = true;
-    try {
-      const created = await api.createProblem({
-        category: category.value,
-        description: description.value.trim(),
-        lon: opts.at[0],
-        lat: opts.at[1],
-        photos: photo.value.trim() ? [photo.value.trim()] : [],
-      });
+    submitButton.disabled = true;
+    const position = await devicePosition(1500);
+    const outcome = await submit({
+      type: 'create',
+      body: { category: category.value, description: description.value.trim(), lon: at[0], lat: at[1] },
+      photos: photos.files().map((blob) => ({ blob, kind: 'report' as const, position })),
+    });
+    if (outcome.state === 'sent') {
+      const created = outcome.result as CreatedProblem;
       render(
         result,
         h('p', { class: 'good', 'data-created': created.id }, t('add.created', { id: created.id })),
@@ -79,12 +98,20 @@ export function renderAddProblem(root: HTMLElement, opts: AddProblemOptions): vo
           : null,
       );
       opts.onCreated(created);
-    } catch (err) {
-      submit.disabled = false;
-      const details = err instanceof ApiError && err.details ? ` ${JSON.stringify(err.details)}` : '';
-      render(result, h('p', { class: 'error' }, t('common.error', { message: `${(err as Error).message}${details}` })));
+    } else if (outcome.state === 'queued') {
+      render(result, h('p', { class: 'notice', 'data-queued': '' }, t('outbox.savedOffline')));
+      opts.onCreated(null);
+    } else {
+      submitButton.disabled = false;
+      render(result, h('p', { class: 'error' }, errorText(outcome.error)));
     }
   });
   render(root, form);
   root.hidden = false;
+  return {
+    setAt(next) {
+      at = next;
+      showAt();
+    },
+  };
 }

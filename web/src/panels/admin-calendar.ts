@@ -3,6 +3,7 @@
  * and where that comes from (official holiday, 调休 make-up day, weekend, override). Overriding a
  * day PUTs it; resetting DELETEs the override.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, type CalendarDay } from '../api.js';
 import { h, render, showStatus } from '../dom.js';
 import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
@@ -32,11 +33,7 @@ export async function renderCalendar(root: HTMLElement, month = toShanghaiDate(n
   try {
     days = (await api.calendar(from, to)).days;
   } catch (err) {
-    render(
-      root,
-      h('label', {}, t('cal.month'), picker),
-      h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })),
-    );
+    render(root, h('label', {}, t('cal.month'), picker), h('p', { class: 'error' }, describeError(err)));
     return;
   }
   const rows = days.map((d) => {
@@ -46,7 +43,7 @@ export async function renderCalendar(root: HTMLElement, month = toShanghaiDate(n
         await api.putDay(d.date, kind, note.value.trim() || null);
         await renderCalendar(root, month);
       } catch (err) {
-        showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
+        showStatus(message, describeError(err), 'error');
       }
     };
     const weekday = fromShanghai(d.date).toLocaleDateString(getLang(), {
@@ -71,7 +68,7 @@ export async function renderCalendar(root: HTMLElement, month = toShanghaiDate(n
               {
                 class: 'small link',
                 onclick: async () => {
-                  await api.deleteDay(d.date).catch((e: Error) => (message.textContent = e.message));
+                  await api.deleteDay(d.date).catch((e: unknown) => (message.textContent = describeError(e)));
                   await renderCalendar(root, month);
                 },
               },

@@ -1,4 +1,5 @@
 /** Admin categories: deadline value, clock type, department and active flag (PATCH /api/categories/:code). */
+import { describeError } from '../i18n/errors.js';
 import { api, type Category } from '../api.js';
 import { h, render, select, showStatus } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
@@ -57,7 +58,7 @@ export async function renderCategories(root: HTMLElement, onChanged: (c: Categor
                 showStatus(message, `${c.code} ${c.name}: ${t('common.saved')}`, 'good');
                 onChanged(categories);
               } catch (err) {
-                showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
+                showStatus(message, describeError(err), 'error');
               }
             },
           },

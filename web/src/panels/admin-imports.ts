@@ -1,11 +1,13 @@
 /**
  * Admin imports: block polygons (GeoJSON → POST /api/regions/import, optional repair) and
  * problems (CSV or GeoJSON with the coordinate system chosen → POST /api/problems/import), with
- * an upload progress bar shown only while a file is on its way. A refused import (422) shows a
+ * an upload progress bar shown only while a file is on its way. A refused
+ * import (422) shows a
  * banner in the page's language, built from the structured details (counts), and its row-level
  * report as tables with translated headers; the server's reason text is kept per row because it
  * names the exact fault (it is English, like the server's other diagnostics).
  */
+import { describeError, rowReasonText } from '../i18n/errors.js';
 import { upload } from '../api.js';
 import { h, render } from '../dom.js';
 import { formatNumber, getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
@@ -40,10 +42,23 @@ export function reportRows(body: unknown): Record<string, unknown>[] {
 export function reportSections(body: unknown): ReportSection[] {
   const b = body as { error?: { details?: unknown } } | null;
   const source = b?.error ? b.error.details : b;
-  if (isRows(source)) return [{ kind: 'rejected', rows: source }];
+  if (isRows(source)) return [{ kind: 'rejected', rows: localRows(source) }];
   if (!source || typeof source !== 'object') return [];
   const s = source as Record<string, unknown>;
-  return REPORT_KINDS.flatMap((kind) => (isRows(s[kind]) ? [{ kind, rows: s[kind] as Rows }] : []));
+  return REPORT_KINDS.flatMap((kind) => (isRows(s[kind]) ? [{ kind, rows: localRows(s[kind] as Rows) }] : []));
+}
+
+/** Problem-import rows carry a reason code and params: shown in the page's language, not the server's English. */
+function localRows(rows: Rows): Rows {
+  return rows.map((r) => {
+    const row = r as Record<string, unknown>;
+    if (!row.params || typeof row.params !== 'object' || typeof row.reason !== 'string') return r;
+    const { code, params, ...rest } = row;
+    return {
+      ...rest,
+      reason: rowReasonText({ code: String(code), params: params as Record<string, unknown>, reason: row.reason }),
+    } as Rows[number];
+  });
 }
 
 const COLUMNS = new Set([
@@ -254,7 +269,7 @@ function uploader(
             );
           }
         } catch (err) {
-          render(out, h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })));
+          render(out, h('p', { class: 'error' }, describeError(err)));
         } finally {
           bar.hidden = true;
           bar.value = 0;

@@ -2,6 +2,7 @@
  * Admin users: list, create, change role / scope / active / password. Scope is a set of region
  * codes, added by searching a name or code, or by picking a region on the map.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, type AdminUser, type RegionSearchHit } from '../api.js';
 import { h, render, select, showStatus } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
@@ -62,7 +63,7 @@ export async function renderUsers(root: HTMLElement, opts: UsersOptions): Promis
   try {
     users = (await api.users()).users;
   } catch (err) {
-    render(root, h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })));
+    render(root, h('p', { class: 'error' }, describeError(err)));
     return;
   }
   const message = h('p', { class: 'small', role: 'status' });
@@ -110,7 +111,7 @@ export async function renderUsers(root: HTMLElement, opts: UsersOptions): Promis
                 await api.patchUser(u.id, patch);
                 showStatus(message, `${u.username}: ${t('common.saved')}`, 'good');
               } catch (err) {
-                showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
+                showStatus(message, describeError(err), 'error');
               }
             },
           },
@@ -168,7 +169,7 @@ export async function renderUsers(root: HTMLElement, opts: UsersOptions): Promis
             });
             await renderUsers(root, opts);
           } catch (err) {
-            showStatus(message, t('common.error', { message: (err as Error).message }), 'error');
+            showStatus(message, describeError(err), 'error');
           }
         },
       },

@@ -1,4 +1,5 @@
 /** Export buttons: the current filters go along, the file is fetched with the bearer token and saved. */
+import { describeError } from '../i18n/errors.js';
 import { download } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -11,13 +12,15 @@ export function renderExports(
 ): HTMLElement {
   const go = (path: string, name: string) => () => {
     const q = filters().toString();
-    download(`${path}${q ? `?${q}` : ''}`, name).catch((err: Error) => onError(err.message));
+    download(`${path}${q ? `?${q}` : ''}`, name).catch((err: unknown) => onError(describeError(err)));
   };
   const day = toShanghaiDate(new Date());
   const month = day.slice(0, 7);
   const rankings = () => {
     const q = new URLSearchParams({ level: level(), period: month });
-    download(`/api/exports/rankings.xlsx?${q}`, `rankings-${month}.xlsx`).catch((err: Error) => onError(err.message));
+    download(`/api/exports/rankings.xlsx?${q}`, `rankings-${month}.xlsx`).catch((err: unknown) =>
+      onError(describeError(err)),
+    );
   };
   return h(
     'section',

@@ -87,10 +87,22 @@ export function renderHeader(opts: HeaderOptions): HTMLElement {
     );
   nav.append(link('map', '/', t('nav.map')), link('campaigns', '/campaigns', t('nav.campaigns')));
   if (user.role === 'admin') nav.append(link('admin', '/admin', t('nav.admin')));
-  return h(
+  const header: HTMLElement = h(
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('strong', {}, t('app.title')), h('span', { class: 'muted' }, t('app.subtitle'))),
+    // Narrow screens: the rest of the bar folds into this menu.
+    h(
+      'button',
+      {
+        class: 'menu-toggle',
+        id: 'menu-toggle',
+        'aria-label': t('menu.open'),
+        onclick: () => header.classList.toggle('menu-open'),
+      },
+      '☰ ',
+      t('menu.open'),
+    ),
     nav,
     h('div', { class: 'spacer' }),
     h(
@@ -108,4 +120,5 @@ export function renderHeader(opts: HeaderOptions): HTMLElement {
     inboxButton(),
     h('button', { class: 'link', id: 'logout', onclick: opts.onLogout }, t('user.logout')),
   );
+  return header;
 }

@@ -3,6 +3,8 @@ import { h } from '../dom.js';
 import { formatNumber, formatPercent, t, type MessageKey } from '../i18n/index.js';
 import { isRate, legendRows, NO_DATA_COLOUR, type ColourClass } from '../map/scale.js';
 import type { Level, Measure } from '../state/url.js';
+import { STATUS_COLOURS } from '../map/layers.js';
+import { statusLabel } from '../i18n/index.js';
 
 export function renderLegend(measure: Measure, level: Level, classes: ColourClass[]): HTMLElement {
   const fmt = (v: number) => (isRate(measure) ? formatPercent(v) : formatNumber(v));
@@ -23,6 +25,26 @@ export function renderLegend(measure: Measure, level: Level, classes: ColourClas
       { class: 'legend-row' },
       h('span', { class: 'swatch', style: { background: NO_DATA_COLOUR } }),
       t('legend.nodata'),
+    ),
+    // The points (from street zoom): colour = status, a dark ring = overdue.
+    h(
+      'details',
+      { class: 'legend-points', id: 'legend-points' },
+      h('summary', {}, t('legend.problemPoints')),
+      ...Object.entries(STATUS_COLOURS).map(([status, colour]) =>
+        h(
+          'div',
+          { class: 'legend-row' },
+          h('span', { class: 'dot', style: { background: colour } }),
+          statusLabel(status),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'legend-row' },
+        h('span', { class: 'dot ring', style: { background: '#ffffff', border: '2px solid #000000' } }),
+        t('legend.overdueRing'),
+      ),
     ),
   );
 }

@@ -1,4 +1,5 @@
 /** The login page: username + password → token (sessionStorage, or localStorage when remembered). */
+import { describeError } from '../i18n/errors.js';
 import { api, session, ApiError, type PublicUser } from '../api.js';
 import { h, render } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -30,9 +31,7 @@ export function renderLogin(root: HTMLElement, onLoggedIn: (user: PublicUser) =>
       onLoggedIn(res.user);
     } catch (err) {
       message.textContent =
-        err instanceof ApiError && (err.status === 401 || err.status === 400)
-          ? t('login.failed')
-          : t('common.error', { message: (err as Error).message });
+        err instanceof ApiError && (err.status === 401 || err.status === 400) ? t('login.failed') : describeError(err);
     } finally {
       button.disabled = false;
     }

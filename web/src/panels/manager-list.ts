@@ -2,6 +2,7 @@
  * The block manager's work list: their open items (the API limits them to their area) sorted by
  * deadline, with a live countdown and the workflow buttons inline.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, type ProblemFeature } from '../api.js';
 import { h, render } from '../dom.js';
 import { countdown, statusLabel, t } from '../i18n/index.js';
@@ -70,11 +71,7 @@ export class ManagerList {
       );
       this.draw();
     } catch (err) {
-      render(
-        this.el,
-        h('h2', {}, t('manager.list')),
-        h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })),
-      );
+      render(this.el, h('h2', {}, t('manager.list')), h('p', { class: 'error' }, describeError(err)));
     }
   }
 

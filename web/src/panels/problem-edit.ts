@@ -4,6 +4,7 @@
  * user saw, so a concurrent change is a 409 the user is told about, never a silent overwrite.
  * Errors are shown in the page's language from the error code, not the server's English text.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, ApiError, type Category, type EditBody, type ProblemFeature } from '../api.js';
 import { h, render } from '../dom.js';
 import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
@@ -208,7 +209,7 @@ export function editControl(problem: ProblemFeature, opts: EditFormOptions): HTM
         } else if (err instanceof ApiError) {
           message.textContent = editErrorMessage(err);
         } else {
-          message.textContent = t('common.error', { message: (err as Error).message });
+          message.textContent = describeError(err);
         }
         // The popup scrolls; the message is under the form's last field.
         message.scrollIntoView?.({ block: 'nearest' });

@@ -4,9 +4,9 @@
  * popup shows nothing at all (no hint that it exists).
  */
 import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
-import { api, ApiError, type Category, type ProblemFeature, type ProblemEvent } from '../api.js';
+import { api, ApiError, session, type Category, type ProblemFeature, type ProblemEvent } from '../api.js';
 import { h } from '../dom.js';
-import { actionLabel, countdown, formatDateTime, statusLabel, t } from '../i18n/index.js';
+import { actionLabel, countdown, formatDateTime, statusLabel, t, type MessageKey } from '../i18n/index.js';
 import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
 import { actionButtons } from './problem-actions.js';
 import { canEdit, editControl } from './problem-edit.js';
@@ -50,12 +50,9 @@ export function problemDetails(problem: ProblemFeature, events: ProblemEvent[]):
     h('p', { class: 'small chain' }, `${t('problem.chain')}：${p.chain.map((c) => c.name).join(' / ')}`),
     p.photos.length
       ? h(
-          'p',
-          { class: 'small' },
-          `${t('problem.photos')}：`,
-          ...p.photos.map((url, i) =>
-            h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, `${t('problem.photo', { n: i + 1 })} `),
-          ),
+          'div',
+          { class: 'photo-strip', 'data-photos': p.photos.length },
+          ...p.photos.map((url, i) => photoLink(url, i)),
         )
       : null,
     h(
@@ -69,14 +66,57 @@ export function problemDetails(problem: ProblemFeature, events: ProblemEvent[]):
           h(
             'li',
             { class: 'small' },
-            `${formatDateTime(e.at)} ${e.actor} ${actionLabel(e.action)}`,
+            `${formatDateTime(e.at)} ${e.actor_name} ${actionLabel(e.action)}`,
             e.to_status ? ` → ${statusLabel(e.to_status)}` : '',
             e.note ? h('div', { class: 'muted' }, e.note) : null,
+            e.photos.length
+              ? h(
+                  'div',
+                  { class: 'photo-strip', 'data-event-photos': e.photos.length },
+                  ...e.photos.map((u, i) => photoLink(u, i)),
+                )
+              : null,
+            evidenceFlags(e.data),
           ),
         ),
       ),
     ),
   ];
+}
+
+/** Our own photos are behind the token: an <img> cannot send a header, so it rides in the query. */
+function photoSrc(url: string, thumb: boolean): string {
+  if (!url.startsWith('/api/photos/')) return url;
+  const token = session.token();
+  return `${url}${thumb ? '/thumb' : ''}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
+}
+
+function photoLink(url: string, i: number): HTMLElement {
+  return h(
+    'a',
+    { href: photoSrc(url, false), target: '_blank', rel: 'noopener noreferrer', class: 'photo-link' },
+    url.startsWith('/api/photos/')
+      ? h('img', {
+          src: photoSrc(url, true),
+          alt: t('problem.photo', { n: i + 1 }),
+          class: 'photo-thumb',
+          loading: 'lazy',
+        })
+      : t('problem.photo', { n: i + 1 }),
+  );
+}
+
+/** The evidence check of after-photos, as written in the record's data. */
+function evidenceFlags(data: unknown): HTMLElement | null {
+  const ev = (data as { evidence?: Record<string, { flags: string[] }> } | null)?.evidence;
+  if (!ev) return null;
+  const flags = [...new Set(Object.values(ev).flatMap((e) => e.flags))];
+  if (!flags.length) return null;
+  return h(
+    'div',
+    { class: 'flags' },
+    ...flags.map((f) => h('span', { class: 'flag over', 'data-evidence': f }, t(`photo.flag.${f}` as MessageKey))),
+  );
 }
 
 /** Loads a problem with its history; null when it does not exist for this caller (404). */
@@ -110,9 +150,21 @@ export class ProblemPopup {
   }
 
   /** Opens the popup for a problem; shows nothing if the caller may not see it. */
-  async open(id: number, at?: [number, number], notice?: string): Promise<boolean> {
+  async open(id: number, at?: [number, number], notice?: string, center = false): Promise<boolean> {
     this.editing?.endEdit();
-    const loaded = await loadProblem(id);
+    let loaded: Awaited<ReturnType<typeof loadProblem>>;
+    try {
+      loaded = await loadProblem(id);
+    } catch (err) {
+      // No signal: keep the card that is open and say what happened (the action waits in the outbox).
+      const content = this.popup?.getElement()?.querySelector('.problem-popup');
+      if (content && notice) {
+        content.querySelector('.actions')?.remove();
+        content.prepend(h('p', { class: 'notice small', 'data-popup-notice': '' }, notice));
+      }
+      if (err instanceof ApiError) throw err;
+      return false;
+    }
     if (!loaded) {
       this.close();
       return false;
@@ -120,6 +172,7 @@ export class ProblemPopup {
     const { problem, events } = loaded;
     const coords = (problem.geometry as { coordinates?: [number, number] }).coordinates ?? at;
     if (!coords) return false;
+    if (center) this.map.jumpTo({ center: coords, zoom: Math.max(this.map.getZoom(), 16) });
     const body = h('div', { class: 'problem-popup', 'data-problem-id': id });
     if (notice) body.append(h('p', { class: 'notice small' }, notice));
     const done = (updated: ProblemFeature | null, message?: string) => {
@@ -154,7 +207,11 @@ export class ProblemPopup {
 
   private attach(id: number, coords: [number, number], body: HTMLElement): void {
     this.popup?.remove();
-    const popup = new Popup({ maxWidth: '340px', closeOnClick: true })
+    const popup = new Popup({
+      maxWidth: 'min(360px, calc(100vw - 24px))',
+      closeOnClick: true,
+      className: 'problem-popup-wrap',
+    })
       .setLngLat(coords)
       .setDOMContent(body)
       .addTo(this.map);
@@ -162,10 +219,17 @@ export class ProblemPopup {
       if (this.popup === popup && this.shown === id) {
         this.shown = null;
         this.onSelect(null);
+        const url = new URL(location.href);
+        url.searchParams.delete('problem');
+        history.replaceState(history.state, '', url);
       }
     });
     this.popup = popup;
     this.shown = id;
     this.onSelect(coords);
+    // The open problem is part of the address (?problem=<id>), so a link or a reload shows it again.
+    const url = new URL(location.href);
+    url.searchParams.set('problem', String(id));
+    history.replaceState(history.state, '', url);
   }
 }

@@ -3,6 +3,7 @@
  * category breakdown, trend chart, oldest overdue items and the ranking of its children, all from
  * one `GET /api/stats/regions/:code` with the current filters.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, type RegionPanelResponse, type RegionStats } from '../api.js';
 import { h, render } from '../dom.js';
 import { countdown, formatDate, formatNumber, formatPercent, t, type MessageKey } from '../i18n/index.js';
@@ -151,7 +152,7 @@ export async function showRegionPanel(
     root.dataset.ready = 'true';
     return data;
   } catch (err) {
-    render(root, close, h('p', { class: 'error' }, t('common.error', { message: (err as Error).message })));
+    render(root, close, h('p', { class: 'error' }, describeError(err)));
     return null;
   }
 }

@@ -1,4 +1,5 @@
 /** Region search by name or code (`/api/regions/search?q=`); picking a hit flies the map to it. */
+import { describeError } from '../i18n/errors.js';
 import { api, type RegionSearchHit } from '../api.js';
 import { debounce, h, render } from '../dom.js';
 import { t, type MessageKey } from '../i18n/index.js';
@@ -50,8 +51,7 @@ export function renderSearch(onPick: (hit: RegionSearchHit) => void): HTMLElemen
         ),
       );
     } catch (err) {
-      if (mine === seq)
-        render(list, h('li', { class: 'error' }, t('common.error', { message: (err as Error).message })));
+      if (mine === seq) render(list, h('li', { class: 'error' }, describeError(err)));
     }
   }, 250);
   input.addEventListener('input', () => run(input.value));

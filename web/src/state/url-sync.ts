@@ -4,7 +4,15 @@ import { filtersToParams, formatHash, formatSearch, type ViewState } from './url
 
 /** Writes the view into the URL (replaceState, so moving the map adds no history entries). */
 export function writeUrl(view: ViewState): void {
-  const url = `${location.pathname}${formatSearch(view)}${formatHash(view.position)}`;
+  // The open problem (?problem=<id>, kept by the popup) rides along with the view.
+  // The selected region and the open problem (kept by the page) ride along with the view.
+  const current = new URLSearchParams(location.search);
+  let search = formatSearch(view);
+  for (const key of ['region', 'problem']) {
+    const v = current.get(key);
+    if (v) search = `${search}${search ? '&' : '?'}${key}=${encodeURIComponent(v)}`;
+  }
+  const url = `${location.pathname}${search}${formatHash(view.position)}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
 }
 

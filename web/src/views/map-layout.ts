@@ -22,10 +22,26 @@ export function mapLayout(): MapLayout {
   const status = h('div', { class: 'statusbar', id: 'statusbar' });
   const notice = h('div', { class: 'synthetic-notice' }, t('app.synthetic'));
   const toast = h('div', { class: 'toast', role: 'status', hidden: true });
+  // On a phone the sidebar is a bottom sheet over the full-screen map; the handle folds it away.
+  const sheet = h(
+    'div',
+    { class: 'sheet', id: 'sheet' },
+    h(
+      'button',
+      {
+        class: 'sheet-handle',
+        'aria-label': t('sheet.toggle'),
+        title: t('sheet.toggle'),
+        onclick: () => sheet.classList.toggle('collapsed'),
+      },
+      h('span', { class: 'grip' }),
+    ),
+    aside,
+  );
   const root = h(
     'div',
     { class: 'map-page' },
-    aside,
+    sheet,
     h('div', { class: 'map-wrap' }, mapEl, legendBox, notice, status, toast),
     panel,
   );

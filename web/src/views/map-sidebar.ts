@@ -16,6 +16,8 @@ export interface SidebarOptions {
   list: HTMLElement | null;
   /** The assessment panel (tasks, inspection form, streets' 达标率). */
   assessment: HTMLElement | null;
+  /** 我的待办 or 待核查 (views/map-view.ts picks by role). */
+  queue: HTMLElement | null;
   onSearchHit: (hit: RegionSearchHit) => void;
   onStartAdd: () => void;
   onStopAdd: () => void;
@@ -42,6 +44,7 @@ export function sidebarParts(o: SidebarOptions): HTMLElement[] {
       ),
     );
   }
+  if (o.queue) parts.push(o.queue);
   if (o.list) parts.push(o.list);
   if (o.assessment) parts.push(o.assessment);
   parts.push(renderFilters({ view: o.view, categories: o.categories, onChange: o.onViewChange }));

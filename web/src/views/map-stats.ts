@@ -4,6 +4,7 @@
  * was applied (`data-level`, `data-stats` loading|ready|error, `data-stats-seq`), which the legend
  * and the browser tests read.
  */
+import { describeError } from '../i18n/errors.js';
 import { api, type RegionStats } from '../api.js';
 import { render } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -58,7 +59,7 @@ export class MapStats {
       mapEl.dataset.stats = 'ready';
     } catch (err) {
       if (mine === this.seq) mapEl.dataset.stats = 'error';
-      this.opts.onError(t('common.error', { message: (err as Error).message }));
+      this.opts.onError(describeError(err));
     }
   }
 }

@@ -3,7 +3,12 @@
  * (filters, level, measure, position), keeps it in the URL, and tells the map what changed: a
  * filter change refetches numbers and the tiles' query only.
  */
-import { render } from '../dom.js';
+import { Marker } from 'maplibre-gl';
+import turfBbox from '@turf/bbox';
+import { api } from '../api.js';
+import { h, render } from '../dom.js';
+import { devicePosition } from '../panels/photo-input.js';
+import { WorkQueue } from '../panels/work-queue.js';
 import { onLangChange, t } from '../i18n/index.js';
 import { CountyMap } from '../map/county-map.js';
 import { renderAddProblem } from '../panels/add-problem.js';
@@ -25,6 +30,9 @@ export function showMap(state: PageState, nav: Nav): void {
   const { user } = state;
   const isManager = user.role === 'manager' && (state.scopeFeatures?.length ?? 0) > 0;
   let view = parseView(location.search, location.hash);
+  // Read before the map writes its position into the address.
+  const openAtStart = Number(new URLSearchParams(location.search).get('problem'));
+  const regionAtStart = new URLSearchParams(location.search).get('region');
   if (isManager && view.level === 'auto') view.level = 'block';
 
   const layout = mapLayout();
@@ -70,6 +78,7 @@ export function showMap(state: PageState, nav: Nav): void {
     stats.clear();
     void stats.refresh();
     void list?.load(params());
+    void queue?.load();
   };
   const popup = new ProblemPopup(
     countyMap.map,
@@ -77,7 +86,11 @@ export function showMap(state: PageState, nav: Nav): void {
       problemsChanged();
       if (selectedRegion) openRegion(selectedRegion);
     },
-    (ll) => countyMap.selectProblem(ll),
+    (ll) => {
+      countyMap.selectProblem(ll);
+      // On a phone the card needs the screen: fold the bottom sheet away.
+      if (ll && matchMedia('(max-width: 768px)').matches) document.getElementById('sheet')?.classList.add('collapsed');
+    },
     {
       role: () => user.role,
       categories: () => state.categories,
@@ -88,6 +101,17 @@ export function showMap(state: PageState, nav: Nav): void {
       pickPoint: () => clicks.pick(),
     },
   );
+  const queue =
+    user.role === 'inspector' || user.role === 'manager' || user.role === 'department'
+      ? new WorkQueue({
+          kind: user.role === 'inspector' ? 'recheck' : 'todo',
+          onOpen: (id, at) => {
+            countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 15) });
+            void popup.open(id, at);
+          },
+          onChanged: () => problemsChanged(),
+        })
+      : null;
   const list = isManager
     ? new ManagerList({
         filters: params(),
@@ -113,17 +137,60 @@ export function showMap(state: PageState, nav: Nav): void {
     onError: layout.showToast,
   });
 
+  let pin: Marker | null = null;
+  const dropPin = () => {
+    pin?.remove();
+    pin = null;
+  };
   function placeNewProblem(lngLat: [number, number]): void {
-    renderAddProblem(panel, {
+    dropPin();
+    const form = renderAddProblem(panel, {
       at: lngLat,
       categories: state.categories,
       onCreated: problemsChanged,
-      onCancel: () => clicks.stopAdd(),
+      onCancel: () => {
+        dropPin();
+        clicks.stopAdd();
+        panel.hidden = true;
+      },
     });
+    // A pin to drag when the tap or the device position is not quite right.
+    pin = new Marker({ draggable: true, color: '#d35400' }).setLngLat(lngLat).addTo(countyMap.map);
+    pin.getElement().dataset.pin = 'draft';
+    pin.on('dragend', () => {
+      const ll = pin!.getLngLat();
+      countyMap.setDraft([ll.lng, ll.lat]);
+      form.setAt([ll.lng, ll.lat]);
+    });
+    document.body.classList.add('sheet-open');
+  }
+
+  /** One thumb: report at the device position when allowed, else at the map centre, then drag the pin. */
+  async function reportHere(): Promise<void> {
+    const here = await devicePosition(4000);
+    const c = countyMap.map.getCenter();
+    const at: [number, number] = here ? [here.lon, here.lat] : [c.lng, c.lat];
+    if (here) countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 16) });
+    countyMap.setDraft(at);
+    placeNewProblem(at);
+  }
+  if (canReport(user.role)) {
+    layout.mapEl.parentElement!.append(
+      h('button', { class: 'fab primary', id: 'report-here', onclick: () => void reportHere() }, t('add.here')),
+    );
+  }
+
+  /** The selected region is part of the address (?region=<code>), like the open problem. */
+  function regionInUrl(code: string | null): void {
+    const url = new URL(location.href);
+    if (code) url.searchParams.set('region', code);
+    else url.searchParams.delete('region');
+    history.replaceState(history.state, '', url);
   }
 
   function openRegion(code: string): void {
     selectedRegion = code;
+    regionInUrl(code);
     countyMap.selectRegion(code);
     void showRegionPanel(panel, {
       code,
@@ -131,10 +198,18 @@ export function showMap(state: PageState, nav: Nav): void {
       measure: view.measure,
       onClose: () => {
         selectedRegion = null;
+        regionInUrl(null);
         panel.hidden = true;
         countyMap.selectRegion(null);
       },
-      onPickRegion: (c) => openRegion(c),
+      // A region picked in the panel's ranking: open it and zoom the map to it.
+      onPickRegion: (c) => {
+        openRegion(c);
+        void api
+          .region(c)
+          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
+          .catch(() => undefined);
+      },
       onOpenProblem: (id) => void popup.open(id),
     });
   }
@@ -169,6 +244,7 @@ export function showMap(state: PageState, nav: Nav): void {
         adding: clicks.adding,
         list: list?.el ?? null,
         assessment: assessment.el,
+        queue: queue?.el ?? null,
         onSearchHit: (hit) => {
           countyMap.fitBounds(hit.bbox);
           if (hit.level !== 'county') openRegion(hit.code);
@@ -179,7 +255,12 @@ export function showMap(state: PageState, nav: Nav): void {
         },
         onStopAdd: () => clicks.stopAdd(),
         onViewChange: applyView,
-        params,
+        // Exports follow the selected region as well as the filters.
+        params: () => {
+          const q = params();
+          if (selectedRegion && !q.has('region')) q.set('region', selectedRegion);
+          return q;
+        },
         level: () => countyMap.level(),
         onError: layout.showToast,
       }),
@@ -189,10 +270,13 @@ export function showMap(state: PageState, nav: Nav): void {
   drawSidebar();
   void list?.load(params());
   void assessment.load();
+  void queue?.load();
   void countyMap.loaded.then(async () => {
     if (isManager) await countyMap.setActiveArea(state.scopeFeatures, !view.position);
     else if (!view.position) await countyMap.fitCounty();
     void stats.refresh();
+    if (regionAtStart && /^\d{6,15}$/.test(regionAtStart)) openRegion(regionAtStart);
+    if (Number.isInteger(openAtStart) && openAtStart > 0) void popup.open(openAtStart, undefined, undefined, true);
   });
 
   const offLang = onLangChange(() => {
@@ -203,11 +287,13 @@ export function showMap(state: PageState, nav: Nav): void {
     if (selectedRegion) openRegion(selectedRegion);
     void list?.load(params());
     void assessment.load();
+    void queue?.load();
   });
 
   exposeMapForTests(countyMap);
   replaceView(() => {
     clicks.cancelPick();
+    dropPin();
     offLang();
     list?.destroy();
     countyMap.map.remove();
