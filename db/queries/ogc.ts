@@ -8,6 +8,7 @@ import type { DB, RegionLevel } from '../types.js';
 import { envelopeSql } from '../spatial.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import type { RegionFeatureRow } from './regions.js';
+import { pointScopeSql } from './points.js';
 
 export type BBox = [number, number, number, number];
 
@@ -66,5 +67,23 @@ export async function problemExtent(
     bbox: b && b.x0 !== null ? [Number(b.x0), Number(b.y0), Number(b.x1), Number(b.y1)] : null,
     first: b?.first ?? null,
     last: b?.last ?? null,
+  };
+}
+
+/** Active (not retired) assessment points the scope sees, optionally in a box: how many, and their extent. */
+export async function pointSummary(
+  db: Kysely<DB>,
+  scope: Scope,
+  bbox?: BBox,
+): Promise<{ matched: number; bbox: BBox | null }> {
+  const r = await sql<{ n: number; x0: number | null; y0: number; x1: number; y1: number }>`
+    SELECT n, ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1
+      FROM (SELECT count(*) AS n, ST_Extent(pt.geom) AS e FROM points pt
+             WHERE pt.retired_at IS NULL AND ${pointScopeSql(scope, 'pt.region_code')}
+               ${bbox ? sql`AND pt.geom && ${envelopeSql(bbox)}` : sql``}) s`.execute(db);
+  const b = r.rows[0];
+  return {
+    matched: Number(b?.n ?? 0),
+    bbox: b && b.x0 !== null ? [Number(b.x0), Number(b.y0), Number(b.x1), Number(b.y1)] : null,
   };
 }

@@ -133,6 +133,8 @@ export interface ListPointsOptions {
   /** Nearest first from this WGS84 position, with distance_m. */
   near?: [number, number];
   limit: number;
+  /** Rows to skip (a page of the OGC points collection). */
+  offset?: number;
 }
 
 /** Points inside the scope and the filters: by type and name, or nearest first from `near`. */
@@ -149,7 +151,7 @@ export async function listPoints(db: Kysely<DB>, scope: Scope, opts: ListPointsO
       AND (${opts.q ?? null}::text IS NULL OR pt.name ILIKE ${'%' + (opts.q ?? '') + '%'} OR pt.address ILIKE ${'%' + (opts.q ?? '') + '%'} OR pt.ref = ${opts.q ?? null})
       ${opts.bbox ? sql`AND pt.geom && ${envelopeSql(opts.bbox)}` : sql``}
     ORDER BY ${near ? sql`pt.geom <-> ${near}, pt.id` : sql`t.sort, pt.region_code, pt.name, pt.id`}
-    LIMIT ${opts.limit}`.execute(db);
+    LIMIT ${opts.limit} OFFSET ${opts.offset ?? 0}`.execute(db);
   return rows.map(toFeature);
 }
 

@@ -2,9 +2,8 @@
  * The feature collections /ogc serves. Each is a small adapter over query functions that already
  * apply the caller's scope, so a manager's key sees through /ogc exactly what it sees on /api.
  *
- * Extension point: another collection (assessment `points`, once that table exists) is one more
- * entry in {@link COLLECTIONS} — an object implementing {@link OgcCollection} — and nothing else
- * in the routes changes.
+ * Another collection is one more entry in {@link COLLECTIONS} — an object implementing
+ * {@link OgcCollection} — and nothing else in the routes changes.
  */
 import type { Kysely } from 'kysely';
 import type { DB, RegionLevel } from '../../../db/types.js';
@@ -18,7 +17,8 @@ import {
   listProblems,
 } from '../../../db/queries/problems.js';
 import { getRegion } from '../../../db/queries/regions.js';
-import { pageRegions, problemExtent, regionExtent, type BBox } from '../../../db/queries/ogc.js';
+import { pageRegions, pointSummary, problemExtent, regionExtent, type BBox } from '../../../db/queries/ogc.js';
+import { getPoint, listPoints } from '../../../db/queries/points.js';
 
 export interface OgcFeature {
   type: 'Feature';
@@ -132,6 +132,35 @@ function regionCollection(id: string, level: RegionLevel, title: string, descrip
   };
 }
 
+/** Assessment points (测评点位), active ones only, with type, unit and standing; a page is an offset. */
+const points: OgcCollection = {
+  id: 'points',
+  title: '测评点位 Assessment points',
+  description:
+    'Places the assessors visit (markets, toilets, bus stops, schools …) with their type, unit and standing.',
+  temporal: false,
+  async extent(db, scope) {
+    return { bbox: (await pointSummary(db, scope)).bbox, interval: null };
+  },
+  async items(db, scope, q) {
+    const offset = q.page === undefined ? 0 : Number(q.page);
+    if (!Number.isSafeInteger(offset) || offset < 0) return null;
+    const [rows, summary] = await Promise.all([
+      listPoints(db, scope, { bbox: q.bbox, limit: q.limit, offset }),
+      pointSummary(db, scope, q.bbox),
+    ]);
+    return {
+      features: rows as unknown as OgcFeature[],
+      numberMatched: summary.matched,
+      next: offset + rows.length < summary.matched ? String(offset + rows.length) : null,
+    };
+  },
+  async item(db, scope, id) {
+    if (!/^[1-9][0-9]{0,8}$/.test(id)) return null;
+    return ((await getPoint(db, Number(id), scope)) as unknown as OgcFeature) ?? null;
+  },
+};
+
 /** Every collection, in the order the collections document lists them. */
 export const COLLECTIONS: readonly OgcCollection[] = [
   problems,
@@ -143,4 +172,5 @@ export const COLLECTIONS: readonly OgcCollection[] = [
   ),
   regionCollection('communities', 'community', '社区 Communities', 'Communities (社区 / 村), each holding blocks.'),
   regionCollection('streets', 'street', '街道 Streets and towns', 'Streets and towns (街道 / 乡镇).'),
+  points,
 ];

@@ -15,6 +15,8 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
+import { createPoint } from '../../../db/queries/points.js';
+import { FULL_SCOPE } from '../../../db/queries/scope.js';
 
 // Async, never execFileSync: the server answering GDAL runs in this very process.
 const run = promisify(execFile);
@@ -84,7 +86,8 @@ describe.each(BACKENDS)('OGC API – Features on $name', (backend) => {
 
   it('ogrinfo OAPIF lists the collections with a key in a header, and nothing without one', async () => {
     const { stdout } = await gdal('ogrinfo', ['-ro', '-q', `OAPIF:${base}`], adminKey);
-    for (const c of ['problems', 'blocks', 'communities', 'streets']) expect(stdout).toMatch(new RegExp(`: ${c}\\b`));
+    for (const c of ['problems', 'blocks', 'communities', 'streets', 'points'])
+      expect(stdout).toMatch(new RegExp(`: ${c}\\b`));
     await expect(run('ogrinfo', ['-ro', '-q', `OAPIF:${base}`], { timeout: 60_000 })).rejects.toThrow();
   });
 
@@ -116,7 +119,13 @@ describe.each(BACKENDS)('OGC API – Features on $name', (backend) => {
     expect(conf.conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core');
     expect(conf.conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson');
     const cols = (await get('/ogc/collections')).json();
-    expect(cols.collections.map((c: { id: string }) => c.id)).toEqual(['problems', 'blocks', 'communities', 'streets']);
+    expect(cols.collections.map((c: { id: string }) => c.id)).toEqual([
+      'problems',
+      'blocks',
+      'communities',
+      'streets',
+      'points',
+    ]);
     const mine = (await get('/ogc/collections/blocks', 'manager')).json();
     expect(mine.extent.spatial.bbox[0]).toEqual([113.0, 28.2, 113.01, 28.22]);
     expect((await get('/ogc/collections/nope')).statusCode).toBe(404);
@@ -194,5 +203,49 @@ describe.each(BACKENDS)('OGC API – Features on $name', (backend) => {
     expect(landing.body).toContain('<a href=');
     const asJson = await get('/ogc/collections', 'admin', { accept: 'application/json' });
     expect(asJson.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  it('points: the assessment points as a collection, scoped like /api/points, and GDAL copies them', async () => {
+    const place = (at: [number, number], name: string) =>
+      ctx.handle.db.transaction().execute(async (trx) => {
+        const r = await createPoint(
+          trx,
+          {
+            type_code: 'BUS_STOP',
+            name,
+            address: null,
+            unit: null,
+            ref: null,
+            geometry: { type: 'Point', coordinates: at },
+          },
+          FULL_SCOPE,
+          { id: ctx.world.userIds.admin },
+        );
+        if (!r.ok) throw new Error(r.reason);
+        return r.id;
+      });
+    const [mx, my] = centre(MANAGER_BLOCK);
+    const [nx, ny] = centre(NEIGHBOUR_BLOCK);
+    const mine = await place([mx + 0.001, my + 0.002], 'OGC 本网格公交站');
+    const neigh = await place([nx + 0.001, ny + 0.002], 'OGC 邻居公交站');
+
+    const all = (await get('/ogc/collections/points/items')).json();
+    expect(all).toMatchObject({ type: 'FeatureCollection', numberMatched: 2, numberReturned: 2 });
+    expect(all.features.map((f: { id: number }) => f.id).sort()).toEqual([mine, neigh].sort());
+    expect(all.features[0].properties).toMatchObject({ type_code: 'BUS_STOP' });
+    const managers = (await get('/ogc/collections/points/items', 'manager')).json();
+    expect(managers.features.map((f: { id: number }) => f.id)).toEqual([mine]);
+    expect(managers.numberMatched).toBe(1);
+    expect((await get(`/ogc/collections/points/items/${neigh}`, 'manager')).statusCode).toBe(404);
+    expect((await get(`/ogc/collections/points/items/${mine}`, 'manager')).json().properties.name).toBe(
+      'OGC 本网格公交站',
+    );
+    const col = (await get('/ogc/collections/points', 'manager')).json();
+    expect(col.extent.spatial.bbox[0][0]).toBeCloseTo(mx + 0.001, 6);
+
+    const gpkg = join(dir, `points-${backend.name}.gpkg`);
+    await gdal('ogr2ogr', ['-f', 'GPKG', gpkg, `OAPIF:${base}`, 'points'], managerKey);
+    const { stdout } = await run('ogrinfo', ['-q', gpkg, 'points']);
+    expect([...stdout.matchAll(/^\s+name \(String\) = (.+)$/gm)].map((m) => m[1])).toEqual(['OGC 本网格公交站']);
   });
 });
