@@ -136,6 +136,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     app.get(
       variant === 'display' ? '/photos/:id' : '/photos/:id/thumb',
       {
+        // An <img src> cannot send a header: the photo files take ?access_token= like downloads.
+        config: { queryToken: true },
         schema: {
           tags: ['photos'],
           summary: variant === 'display' ? 'The photo (JPEG, ≤ 2048 px)' : 'The photo’s thumbnail (JPEG, 320 px)',

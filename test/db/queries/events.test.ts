@@ -58,7 +58,12 @@ describe.each(BACKENDS)('the record (problem_events) on $name', (backend) => {
   it('refuses TRUNCATE of the record, also when reached through TRUNCATE problems CASCADE', async () => {
     const id = await insertProblem(handle.db);
     expect((await applyTransition(handle.db, id, { action: 'file', version: 1 }, admin, FULL_SCOPE)).kind).toBe('ok');
-    await expect(sql`TRUNCATE problem_events`.execute(handle.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
+    // Bare TRUNCATE is refused before the guard runs (photos.event_id references the record); with
+    // CASCADE the foreign key no longer stops it, so the guard must.
+    await expect(sql`TRUNCATE problem_events`.execute(handle.db)).rejects.toThrow();
+    await expect(sql`TRUNCATE problem_events CASCADE`.execute(handle.db)).rejects.toThrow(
+      /append-only: TRUNCATE refused/,
+    );
     await expect(sql`TRUNCATE problems CASCADE`.execute(handle.db)).rejects.toThrow(/append-only: TRUNCATE refused/);
     expect(await listProblemEvents(handle.db, id, FULL_SCOPE)).toHaveLength(1);
   });
@@ -69,7 +74,7 @@ describe.each(BACKENDS)('the record (problem_events) on $name', (backend) => {
     await truncateWithRecord(handle.db, ['problem_events']);
     const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM problem_events`.execute(handle.db);
     expect(n.rows[0].n).toBe(0);
-    await expect(sql`TRUNCATE problem_events`.execute(handle.db)).rejects.toThrow(/append-only/);
+    await expect(sql`TRUNCATE problem_events CASCADE`.execute(handle.db)).rejects.toThrow(/append-only/);
   });
 
   it('files on 2026-09-30 with 3 working days → 18:00 on the 调休 Saturday 2026-10-10, after 国庆', async () => {
