@@ -459,6 +459,25 @@ export async function importProblems(
   { partial, checkOnly = false }: { partial: boolean; checkOnly?: boolean },
 ): Promise<ImportResult> {
   if (rows.length === 0) return { created: 0, outside: [], possibleDuplicates: [] };
+  await stageImportRows(trx, rows);
+  const chunks = lineRanges(rows);
+  const rejected = await assignImportRegions(trx, chunks);
+  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
+
+  const duplicates = await findImportDuplicates(trx);
+  await stageImportRecurrences(trx);
+  const n = await writeImportedProblems(trx, chunks, actor);
+  if (n > 0) await bumpProblemsVersion(trx);
+  return { created: n, outside: rejected, possibleDuplicates: duplicates };
+}
+
+/**
+ * Copies the rows into the temporary staging table `problem_import`, {@link IMPORT_CHUNK_ROWS} at
+ * a time (one INSERT … FROM unnest(arrays) per chunk), then indexes and analyses it so the
+ * spatial joins that follow probe it by GiST. The table is dropped on commit, whether the
+ * transaction commits or not.
+ */
+async function stageImportRows(trx: Transaction<DB>, rows: readonly ImportRow[]): Promise<void> {
   // ON COMMIT DROP: the staging tables vanish with the transaction, whether it commits or not.
   await sql`CREATE TEMP TABLE problem_import (
       line int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text NOT NULL, description text NOT NULL,
@@ -481,18 +500,31 @@ export async function importProblems(
   }
   await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
   await sql`ANALYZE problem_import`.execute(trx);
-  const chunks = lineRanges(rows);
+}
+
+/**
+ * Assigns every staged row its finest covering region (into `problem_import_region`, the way
+ * every spatial import does, see {@link assignStagedRegions}) and returns the rows no region
+ * covers as rejections with their stable code, by line — the import report names every one.
+ */
+async function assignImportRegions(trx: Transaction<DB>, chunks: readonly [number, number][]): Promise<Rejection[]> {
   const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region', 'geom', chunks);
-  const rejected = outside.map((line) => ({
+  return outside.map((line) => ({
     line,
     reason: 'outside every region (no block covers this point)',
     code: 'outside_coverage' as const,
     params: {},
   }));
-  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
+}
 
-  // Possible duplicates among the problems already on file (before this import's rows exist):
-  // the few open problems reported near the file's time window drive the join.
+/**
+ * Possible duplicates among the problems already on file (before this import's rows exist), one
+ * per covered staged row at most: the nearest open problem of the same category within
+ * {@link DUPLICATE_RADIUS_M} m and {@link DUPLICATE_WINDOW_HOURS} h. A warning for the report,
+ * never a refusal.
+ */
+async function findImportDuplicates(trx: Transaction<DB>): Promise<ImportResult['possibleDuplicates']> {
+  // The few open problems reported near the file's time window drive the join.
   const duplicates = await sql<{ line: number; id: number; distance_m: number }>`
     WITH recent AS MATERIALIZED (
       SELECT q.id, q.geom, q.category_code, q.reported_at FROM problems q
@@ -507,10 +539,18 @@ export async function importProblems(
      AND ${nearSql(sql`i.geom`, sql`r.geom`, DUPLICATE_RADIUS_M)}
     JOIN problem_import_region a ON a.line = i.line
     ORDER BY i.line, ST_Distance(r.geom::geography, i.geom::geography), r.id`.execute(trx);
+  return duplicates.rows;
+}
 
-  // Recurrences as their own set-based step: the problems closed in the window are few, so they
-  // drive the join and probe the staging table's index. (A per-row subquery inside the INSERT
-  // below would rescan the very table being filled: quadratic.)
+/**
+ * Links each staged row to the problem it recurs (same category, within
+ * {@link RECURRENCE_RADIUS_M} m of one closed in the last {@link RECURRENCE_WINDOW_DAYS} days),
+ * into the temporary table `problem_import_recurrence (line, id)` that the write joins.
+ */
+async function stageImportRecurrences(trx: Transaction<DB>): Promise<void> {
+  // A set-based step of its own: the problems closed in the window are few, so they drive the
+  // join and probe the staging table's index. (A per-row subquery inside the INSERT of
+  // writeImportedProblems would rescan the very table being filled: quadratic.)
   await sql`CREATE TEMP TABLE problem_import_recurrence ON COMMIT DROP AS
     WITH closed AS MATERIALIZED (
       SELECT q.id, q.geom, q.category_code, q.closed_at FROM problems q
@@ -522,7 +562,18 @@ export async function importProblems(
      AND c.closed_at >= i.reported_at - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
      AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
     ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
+}
 
+/**
+ * Writes the covered staged rows as problems with their 'import' events, one INSERT … SELECT …
+ * RETURNING per line range, yielding to the event loop in between so other requests still run
+ * during a long import. Returns how many problems were created.
+ */
+async function writeImportedProblems(
+  trx: Transaction<DB>,
+  chunks: readonly [number, number][],
+  actor: Actor,
+): Promise<number> {
   let n = 0;
   for (const [lo, hi] of chunks) {
     await yieldToEventLoop();
@@ -545,8 +596,7 @@ export async function importProblems(
       SELECT count(*)::int AS created FROM ev`.execute(trx);
     n += created.rows[0]?.created ?? 0;
   }
-  if (n > 0) await bumpProblemsVersion(trx);
-  return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
+  return n;
 }
 
 /** Fields a PATCH may change; coordinates already WGS84 (degrees). */
