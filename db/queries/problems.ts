@@ -637,92 +637,171 @@ export async function editProblem(
   actor: Actor,
 ): Promise<EditOutcome> {
   return db.transaction().execute(async (trx): Promise<EditOutcome> => {
-    const r = await sql<{
-      status: string;
-      version: number;
-      description: string;
-      address: string | null;
-      category_code: string;
-      severity: number;
-      photos: string[];
-      region_code: string;
-      lon: number;
-      lat: number;
-    }>`SELECT p.status, p.version, p.description, p.address, p.category_code, p.severity, p.photos, p.region_code,
-              ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
-       FROM problems p WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
-       FOR UPDATE OF p`.execute(trx);
-    const p = r.rows[0];
+    const p = await lockEditable(trx, id, scope);
     if (!p) return { kind: 'not_found' };
     if (p.version !== version) return { kind: 'version_conflict', version: p.version };
     if (p.status === 'closed' || p.status === 'voided') return { kind: 'terminal', status: p.status };
 
-    const changes: Record<string, [unknown, unknown]> = {};
-    for (const key of EDITABLE) {
-      const next = edit[key];
-      if (next !== undefined && JSON.stringify(next) !== JSON.stringify(p[key])) changes[key] = [p[key], next];
+    const changes = changedFields(p, edit);
+    if (changes.category_code && !(await categoryAllowed(trx, edit.category_code!, scope))) {
+      return { kind: 'category_not_allowed' };
     }
-    if (changes.category_code && scope.department !== null) {
-      const c = await trx
-        .selectFrom('categories')
-        .select('department')
-        .where('code', '=', edit.category_code!)
-        .executeTakeFirst();
-      if (c?.department !== scope.department) return { kind: 'category_not_allowed' };
-    }
-    let region = p.region_code;
-    const moved = edit.lon !== undefined && edit.lat !== undefined && (edit.lon !== p.lon || edit.lat !== p.lat);
-    if (moved) {
-      const code = await findCoveringRegion(trx, edit.lon!, edit.lat!);
-      if (code === null) return { kind: 'outside_coverage' };
-      if (scope.regions !== null && !scope.regions.some((s) => code.startsWith(s))) return { kind: 'outside_scope' };
-      changes.location = [
-        [p.lon, p.lat],
-        [edit.lon, edit.lat],
-      ];
-      if (code !== region) changes.region_code = [region, code];
-      region = code;
-    }
+    const move = await relocate(trx, p, edit, scope, changes);
+    if (move.kind !== 'ok') return move;
     if (Object.keys(changes).length === 0) return { kind: 'ok', version: p.version, changed: [] };
 
-    const updated = await trx
-      .updateTable('problems')
-      .set({
-        ...(changes.description ? { description: edit.description } : {}),
-        ...(changes.address ? { address: edit.address ?? null } : {}),
-        ...(changes.category_code ? { category_code: edit.category_code } : {}),
-        ...(changes.severity ? { severity: edit.severity } : {}),
-        ...(changes.photos ? { photos: edit.photos } : {}),
-        ...(moved
-          ? {
-              geom: pointSql(edit.lon!, edit.lat!) as unknown as string,
-              region_code: region,
-            }
-          : {}),
-        version: sql<number>`version + 1` as unknown as number,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .where('version', '=', version)
-      .returning('version')
-      .executeTakeFirst();
-    if (!updated) return { kind: 'version_conflict', version: p.version };
-    await trx
-      .insertInto('problem_events')
-      .values({
-        problem_id: id,
-        actor: actor.username,
-        actor_id: actor.id,
-        action: 'edit',
-        from_status: p.status,
-        to_status: p.status,
-        note,
-        data: JSON.stringify({ changes }),
-      })
-      .execute();
+    const next = await writeEditedRow(trx, id, version, edit, changes, move.moved ? move.region : null);
+    if (next === null) return { kind: 'version_conflict', version: p.version };
+    await writeEditEvent(trx, id, p.status, note, actor, changes);
     await bumpProblemsVersion(trx);
-    return { kind: 'ok', version: updated.version, changed: Object.keys(changes) };
+    return { kind: 'ok', version: next, changed: Object.keys(changes) };
   });
+}
+
+/** The locked problem as {@link editProblem} compares it: the editable fields and the point. */
+interface EditableProblem {
+  status: string;
+  version: number;
+  description: string;
+  address: string | null;
+  category_code: string;
+  severity: number;
+  photos: string[];
+  region_code: string;
+  lon: number;
+  lat: number;
+}
+
+/** Field name → [old, new], in the order the `edit` event records them. */
+type EditChanges = Record<string, [unknown, unknown]>;
+
+/**
+ * Reads and locks one problem inside the caller's scope, `null` when missing or outside it (the
+ * two answer alike, so existence is not leaked). The lock keeps a concurrent transition or edit
+ * waiting until this edit commits.
+ */
+async function lockEditable(trx: Transaction<DB>, id: number, scope: Scope): Promise<EditableProblem | null> {
+  const r =
+    await sql<EditableProblem>`SELECT p.status, p.version, p.description, p.address, p.category_code, p.severity, p.photos, p.region_code,
+              ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+       FROM problems p WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
+       FOR UPDATE OF p`.execute(trx);
+  return r.rows[0] ?? null;
+}
+
+/**
+ * The editable fields whose new value really differs from the stored one (compared as JSON, so
+ * photo lists compare by content), as [old, new]. A field sent unchanged is not a change and
+ * does not appear in the record.
+ */
+function changedFields(p: EditableProblem, edit: ProblemEdit): EditChanges {
+  const changes: EditChanges = {};
+  for (const key of EDITABLE) {
+    const next = edit[key];
+    if (next !== undefined && JSON.stringify(next) !== JSON.stringify(p[key])) changes[key] = [p[key], next];
+  }
+  return changes;
+}
+
+/**
+ * Whether the caller may give a problem this category: anyone without a department scope may; a
+ * department-scoped user only a category of their own department (otherwise the problem would
+ * leave their sight).
+ */
+async function categoryAllowed(trx: Transaction<DB>, categoryCode: string, scope: Scope): Promise<boolean> {
+  if (scope.department === null) return true;
+  const c = await trx.selectFrom('categories').select('department').where('code', '=', categoryCode).executeTakeFirst();
+  return c?.department === scope.department;
+}
+
+/**
+ * When the edit moves the point: finds its finest covering region (as on create), refuses a point
+ * no region covers or one outside the caller's regions, and adds `location` (and `region_code`
+ * when the block changes) to `changes`. Without a move the problem keeps its region.
+ */
+async function relocate(
+  trx: Transaction<DB>,
+  p: EditableProblem,
+  edit: ProblemEdit,
+  scope: Scope,
+  changes: EditChanges,
+): Promise<{ kind: 'ok'; moved: boolean; region: string } | { kind: 'outside_coverage' } | { kind: 'outside_scope' }> {
+  const region = p.region_code;
+  const moved = edit.lon !== undefined && edit.lat !== undefined && (edit.lon !== p.lon || edit.lat !== p.lat);
+  if (!moved) return { kind: 'ok', moved: false, region };
+  const code = await findCoveringRegion(trx, edit.lon!, edit.lat!);
+  if (code === null) return { kind: 'outside_coverage' };
+  if (scope.regions !== null && !scope.regions.some((s) => code.startsWith(s))) return { kind: 'outside_scope' };
+  changes.location = [
+    [p.lon, p.lat],
+    [edit.lon, edit.lat],
+  ];
+  if (code !== region) changes.region_code = [region, code];
+  return { kind: 'ok', moved: true, region: code };
+}
+
+/**
+ * Writes exactly the changed fields (and the new point and region when `movedTo` is given),
+ * bumping the version; guarded by `WHERE version = expected`. Returns the new version, `null`
+ * when the guard matched no row.
+ */
+async function writeEditedRow(
+  trx: Transaction<DB>,
+  id: number,
+  expectedVersion: number,
+  edit: ProblemEdit,
+  changes: EditChanges,
+  movedTo: string | null,
+): Promise<number | null> {
+  const updated = await trx
+    .updateTable('problems')
+    .set({
+      ...(changes.description ? { description: edit.description } : {}),
+      ...(changes.address ? { address: edit.address ?? null } : {}),
+      ...(changes.category_code ? { category_code: edit.category_code } : {}),
+      ...(changes.severity ? { severity: edit.severity } : {}),
+      ...(changes.photos ? { photos: edit.photos } : {}),
+      ...(movedTo !== null
+        ? {
+            geom: pointSql(edit.lon!, edit.lat!) as unknown as string,
+            region_code: movedTo,
+          }
+        : {}),
+      version: sql<number>`version + 1` as unknown as number,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .returning('version')
+    .executeTakeFirst();
+  return updated ? updated.version : null;
+}
+
+/**
+ * Appends the one 'edit' record row: the status stays as it was, and `data.changes` lists every
+ * changed field as [old, new] so the record shows what was edited, not only that it was.
+ */
+async function writeEditEvent(
+  trx: Transaction<DB>,
+  id: number,
+  status: string,
+  note: string | null,
+  actor: Actor,
+  changes: EditChanges,
+): Promise<void> {
+  await trx
+    .insertInto('problem_events')
+    .values({
+      problem_id: id,
+      actor: actor.username,
+      actor_id: actor.id,
+      action: 'edit',
+      from_status: status,
+      to_status: status,
+      note,
+      data: JSON.stringify({ changes }),
+    })
+    .execute();
 }
 
 /**
