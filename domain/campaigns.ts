@@ -9,7 +9,7 @@ import { addDays, dayOfWeek, fromShanghai, toShanghaiDate } from './time.js';
 /**
  * Target kinds. `min` targets are met at value ≥ threshold, `max` targets at value ≤ threshold.
  * Rates are fractions (0.95 = 95 %); counts are items. The two point kinds are fed by the
- * assessment work (points, inspections); until those tables exist they are reported as pending.
+ * assessment tables (points, inspections) for the campaign's period, regions and point types.
  */
 export const TARGET_KINDS = {
   closure_rate: { zh: '结案率', en: 'closure rate', sense: 'min', unit: 'rate', source: 'problems' },
@@ -59,8 +59,27 @@ export function targetProblem(targets: readonly Target[]): string | null {
   return null;
 }
 
-/** A unit's value for a problem-based target kind; null when the rate has no denominator. */
-export function targetValue(kind: TargetKind, counts: IndicatorCounts): number | null {
+/** A unit's point figures for the point target kinds (see db/queries/inspections.ts unitPointCounts). */
+export interface PointCounts {
+  /** Active points of the campaign's types in the unit. */
+  points: number;
+  /** Of them, inspected at least once in the period. */
+  covered: number;
+  /** Σ checked weight and Σ passed weight of the period's inspections of those points. */
+  checked: number;
+  passed: number;
+}
+
+export const NO_POINTS: PointCounts = Object.freeze({ points: 0, covered: 0, checked: 0, passed: 0 });
+
+/**
+ * A unit's value for a target kind; null when the rate has no denominator. 点位达标率 is the
+ * weighted pass rate (Σ passed / Σ checked weight, as the assessment standing); coverage is
+ * points inspected / active points.
+ */
+export function targetValue(kind: TargetKind, counts: IndicatorCounts, points: PointCounts = NO_POINTS): number | null {
+  if (kind === 'point_pass_rate') return points.checked > 0 ? points.passed / points.checked : null;
+  if (kind === 'inspection_coverage') return points.points > 0 ? points.covered / points.points : null;
   const rates = ratesOf(counts);
   switch (kind) {
     case 'closure_rate':
@@ -84,7 +103,7 @@ export interface TargetResult {
   value: number | null;
   /** null when there is nothing to judge (no denominator) or the data source is pending. */
   met: boolean | null;
-  /** 'pending' for point targets while the assessment tables are absent. */
+  /** 'pending' when the value's data source is not available (kept for callers that pass `available = false`). */
   status: 'met' | 'missed' | 'no_data' | 'pending';
 }
 

@@ -568,3 +568,53 @@ export async function typeStanding(
     items: (items ?? []).map(itemStat),
   }));
 }
+
+/** Per unit: active points, points inspected in the period, and the period's weighted sums. */
+export interface UnitPointCounts {
+  code: string;
+  points: number;
+  covered: number;
+  /** Σ checked weight / Σ passed weight of the period's inspections of those points. */
+  checked: number;
+  passed: number;
+}
+
+/**
+ * The point figures of a campaign's targets, per region of `level`: active points of `types`
+ * (empty = every type) under one of `regions` (empty = the county) and inside the scope; how many
+ * of them were inspected in the period; and the weighted sums behind 点位达标率 — the same sums
+ * and the same formula (Σ passed weight / Σ checked weight, stored per inspection from
+ * domain/assessment.ts `weightedPassRate`) as `regionStanding`. Units without points are absent.
+ */
+export async function unitPointCounts(
+  db: Kysely<DB>,
+  scope: Scope,
+  opts: { level: RegionLevel; period: Period; regions: readonly string[]; types: readonly string[] },
+): Promise<UnitPointCounts[]> {
+  const len = CODE_LENGTH[opts.level];
+  const regionPart =
+    opts.regions.length === 0 ? sql`TRUE` : sql`pt.region_code LIKE ANY (${opts.regions.map((r) => r + '%')}::text[])`;
+  const typePart = opts.types.length === 0 ? sql`TRUE` : sql`pt.type_code = ANY (${[...opts.types]}::text[])`;
+  const { rows } = await sql<UnitPointCounts>`
+    WITH pts AS (
+      SELECT pt.id, left(pt.region_code, ${len}) AS code FROM points pt
+      WHERE pt.retired_at IS NULL AND length(pt.region_code) >= ${len} AND ${pointScopeSql(scope, 'pt.region_code')}
+        AND ${regionPart} AND ${typePart}
+    ), insp AS (
+      SELECT pts.code, i.point_id, i.checked_weight, i.passed_weight
+      FROM inspections i JOIN pts ON pts.id = i.point_id WHERE ${periodSql(opts.period, 'i.submitted_at')}
+    )
+    SELECT per.code, per.points, coalesce(ins.covered, 0) AS covered, coalesce(ins.checked, 0) AS checked,
+           coalesce(ins.passed, 0) AS passed
+    FROM (SELECT code, count(*)::int AS points FROM pts GROUP BY code) per
+    LEFT JOIN (SELECT code, count(DISTINCT point_id)::int AS covered, sum(checked_weight) AS checked,
+                      sum(passed_weight) AS passed FROM insp GROUP BY code) ins ON ins.code = per.code
+    ORDER BY per.code`.execute(db);
+  return rows.map((r) => ({
+    code: r.code,
+    points: Number(r.points),
+    covered: Number(r.covered),
+    checked: Number(r.checked),
+    passed: Number(r.passed),
+  }));
+}

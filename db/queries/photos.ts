@@ -213,3 +213,16 @@ export async function checkEvidence(
     RETURNING ph.id, ph.flags, round(pos.distance_m::numeric, 1)::float8 AS distance_m`.execute(trx);
   return Object.fromEntries(r.rows.map((row) => [row.id, { flags: row.flags, distance_m: row.distance_m }]));
 }
+
+/** The first report photo (oldest) of each of the problems, by problem id (the bulletin's thumbnails). */
+export async function firstReportPhotos(
+  db: Kysely<DB>,
+  problemIds: readonly number[],
+): Promise<Map<number, { id: number; sha256: string }>> {
+  if (problemIds.length === 0) return new Map();
+  const r = await sql<{ problem_id: number; id: number; sha256: string }>`
+    SELECT DISTINCT ON (ph.problem_id) ph.problem_id, ph.id, ph.sha256 FROM photos ph
+    WHERE ph.kind = 'report' AND ph.problem_id = ANY (${[...problemIds]}::int[])
+    ORDER BY ph.problem_id, ph.id`.execute(db);
+  return new Map(r.rows.map((x) => [Number(x.problem_id), { id: Number(x.id), sha256: x.sha256 }]));
+}

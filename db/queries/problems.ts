@@ -459,6 +459,25 @@ export async function importProblems(
   { partial, checkOnly = false }: { partial: boolean; checkOnly?: boolean },
 ): Promise<ImportResult> {
   if (rows.length === 0) return { created: 0, outside: [], possibleDuplicates: [] };
+  await stageImportRows(trx, rows);
+  const chunks = lineRanges(rows);
+  const rejected = await assignImportRegions(trx, chunks);
+  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
+
+  const duplicates = await findImportDuplicates(trx);
+  await stageImportRecurrences(trx);
+  const n = await writeImportedProblems(trx, chunks, actor);
+  if (n > 0) await bumpProblemsVersion(trx);
+  return { created: n, outside: rejected, possibleDuplicates: duplicates };
+}
+
+/**
+ * Copies the rows into the temporary staging table `problem_import`, {@link IMPORT_CHUNK_ROWS} at
+ * a time (one INSERT … FROM unnest(arrays) per chunk), then indexes and analyses it so the
+ * spatial joins that follow probe it by GiST. The table is dropped on commit, whether the
+ * transaction commits or not.
+ */
+async function stageImportRows(trx: Transaction<DB>, rows: readonly ImportRow[]): Promise<void> {
   // ON COMMIT DROP: the staging tables vanish with the transaction, whether it commits or not.
   await sql`CREATE TEMP TABLE problem_import (
       line int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text NOT NULL, description text NOT NULL,
@@ -481,18 +500,31 @@ export async function importProblems(
   }
   await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
   await sql`ANALYZE problem_import`.execute(trx);
-  const chunks = lineRanges(rows);
+}
+
+/**
+ * Assigns every staged row its finest covering region (into `problem_import_region`, the way
+ * every spatial import does, see {@link assignStagedRegions}) and returns the rows no region
+ * covers as rejections with their stable code, by line — the import report names every one.
+ */
+async function assignImportRegions(trx: Transaction<DB>, chunks: readonly [number, number][]): Promise<Rejection[]> {
   const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region', 'geom', chunks);
-  const rejected = outside.map((line) => ({
+  return outside.map((line) => ({
     line,
     reason: 'outside every region (no block covers this point)',
     code: 'outside_coverage' as const,
     params: {},
   }));
-  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
+}
 
-  // Possible duplicates among the problems already on file (before this import's rows exist):
-  // the few open problems reported near the file's time window drive the join.
+/**
+ * Possible duplicates among the problems already on file (before this import's rows exist), one
+ * per covered staged row at most: the nearest open problem of the same category within
+ * {@link DUPLICATE_RADIUS_M} m and {@link DUPLICATE_WINDOW_HOURS} h. A warning for the report,
+ * never a refusal.
+ */
+async function findImportDuplicates(trx: Transaction<DB>): Promise<ImportResult['possibleDuplicates']> {
+  // The few open problems reported near the file's time window drive the join.
   const duplicates = await sql<{ line: number; id: number; distance_m: number }>`
     WITH recent AS MATERIALIZED (
       SELECT q.id, q.geom, q.category_code, q.reported_at FROM problems q
@@ -507,10 +539,18 @@ export async function importProblems(
      AND ${nearSql(sql`i.geom`, sql`r.geom`, DUPLICATE_RADIUS_M)}
     JOIN problem_import_region a ON a.line = i.line
     ORDER BY i.line, ST_Distance(r.geom::geography, i.geom::geography), r.id`.execute(trx);
+  return duplicates.rows;
+}
 
-  // Recurrences as their own set-based step: the problems closed in the window are few, so they
-  // drive the join and probe the staging table's index. (A per-row subquery inside the INSERT
-  // below would rescan the very table being filled: quadratic.)
+/**
+ * Links each staged row to the problem it recurs (same category, within
+ * {@link RECURRENCE_RADIUS_M} m of one closed in the last {@link RECURRENCE_WINDOW_DAYS} days),
+ * into the temporary table `problem_import_recurrence (line, id)` that the write joins.
+ */
+async function stageImportRecurrences(trx: Transaction<DB>): Promise<void> {
+  // A set-based step of its own: the problems closed in the window are few, so they drive the
+  // join and probe the staging table's index. (A per-row subquery inside the INSERT of
+  // writeImportedProblems would rescan the very table being filled: quadratic.)
   await sql`CREATE TEMP TABLE problem_import_recurrence ON COMMIT DROP AS
     WITH closed AS MATERIALIZED (
       SELECT q.id, q.geom, q.category_code, q.closed_at FROM problems q
@@ -522,7 +562,18 @@ export async function importProblems(
      AND c.closed_at >= i.reported_at - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
      AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
     ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
+}
 
+/**
+ * Writes the covered staged rows as problems with their 'import' events, one INSERT … SELECT …
+ * RETURNING per line range, yielding to the event loop in between so other requests still run
+ * during a long import. Returns how many problems were created.
+ */
+async function writeImportedProblems(
+  trx: Transaction<DB>,
+  chunks: readonly [number, number][],
+  actor: Actor,
+): Promise<number> {
   let n = 0;
   for (const [lo, hi] of chunks) {
     await yieldToEventLoop();
@@ -545,8 +596,7 @@ export async function importProblems(
       SELECT count(*)::int AS created FROM ev`.execute(trx);
     n += created.rows[0]?.created ?? 0;
   }
-  if (n > 0) await bumpProblemsVersion(trx);
-  return { created: n, outside: rejected, possibleDuplicates: duplicates.rows };
+  return n;
 }
 
 /** Fields a PATCH may change; coordinates already WGS84 (degrees). */
@@ -587,92 +637,171 @@ export async function editProblem(
   actor: Actor,
 ): Promise<EditOutcome> {
   return db.transaction().execute(async (trx): Promise<EditOutcome> => {
-    const r = await sql<{
-      status: string;
-      version: number;
-      description: string;
-      address: string | null;
-      category_code: string;
-      severity: number;
-      photos: string[];
-      region_code: string;
-      lon: number;
-      lat: number;
-    }>`SELECT p.status, p.version, p.description, p.address, p.category_code, p.severity, p.photos, p.region_code,
-              ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
-       FROM problems p WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
-       FOR UPDATE OF p`.execute(trx);
-    const p = r.rows[0];
+    const p = await lockEditable(trx, id, scope);
     if (!p) return { kind: 'not_found' };
     if (p.version !== version) return { kind: 'version_conflict', version: p.version };
     if (p.status === 'closed' || p.status === 'voided') return { kind: 'terminal', status: p.status };
 
-    const changes: Record<string, [unknown, unknown]> = {};
-    for (const key of EDITABLE) {
-      const next = edit[key];
-      if (next !== undefined && JSON.stringify(next) !== JSON.stringify(p[key])) changes[key] = [p[key], next];
+    const changes = changedFields(p, edit);
+    if (changes.category_code && !(await categoryAllowed(trx, edit.category_code!, scope))) {
+      return { kind: 'category_not_allowed' };
     }
-    if (changes.category_code && scope.department !== null) {
-      const c = await trx
-        .selectFrom('categories')
-        .select('department')
-        .where('code', '=', edit.category_code!)
-        .executeTakeFirst();
-      if (c?.department !== scope.department) return { kind: 'category_not_allowed' };
-    }
-    let region = p.region_code;
-    const moved = edit.lon !== undefined && edit.lat !== undefined && (edit.lon !== p.lon || edit.lat !== p.lat);
-    if (moved) {
-      const code = await findCoveringRegion(trx, edit.lon!, edit.lat!);
-      if (code === null) return { kind: 'outside_coverage' };
-      if (scope.regions !== null && !scope.regions.some((s) => code.startsWith(s))) return { kind: 'outside_scope' };
-      changes.location = [
-        [p.lon, p.lat],
-        [edit.lon, edit.lat],
-      ];
-      if (code !== region) changes.region_code = [region, code];
-      region = code;
-    }
+    const move = await relocate(trx, p, edit, scope, changes);
+    if (move.kind !== 'ok') return move;
     if (Object.keys(changes).length === 0) return { kind: 'ok', version: p.version, changed: [] };
 
-    const updated = await trx
-      .updateTable('problems')
-      .set({
-        ...(changes.description ? { description: edit.description } : {}),
-        ...(changes.address ? { address: edit.address ?? null } : {}),
-        ...(changes.category_code ? { category_code: edit.category_code } : {}),
-        ...(changes.severity ? { severity: edit.severity } : {}),
-        ...(changes.photos ? { photos: edit.photos } : {}),
-        ...(moved
-          ? {
-              geom: pointSql(edit.lon!, edit.lat!) as unknown as string,
-              region_code: region,
-            }
-          : {}),
-        version: sql<number>`version + 1` as unknown as number,
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .where('version', '=', version)
-      .returning('version')
-      .executeTakeFirst();
-    if (!updated) return { kind: 'version_conflict', version: p.version };
-    await trx
-      .insertInto('problem_events')
-      .values({
-        problem_id: id,
-        actor: actor.username,
-        actor_id: actor.id,
-        action: 'edit',
-        from_status: p.status,
-        to_status: p.status,
-        note,
-        data: JSON.stringify({ changes }),
-      })
-      .execute();
+    const next = await writeEditedRow(trx, id, version, edit, changes, move.moved ? move.region : null);
+    if (next === null) return { kind: 'version_conflict', version: p.version };
+    await writeEditEvent(trx, id, p.status, note, actor, changes);
     await bumpProblemsVersion(trx);
-    return { kind: 'ok', version: updated.version, changed: Object.keys(changes) };
+    return { kind: 'ok', version: next, changed: Object.keys(changes) };
   });
+}
+
+/** The locked problem as {@link editProblem} compares it: the editable fields and the point. */
+interface EditableProblem {
+  status: string;
+  version: number;
+  description: string;
+  address: string | null;
+  category_code: string;
+  severity: number;
+  photos: string[];
+  region_code: string;
+  lon: number;
+  lat: number;
+}
+
+/** Field name → [old, new], in the order the `edit` event records them. */
+type EditChanges = Record<string, [unknown, unknown]>;
+
+/**
+ * Reads and locks one problem inside the caller's scope, `null` when missing or outside it (the
+ * two answer alike, so existence is not leaked). The lock keeps a concurrent transition or edit
+ * waiting until this edit commits.
+ */
+async function lockEditable(trx: Transaction<DB>, id: number, scope: Scope): Promise<EditableProblem | null> {
+  const r =
+    await sql<EditableProblem>`SELECT p.status, p.version, p.description, p.address, p.category_code, p.severity, p.photos, p.region_code,
+              ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+       FROM problems p WHERE p.id = ${id} AND ${problemScopeSql(scope, 'p.region_code', 'p.category_code')}
+       FOR UPDATE OF p`.execute(trx);
+  return r.rows[0] ?? null;
+}
+
+/**
+ * The editable fields whose new value really differs from the stored one (compared as JSON, so
+ * photo lists compare by content), as [old, new]. A field sent unchanged is not a change and
+ * does not appear in the record.
+ */
+function changedFields(p: EditableProblem, edit: ProblemEdit): EditChanges {
+  const changes: EditChanges = {};
+  for (const key of EDITABLE) {
+    const next = edit[key];
+    if (next !== undefined && JSON.stringify(next) !== JSON.stringify(p[key])) changes[key] = [p[key], next];
+  }
+  return changes;
+}
+
+/**
+ * Whether the caller may give a problem this category: anyone without a department scope may; a
+ * department-scoped user only a category of their own department (otherwise the problem would
+ * leave their sight).
+ */
+async function categoryAllowed(trx: Transaction<DB>, categoryCode: string, scope: Scope): Promise<boolean> {
+  if (scope.department === null) return true;
+  const c = await trx.selectFrom('categories').select('department').where('code', '=', categoryCode).executeTakeFirst();
+  return c?.department === scope.department;
+}
+
+/**
+ * When the edit moves the point: finds its finest covering region (as on create), refuses a point
+ * no region covers or one outside the caller's regions, and adds `location` (and `region_code`
+ * when the block changes) to `changes`. Without a move the problem keeps its region.
+ */
+async function relocate(
+  trx: Transaction<DB>,
+  p: EditableProblem,
+  edit: ProblemEdit,
+  scope: Scope,
+  changes: EditChanges,
+): Promise<{ kind: 'ok'; moved: boolean; region: string } | { kind: 'outside_coverage' } | { kind: 'outside_scope' }> {
+  const region = p.region_code;
+  const moved = edit.lon !== undefined && edit.lat !== undefined && (edit.lon !== p.lon || edit.lat !== p.lat);
+  if (!moved) return { kind: 'ok', moved: false, region };
+  const code = await findCoveringRegion(trx, edit.lon!, edit.lat!);
+  if (code === null) return { kind: 'outside_coverage' };
+  if (scope.regions !== null && !scope.regions.some((s) => code.startsWith(s))) return { kind: 'outside_scope' };
+  changes.location = [
+    [p.lon, p.lat],
+    [edit.lon, edit.lat],
+  ];
+  if (code !== region) changes.region_code = [region, code];
+  return { kind: 'ok', moved: true, region: code };
+}
+
+/**
+ * Writes exactly the changed fields (and the new point and region when `movedTo` is given),
+ * bumping the version; guarded by `WHERE version = expected`. Returns the new version, `null`
+ * when the guard matched no row.
+ */
+async function writeEditedRow(
+  trx: Transaction<DB>,
+  id: number,
+  expectedVersion: number,
+  edit: ProblemEdit,
+  changes: EditChanges,
+  movedTo: string | null,
+): Promise<number | null> {
+  const updated = await trx
+    .updateTable('problems')
+    .set({
+      ...(changes.description ? { description: edit.description } : {}),
+      ...(changes.address ? { address: edit.address ?? null } : {}),
+      ...(changes.category_code ? { category_code: edit.category_code } : {}),
+      ...(changes.severity ? { severity: edit.severity } : {}),
+      ...(changes.photos ? { photos: edit.photos } : {}),
+      ...(movedTo !== null
+        ? {
+            geom: pointSql(edit.lon!, edit.lat!) as unknown as string,
+            region_code: movedTo,
+          }
+        : {}),
+      version: sql<number>`version + 1` as unknown as number,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .returning('version')
+    .executeTakeFirst();
+  return updated ? updated.version : null;
+}
+
+/**
+ * Appends the one 'edit' record row: the status stays as it was, and `data.changes` lists every
+ * changed field as [old, new] so the record shows what was edited, not only that it was.
+ */
+async function writeEditEvent(
+  trx: Transaction<DB>,
+  id: number,
+  status: string,
+  note: string | null,
+  actor: Actor,
+  changes: EditChanges,
+): Promise<void> {
+  await trx
+    .insertInto('problem_events')
+    .values({
+      problem_id: id,
+      actor: actor.username,
+      actor_id: actor.id,
+      action: 'edit',
+      from_status: status,
+      to_status: status,
+      note,
+      data: JSON.stringify({ changes }),
+    })
+    .execute();
 }
 
 /**

@@ -134,116 +134,202 @@ export async function applyTransitionIn(
   scope: Scope,
   now: Date = new Date(),
 ): Promise<TransitionOutcome> {
-  {
-    const p = await lockProblem(trx, problemId, scope);
-    if (!p) return { kind: 'not_found' };
-    const flags = { escalated: p.escalated };
-    const allowed = allowedActions(p.status, actor.role, flags);
-    if (req.version !== p.version) return { kind: 'version_conflict', version: p.version, allowed };
+  const p = await lockProblem(trx, problemId, scope);
+  if (!p) return { kind: 'not_found' };
+  const decision = await decideTransition(trx, p, req, actor, scope, now);
+  if (decision.kind === 'stop') return decision.outcome;
+  const { to, allowed } = decision;
 
-    const verdict = transition(p.status, req.action, actor.role, flags);
-    if (!verdict.ok) return { kind: 'refused', reason: verdict.reason, version: p.version, allowed };
+  const note = req.note?.trim() || null;
+  const { set, data } = await rowChanges(trx, p, req, note, now);
+  const version = await writeProblemRow(trx, p.id, req.version, to, set, now);
+  // Unreachable while the row lock holds; kept so a future change to the locking cannot let
+  // two writers through.
+  if (version === null) return { kind: 'version_conflict', version: p.version, allowed };
+  data.version = version;
 
-    const invalid = (reason: InvalidReason): TransitionOutcome => ({
-      kind: 'invalid',
-      reason,
-      version: p.version,
-      allowed,
-    });
-    // A field that an action does not use is refused rather than silently dropped.
-    if (req.dueAt != null && req.action !== 'extend') return invalid('due_at_not_allowed');
-    if (req.duplicateOf != null && req.action !== 'mark_duplicate') return invalid('duplicate_of_not_allowed');
-    const inputError = validateActionInput(req.action, {
-      note: req.note,
-      dueAt: req.dueAt,
-      currentDueAt: p.due_at,
-      duplicateOf: req.duplicateOf,
-    });
-    if (inputError) return invalid(inputError);
-    if (req.action === 'extend' && req.dueAt!.getTime() <= now.getTime()) return invalid('due_at_in_past');
-    if (req.action === 'mark_duplicate') {
-      const bad = await checkDuplicateTarget(trx, p, req.duplicateOf!, scope);
-      if (bad) return invalid(bad);
-    }
+  const eventId = await writeTransitionEvent(trx, p, req, actor, to, note, data, now);
+  await bumpProblemsVersion(trx);
+  return { kind: 'ok', id: p.id, from: p.status, to, version, eventId };
+}
 
-    const note = req.note?.trim() || null;
-    const data: Record<string, unknown> = {};
-    const set: Record<string, unknown> = {};
-    switch (req.action) {
-      case 'file': {
-        // Overrides are read in the same transaction: PGlite has one connection, and the
-        // calendar an admin saved before this transaction began is the one that applies.
-        const due = computeDueAt(now, Number(p.limit_value), p.clock, await loadCalendar(trx));
-        Object.assign(set, { filed_at: now, due_at: due });
-        Object.assign(data, { due_at: due.toISOString(), limit_value: Number(p.limit_value), clock: p.clock });
-        break;
-      }
-      case 'dispatch':
-        set.dispatched_at = now;
-        break;
-      case 'resolve':
-        set.resolved_at = now;
-        break;
-      case 'close':
-        set.closed_at = now;
-        break;
-      case 'rework':
-        // Not resolved any more: the next `resolve` stamps the time again.
-        set.resolved_at = null;
-        set.rework_count = sql`rework_count + 1`;
-        break;
-      case 'void':
-        Object.assign(set, { voided_at: now, void_reason: note });
-        break;
-      case 'mark_duplicate':
-        Object.assign(set, { voided_at: now, void_reason: note, duplicate_of: req.duplicateOf });
-        data.duplicate_of = req.duplicateOf;
-        break;
-      case 'extend':
-        Object.assign(set, { due_at: req.dueAt, extension_count: sql`extension_count + 1` });
-        Object.assign(data, {
-          due_at: req.dueAt!.toISOString(),
-          previous_due_at: p.due_at ? p.due_at.toISOString() : null,
-        });
-        break;
-      case 'escalate':
-        Object.assign(set, { escalated: true, escalated_at: now });
-        break;
-      case 'start':
-        break;
-    }
+/** What {@link decideTransition} concluded: go ahead to `to`, or stop with this outcome. */
+type Decision = { kind: 'go'; to: Status; allowed: Action[] } | { kind: 'stop'; outcome: TransitionOutcome };
 
-    const updated = await trx
-      .updateTable('problems')
-      .set({ ...set, status: verdict.to, updated_at: now, version: sql`version + 1` })
-      .where('id', '=', p.id)
-      .where('version', '=', req.version)
-      .returning(['version'])
-      .executeTakeFirst();
-    // Unreachable while the row lock holds; kept so a future change to the locking cannot let
-    // two writers through.
-    if (!updated) return { kind: 'version_conflict', version: p.version, allowed };
-    data.version = updated.version;
-
-    const event = await trx
-      .insertInto('problem_events')
-      .values({
-        problem_id: p.id,
-        at: now,
-        actor: actor.username,
-        actor_id: actor.id,
-        action: req.action,
-        from_status: p.status,
-        to_status: verdict.to,
-        note,
-        photos: req.photos ?? [],
-        data: JSON.stringify({ ...req.data, ...data }),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await bumpProblemsVersion(trx);
-    return { kind: 'ok', id: p.id, from: p.status, to: verdict.to, version: updated.version, eventId: event.id };
+/**
+ * Decides whether the locked problem may take the requested action, in the order the caller
+ * learns about it: a stale version first (the caller must re-read before anything else means
+ * something), then the state machine's role and status rules, then the request's own fields.
+ * Every refusal carries the current version and the actions that are allowed, so the page can
+ * offer them without another read.
+ */
+async function decideTransition(
+  trx: Transaction<DB>,
+  p: LockedProblem,
+  req: TransitionRequest,
+  actor: Actor,
+  scope: Scope,
+  now: Date,
+): Promise<Decision> {
+  const flags = { escalated: p.escalated };
+  const allowed = allowedActions(p.status, actor.role, flags);
+  if (req.version !== p.version) {
+    return { kind: 'stop', outcome: { kind: 'version_conflict', version: p.version, allowed } };
   }
+
+  const verdict = transition(p.status, req.action, actor.role, flags);
+  if (!verdict.ok) {
+    return { kind: 'stop', outcome: { kind: 'refused', reason: verdict.reason, version: p.version, allowed } };
+  }
+
+  const reason = await checkRequestFields(trx, p, req, scope, now);
+  if (reason) return { kind: 'stop', outcome: { kind: 'invalid', reason, version: p.version, allowed } };
+  return { kind: 'go', to: verdict.to, allowed };
+}
+
+/**
+ * Checks the request's fields against the action, `null` when they are fine. A field that an
+ * action does not use is refused rather than silently dropped; the pure rules of
+ * `validateActionInput` come next; then the checks that need the clock (a new deadline must lie
+ * in the future) or the database (a duplicate's original).
+ */
+async function checkRequestFields(
+  trx: Transaction<DB>,
+  p: LockedProblem,
+  req: TransitionRequest,
+  scope: Scope,
+  now: Date,
+): Promise<InvalidReason | null> {
+  if (req.dueAt != null && req.action !== 'extend') return 'due_at_not_allowed';
+  if (req.duplicateOf != null && req.action !== 'mark_duplicate') return 'duplicate_of_not_allowed';
+  const inputError = validateActionInput(req.action, {
+    note: req.note,
+    dueAt: req.dueAt,
+    currentDueAt: p.due_at,
+    duplicateOf: req.duplicateOf,
+  });
+  if (inputError) return inputError;
+  if (req.action === 'extend' && req.dueAt!.getTime() <= now.getTime()) return 'due_at_in_past';
+  if (req.action === 'mark_duplicate') return checkDuplicateTarget(trx, p, req.duplicateOf!, scope);
+  return null;
+}
+
+/**
+ * The action's own changes to the problem row (`set`: timestamps, deadline, counters) and the
+ * facts it adds to the record (`data`: the computed deadline, the original of a duplicate …).
+ * Status, `updated_at` and the version are the same for every action and are added by
+ * {@link writeProblemRow}.
+ */
+async function rowChanges(
+  trx: Transaction<DB>,
+  p: LockedProblem,
+  req: TransitionRequest,
+  note: string | null,
+  now: Date,
+): Promise<{ set: Record<string, unknown>; data: Record<string, unknown> }> {
+  const data: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
+  switch (req.action) {
+    case 'file': {
+      // Overrides are read in the same transaction: PGlite has one connection, and the
+      // calendar an admin saved before this transaction began is the one that applies.
+      const due = computeDueAt(now, Number(p.limit_value), p.clock, await loadCalendar(trx));
+      Object.assign(set, { filed_at: now, due_at: due });
+      Object.assign(data, { due_at: due.toISOString(), limit_value: Number(p.limit_value), clock: p.clock });
+      break;
+    }
+    case 'dispatch':
+      set.dispatched_at = now;
+      break;
+    case 'resolve':
+      set.resolved_at = now;
+      break;
+    case 'close':
+      set.closed_at = now;
+      break;
+    case 'rework':
+      // Not resolved any more: the next `resolve` stamps the time again.
+      set.resolved_at = null;
+      set.rework_count = sql`rework_count + 1`;
+      break;
+    case 'void':
+      Object.assign(set, { voided_at: now, void_reason: note });
+      break;
+    case 'mark_duplicate':
+      Object.assign(set, { voided_at: now, void_reason: note, duplicate_of: req.duplicateOf });
+      data.duplicate_of = req.duplicateOf;
+      break;
+    case 'extend':
+      Object.assign(set, { due_at: req.dueAt, extension_count: sql`extension_count + 1` });
+      Object.assign(data, {
+        due_at: req.dueAt!.toISOString(),
+        previous_due_at: p.due_at ? p.due_at.toISOString() : null,
+      });
+      break;
+    case 'escalate':
+      Object.assign(set, { escalated: true, escalated_at: now });
+      break;
+    case 'start':
+      break;
+  }
+  return { set, data };
+}
+
+/**
+ * Writes the new status and the action's changes, bumping the row's version; guarded by
+ * `WHERE version = expected` so a lost update is impossible even without the lock. Returns the
+ * new version, `null` when the guard matched no row.
+ */
+async function writeProblemRow(
+  trx: Transaction<DB>,
+  id: number,
+  expectedVersion: number,
+  to: Status,
+  set: Record<string, unknown>,
+  now: Date,
+): Promise<number | null> {
+  const updated = await trx
+    .updateTable('problems')
+    .set({ ...set, status: to, updated_at: now, version: sql`version + 1` })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .returning(['version'])
+    .executeTakeFirst();
+  return updated ? updated.version : null;
+}
+
+/**
+ * Appends the one record (台账) row of this transition: who, when, from which status to which,
+ * the note and photos, and the caller's facts merged with the action's (the action's win).
+ * Returns the event's id.
+ */
+async function writeTransitionEvent(
+  trx: Transaction<DB>,
+  p: LockedProblem,
+  req: TransitionRequest,
+  actor: Actor,
+  to: Status,
+  note: string | null,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<number> {
+  const event = await trx
+    .insertInto('problem_events')
+    .values({
+      problem_id: p.id,
+      at: now,
+      actor: actor.username,
+      actor_id: actor.id,
+      action: req.action,
+      from_status: p.status,
+      to_status: to,
+      note,
+      photos: req.photos ?? [],
+      data: JSON.stringify({ ...req.data, ...data }),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return event.id;
 }
 
 export interface ProblemEventRow {

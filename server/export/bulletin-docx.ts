@@ -1,8 +1,9 @@
 /**
  * The bulletin (通报) as a Word document, written with `docx`: title, period, headline numbers,
  * chart images (ECharts SSR → PNG), the 红黑榜, the per-street table with each target, the units to
- * be 约谈 and the oldest overdue items. The text is Chinese (the document circulates in the
- * county's offices); numbers are printed exactly as percent() and integers give them.
+ * be 约谈 and the oldest overdue items with their first report photo's thumbnail. The text is
+ * Chinese (the document circulates in the county's offices); numbers are printed exactly as
+ * percent() and integers give them.
  */
 import {
   AlignmentType,
@@ -17,7 +18,10 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { percent, type Bulletin } from '../services/bulletins.js';
+import { photoPath } from '../services/photo-store.js';
 import { burnDownOption, renderChart, unitBarsOption } from '../services/charts.js';
 import { TARGET_KINDS, type TargetResult } from '../../domain/campaigns.js';
 import { formatShanghaiWall } from '../../domain/time.js';
@@ -78,7 +82,31 @@ export function streetCells(u: Bulletin['streets'][number]): string[] {
   ];
 }
 
-export async function bulletinDocx(b: Bulletin): Promise<Buffer> {
+/** Printed width of an item's thumbnail in the document, in pixels (the file itself is 320 px). */
+const THUMB_WIDTH = 120;
+
+/**
+ * The thumbnail file of a photo (written by the photo store at upload) with its printed size;
+ * null when the item has no photo or the file is gone from disk (the cell then says so).
+ */
+async function thumbnail(
+  photoDir: string,
+  photo: { sha256: string } | null,
+): Promise<{ data: Buffer; width: number; height: number } | null> {
+  if (!photo) return null;
+  try {
+    const data = await readFile(photoPath(photoDir, photo.sha256, 'thumb'));
+    const meta = await sharp(data).metadata();
+    if (!meta.width || !meta.height) return null;
+    const width = Math.min(THUMB_WIDTH, meta.width);
+    return { data, width, height: Math.round((meta.height * width) / meta.width) };
+  } catch {
+    return null;
+  }
+}
+
+/** The bulletin as a Word document; `photoDir` is the photo store's directory (thumbnails). */
+export async function bulletinDocx(b: Bulletin, photoDir: string): Promise<Buffer> {
   const hl = b.headline;
   const charts = [
     await renderChart(burnDownOption(b.progress.burn_down)),
@@ -167,19 +195,47 @@ export async function bulletinDocx(b: Bulletin): Promise<Buffer> {
     ),
     h('五、超期时间最长的问题'),
   );
-  if (!b.photos_available) children.push(p('（照片库尚未启用，以下事项不附照片。）'));
+  const thumbs = await Promise.all(b.oldest_overdue.map((o) => thumbnail(photoDir, o.first_photo)));
   children.push(
-    table(
-      ['编号', '问题类别', '所在网格', '描述', '期限', '超期（小时）'],
-      b.oldest_overdue.map((o) => [
-        String(o.id),
-        o.category_name,
-        o.region_name,
-        o.description,
-        formatShanghaiWall(o.due_at),
-        o.hours_overdue.toFixed(1),
-      ]),
-    ),
+    new Table({
+      width: { size: 100, type: WidthType.PERCENTAGE },
+      rows: [
+        new TableRow({
+          tableHeader: true,
+          children: ['编号', '问题类别', '所在网格', '描述', '期限', '超期（小时）', '照片'].map((x) => cell(x, true)),
+        }),
+        ...b.oldest_overdue.map(
+          (o, i) =>
+            new TableRow({
+              children: [
+                ...[
+                  String(o.id),
+                  o.category_name,
+                  o.region_name,
+                  o.description,
+                  formatShanghaiWall(o.due_at),
+                  o.hours_overdue.toFixed(1),
+                ].map((x) => cell(x)),
+                thumbs[i]
+                  ? new TableCell({
+                      children: [
+                        new Paragraph({
+                          children: [
+                            new ImageRun({
+                              type: 'jpg',
+                              data: thumbs[i]!.data,
+                              transformation: { width: thumbs[i]!.width, height: thumbs[i]!.height },
+                            }),
+                          ],
+                        }),
+                      ],
+                    })
+                  : cell(o.first_photo ? '照片文件缺失' : '无'),
+              ],
+            }),
+        ),
+      ],
+    }),
   );
   const doc = new Document({
     creator: '问题地图 Problem Map',

@@ -42,6 +42,7 @@ const ITEM_COLUMNS: Column<BulletinItem>[] = [
   { key: 'description', header: '描述', width: 30 },
   { key: 'due_at', header: '期限', width: 20, format: (v) => formatShanghaiWall(v as Date) },
   { key: 'hours_overdue', header: '超期（小时）', width: 12, numFmt: '0.0' },
+  { key: 'photos', header: '照片', width: 26, format: (v) => (v as string[]).join(' ') },
 ];
 
 type ListRow = UnitProgress & { list: string; place: number };

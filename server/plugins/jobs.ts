@@ -104,6 +104,7 @@ export default fp<JobsOptions>(
           config: app.indicatorConfig,
           countyRule: { weeks: c.interviewWeeks, list_size: c.blackListSize },
           escalationGraceHours: c.escalationGraceHours,
+          photoDir: c.photoDir,
           now,
         });
         await app.db

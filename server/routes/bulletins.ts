@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       reply
         .header('content-type', DOCX)
         .header('content-disposition', attachmentHeader(`${b.title}.docx`, `county-bulletin-${b.week}.docx`));
-      return reply.send(await bulletinDocx(b));
+      return reply.send(await bulletinDocx(b, app.config.photoDir));
     },
   );
 

@@ -87,6 +87,12 @@ async function inputOf(
     if (missing.length)
       throw new AppError('UNPROCESSABLE', `unknown regions: ${missing.join(', ')}`, { regions: missing });
   }
+  if (body.point_types?.length) {
+    const found = await db.selectFrom('point_types').select('code').where('code', 'in', body.point_types).execute();
+    const missing = body.point_types.filter((c) => !found.some((f) => f.code === c));
+    if (missing.length)
+      throw new AppError('UNPROCESSABLE', `unknown point types: ${missing.join(', ')}`, { point_types: missing });
+  }
   for (const k of [
     'name',
     'kind',
@@ -261,7 +267,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       reply
         .header('content-type', DOCX)
         .header('content-disposition', attachmentHeader(`${b.title}.docx`, `bulletin-${b.week}.docx`));
-      return reply.send(await bulletinDocx(b));
+      return reply.send(await bulletinDocx(b, app.config.photoDir));
     },
   );
 

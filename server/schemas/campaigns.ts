@@ -107,7 +107,7 @@ export const TargetResult = Type.Object({
   value: N(Type.Number()),
   met: Type.Union([Type.Boolean(), Type.Null()]),
   status: Type.Union([Type.Literal('met'), Type.Literal('missed'), Type.Literal('no_data'), Type.Literal('pending')], {
-    description: 'pending: point targets wait for the assessment data',
+    description: 'no_data: nothing to judge (no denominator, e.g. no point of the campaign types inspected)',
   }),
 });
 
@@ -150,7 +150,7 @@ export const BulletinItem = Type.Object({
   region_name: Type.String(),
   due_at: Type.String({ format: 'date-time' }),
   hours_overdue: Type.Number(),
-  photos: Type.Array(Type.String(), { description: 'photo ids (when the photos store is present)' }),
+  photos: Type.Array(Type.String(), { description: "thumbnail address of the item's first report photo (none: [])" }),
 });
 
 export const BulletinResponse = Type.Object({
@@ -165,6 +165,5 @@ export const BulletinResponse = Type.Object({
   black: Type.Array(UnitProgress),
   interview: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), weeks: Type.Integer() })),
   oldest_overdue: Type.Array(BulletinItem),
-  photos_available: Type.Boolean(),
 });
 export type BulletinResponse = Static<typeof BulletinResponse>;

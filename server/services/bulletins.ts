@@ -6,11 +6,11 @@
  * per-street numbers come from the same statement as GET /api/stats/regions (a test compares).
  */
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import type { DB } from '../../db/types.js';
 import type { Campaign } from '../../db/queries/campaigns.js';
 import { codeInScope, type Scope } from '../../db/queries/scope.js';
 import { oldestOverdue } from '../../db/queries/stats.js';
+import { firstReportPhotos, photoThumbUrl } from '../../db/queries/photos.js';
 import { countyName } from '../../db/queries/rankings.js';
 import { redBlackLists, interviewUnits, weekStart, weekWindow, type InterviewRule } from '../../domain/campaigns.js';
 import type { IndicatorConfig, IndicatorValues } from '../../domain/indicators.js';
@@ -25,7 +25,10 @@ export interface BulletinItem {
   region_name: string;
   due_at: Date;
   hours_overdue: number;
+  /** The thumbnail address of the item's first report photo (/api/photos/<id>/thumb); empty without one. */
   photos: string[];
+  /** The first report photo, whose thumbnail the Word document embeds; null without photos. */
+  first_photo: { id: number; sha256: string } | null;
 }
 
 export interface Bulletin {
@@ -41,8 +44,6 @@ export interface Bulletin {
   black: UnitProgress[];
   interview: { code: string; name: string; weeks: number }[];
   oldest_overdue: BulletinItem[];
-  /** False while the photos store (issue 10) is absent: the items are listed without photos. */
-  photos_available: boolean;
   /** The progress behind it (burn-down for the chart). */
   progress: CampaignProgress;
 }
@@ -70,11 +71,6 @@ function weekLabel(monday: string, campaign: Campaign | null): string {
   const jan1 = `${monday.slice(0, 4)}-01-01`;
   const n = Math.floor((Date.parse(monday) - Date.parse(weekStart(jan1))) / (7 * 86_400_000)) + 1;
   return `第${n}周`;
-}
-
-async function photosTableExists(db: Kysely<DB>): Promise<boolean> {
-  const { rows } = await sql<{ t: string | null }>`SELECT to_regclass('photos')::text AS t`.execute(db);
-  return rows[0]?.t != null;
 }
 
 export async function computeBulletin(db: Kysely<DB>, r: BulletinRequest): Promise<Bulletin> {
@@ -132,7 +128,10 @@ export async function computeBulletin(db: Kysely<DB>, r: BulletinRequest): Promi
         ])
       : [],
   );
-  const photosAvailable = await photosTableExists(db);
+  const photos = await firstReportPhotos(
+    db,
+    overdue.map((o) => o.id),
+  );
 
   const periodText = `${toShanghaiDate(window.from)} 至 ${toShanghaiDate(new Date(window.to.getTime() - 1))}`;
   const title = r.campaign
@@ -159,9 +158,9 @@ export async function computeBulletin(db: Kysely<DB>, r: BulletinRequest): Promi
       region_name: regionNames.get(o.region_code) ?? o.region_code,
       due_at: o.due_at,
       hours_overdue: o.hours_overdue,
-      photos: [],
+      photos: photos.has(o.id) ? [photoThumbUrl(photos.get(o.id)!.id)] : [],
+      first_photo: photos.get(o.id) ?? null,
     })),
-    photos_available: photosAvailable,
     progress,
   };
 }

@@ -54,6 +54,5 @@ export const bulletinJson = (b: Bulletin) => ({
   red: b.red,
   black: b.black,
   interview: b.interview,
-  oldest_overdue: b.oldest_overdue.map((o) => ({ ...o, due_at: o.due_at.toISOString() })),
-  photos_available: b.photos_available,
+  oldest_overdue: b.oldest_overdue.map(({ first_photo: _first, ...o }) => ({ ...o, due_at: o.due_at.toISOString() })),
 });

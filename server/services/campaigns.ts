@@ -13,6 +13,7 @@ import type { DB } from '../../db/types.js';
 import { codeInScope, problemScopeSql, type Scope } from '../../db/queries/scope.js';
 import { regionCounts, type RegionCountsRow, type Window } from '../../db/queries/stats.js';
 import { inCampaignSql, openAtInstants, type Campaign } from '../../db/queries/campaigns.js';
+import { unitPointCounts } from '../../db/queries/inspections.js';
 import type { ProblemFilters } from '../../db/queries/filters.js';
 import { sql } from 'kysely';
 import {
@@ -24,18 +25,17 @@ import {
   type RankedUnit,
 } from '../../domain/indicators.js';
 import {
+  NO_POINTS,
   TARGET_KINDS,
   burnDownDays,
   judgeTarget,
   redBlackLists,
   targetValue,
+  type PointCounts,
   type Target,
   type TargetResult,
 } from '../../domain/campaigns.js';
 import type { RegionLevel } from '../../domain/regions.js';
-
-/** Point targets need the assessment tables (points, inspections); until then they are pending. */
-const pointDataAvailable = (_t: Target) => TARGET_KINDS[_t.kind].source === 'problems';
 
 export interface UnitProgress extends RankedUnit {
   targets: TargetResult[];
@@ -81,10 +81,44 @@ export const previousWindow = (w: Window): Window => ({
   to: w.from,
 });
 
-function judgeAll(targets: readonly Target[], values: IndicatorValues | RegionCountsRow['current']): TargetResult[] {
-  return targets.map((t) =>
-    judgeTarget(t, pointDataAvailable(t) ? targetValue(t.kind, values) : null, pointDataAvailable(t)),
+function judgeAll(
+  targets: readonly Target[],
+  values: IndicatorValues | RegionCountsRow['current'],
+  points: PointCounts = NO_POINTS,
+): TargetResult[] {
+  return targets.map((t) => judgeTarget(t, targetValue(t.kind, values, points)));
+}
+
+const sumPoints = (rows: readonly PointCounts[]): PointCounts =>
+  rows.reduce(
+    (a, r) => ({
+      points: a.points + r.points,
+      covered: a.covered + r.covered,
+      checked: a.checked + r.checked,
+      passed: a.passed + r.passed,
+    }),
+    { ...NO_POINTS },
   );
+
+/**
+ * Point figures per unit code of `level` (and summed for the totals), for the campaign's period,
+ * regions and point types; only read when a target needs them.
+ */
+async function pointCountsFor(
+  db: Kysely<DB>,
+  campaign: Campaign | null,
+  level: RegionLevel,
+  scope: Scope,
+  window: Window,
+): Promise<Map<string, PointCounts>> {
+  if (!campaign || !campaign.targets.some((t) => TARGET_KINDS[t.kind].source === 'points')) return new Map();
+  const rows = await unitPointCounts(db, scope, {
+    level,
+    period: window,
+    regions: campaign.regions,
+    types: campaign.point_types,
+  });
+  return new Map(rows.map((r) => [r.code, r]));
 }
 
 /** Unit rows ranked county-wide (department scope only); see the file comment. */
@@ -110,10 +144,13 @@ export async function rankedCampaignUnits(
 export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Promise<CampaignProgress> {
   const { rows, ranked, window, previous } = await rankedCampaignUnits(db, r);
   const countsOf = new Map(rows.map((row) => [row.code, row]));
+  // Point figures: per unit county-wide (as the ranking), totals over the caller's own area.
+  const pointsOf = await pointCountsFor(db, r.campaign, r.level, { regions: null, department: null }, window);
+  const ownPoints = sumPoints([...(await pointCountsFor(db, r.campaign, 'county', r.scope, window)).values()]);
   const units: UnitProgress[] = ranked
     .filter((u) => codeInScope(r.scope, u.code))
     .map((u) => {
-      const targets = judgeAll(r.campaign?.targets ?? [], countsOf.get(u.code)!.current);
+      const targets = judgeAll(r.campaign?.targets ?? [], countsOf.get(u.code)!.current, pointsOf.get(u.code));
       const judged = targets.filter((t) => t.met !== null);
       return { ...u, targets, targets_met: judged.filter((t) => t.met).length, targets_judged: judged.length };
     });
@@ -159,7 +196,7 @@ export async function campaignProgress(db: Kysely<DB>, r: ProgressRequest): Prom
     previous,
     as_of: new Date(Math.min(window.to.getTime(), r.now.getTime())),
     totals,
-    targets: judgeAll(r.campaign?.targets ?? [], totalsCurrent),
+    targets: judgeAll(r.campaign?.targets ?? [], totalsCurrent, ownPoints),
     units,
     red: visible(lists.red),
     black: visible(lists.black),

@@ -27,6 +27,8 @@ export interface JobContext {
   config: IndicatorConfig;
   countyRule: InterviewRule;
   escalationGraceHours: number;
+  /** Where the photo store keeps its files (the bulletin embeds thumbnails). */
+  photoDir: string;
   now: Date;
 }
 
@@ -115,7 +117,7 @@ export const JOB_HANDLERS: Record<JobName, JobHandler> = {
             config: ctx.config,
             countyRule: ctx.countyRule,
           });
-          return bulletinMessage(b, await bulletinDocx(b), await streamToBuffer(bulletinXlsx(b)));
+          return bulletinMessage(b, await bulletinDocx(b, ctx.photoDir), await streamToBuffer(bulletinXlsx(b)));
         },
       });
     }
