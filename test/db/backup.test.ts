@@ -87,7 +87,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('PostgreSQL: pg_dump → pg_restor
       expect(await fingerprint(r.db)).toEqual(before);
       // Nothing left to migrate: the migration history came along.
       expect(await migrateToLatest(r.db)).toEqual([]);
-      await expect(sql`TRUNCATE problem_events`.execute(r.db)).rejects.toThrow(/append-only/);
+      await expect(sql`TRUNCATE problem_events CASCADE`.execute(r.db)).rejects.toThrow(/append-only/);
       await expect(sql`DELETE FROM problem_events`.execute(r.db)).rejects.toThrow(/append-only/);
     } finally {
       await r.close();
@@ -116,7 +116,7 @@ describe('PGlite: a copy of the stopped data directory', () => {
       expect(await fingerprint(r.db)).toEqual(before);
       expect(before.problems.rows).toBe(2);
       expect(await migrateToLatest(r.db)).toEqual([]);
-      await expect(sql`TRUNCATE problem_events`.execute(r.db)).rejects.toThrow(/append-only/);
+      await expect(sql`TRUNCATE problem_events CASCADE`.execute(r.db)).rejects.toThrow(/append-only/);
     } finally {
       await r.close();
     }

@@ -5,6 +5,7 @@
  * itself is shown able to fail.
  */
 import { describe, expect, it } from 'vitest';
+import { truncateWithRecord } from '../../../db/maintenance.js';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
@@ -20,7 +21,7 @@ const ACTIONS: [RoleName, string, Record<string, unknown>][] = [
   ['admin', 'file', {}],
   ['admin', 'dispatch', {}],
   ['admin', 'start', {}],
-  ['admin', 'resolve', {}],
+  ['admin', 'resolve', { note: '已清理' }],
   ['admin', 'close', {}],
   ['admin', 'rework', { note: '核查未通过' }],
   ['admin', 'void', { note: '不属于受理范围' }],
@@ -115,7 +116,7 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
         n: 1,
       },
     ]);
-    await sql`TRUNCATE problems CASCADE`.execute(ctx.handle.db);
+    await truncateWithRecord(ctx.handle.db, ['problems']);
     expect(await rollups()).toEqual([]);
   });
 

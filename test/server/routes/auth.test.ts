@@ -75,7 +75,7 @@ describe.each(BACKENDS)('auth routes on $name', (backend) => {
       ]);
       for (const res of answers) {
         expect(res.statusCode).toBe(401);
-        expect(res.json().error).toEqual({ code: 'UNAUTHORIZED', message: 'wrong username or password' });
+        expect(res.json().error).toEqual({ code: 'UNAUTHORIZED', message: 'wrong username or password', params: {} });
       }
     });
 
