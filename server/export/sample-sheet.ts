@@ -128,7 +128,9 @@ th, td { border: 1px solid #666; padding: 3px 4px; vertical-align: top; text-ali
 th { background: #eee; font-size: 9pt; }
 td.no { width: 8mm; text-align: center; }
 td.due { white-space: nowrap; }
-td.check { width: 22mm; }
+td.check { width: 27mm; white-space: nowrap; }
+th { white-space: nowrap; }
+section.street { overflow-x: auto; }
 td.check span { display: inline-block; width: 4mm; height: 4mm; border: 1px solid #333; margin-right: 2px; vertical-align: middle; }
 .sign { margin-top: 14px; display: flex; gap: 24px; flex-wrap: wrap; }
 .sign div { flex: 1 1 40%; border-bottom: 1px solid #333; padding-top: 18px; }
