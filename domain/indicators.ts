@@ -93,6 +93,35 @@ export const RATE_DEFINITIONS: Readonly<
   },
 };
 
+/**
+ * 点位达标率 (assessment points, docs/assessment.md): Σ passed item weight / Σ checked item weight
+ * of the inspections submitted in the period at the unit's points. It is not a problem count, so it
+ * lives beside the problem rates: it can be weighted into the composite score (default weight 0).
+ */
+export const POINT_RATE_KEY = 'point_pass_rate' as const;
+
+/** Every indicator a weights file may weight: the seven problem rates and 点位达标率. */
+export const WEIGHT_KEYS = [...RATE_KEYS, POINT_RATE_KEY] as const;
+
+export type WeightKey = (typeof WEIGHT_KEYS)[number];
+
+/** Name and direction of every weightable indicator (the bulletin prints the formula from it). */
+export const WEIGHT_DEFINITIONS: Readonly<Record<WeightKey, { zh: string; higherIsBetter: boolean }>> = {
+  ...RATE_DEFINITIONS,
+  [POINT_RATE_KEY]: { zh: '点位达标率', higherIsBetter: true },
+};
+
+/** Weighted item sums of a unit's point inspections in one period (db/queries/rankings.ts). */
+export interface PointCounts {
+  /** Σ weight of the items checked (pass or fail; not applicable is not checked). */
+  checked_weight: number;
+  /** Σ weight of the items passed. */
+  passed_weight: number;
+}
+
+/** The rates the composite score reads: the problem rates and, when known, 点位达标率. */
+export type ScoredRates = Rates & { [POINT_RATE_KEY]?: number | null };
+
 /** numerator / denominator, or null when nothing was due (a rate of nothing is not 0 %). */
 export function ratio(numerator: number, denominator: number): number | null {
   return denominator > 0 ? numerator / denominator : null;
@@ -139,7 +168,7 @@ export type Grade = (typeof GRADES)[number];
 /** Weights of the composite score and the grade thresholds (config/indicator-weights.json). */
 export interface IndicatorConfig {
   /** Relative weight per rate; the score is Σ weight × rate score / Σ weight × 100. */
-  weights: Partial<Record<RateKey, number>>;
+  weights: Partial<Record<WeightKey, number>>;
   /** Lowest score (0–100) of each grade A–D; below D's threshold is E. */
   grades: Record<Exclude<Grade, 'E'>, number>;
 }
@@ -158,7 +187,7 @@ export const DEFAULT_INDICATOR_CONFIG: IndicatorConfig = Object.freeze({
 
 /** A weights file's members once its shape is checked (server/schemas/rankings.ts IndicatorWeightsFile). */
 export interface IndicatorConfigInput {
-  weights?: Partial<Record<RateKey, number>>;
+  weights?: Partial<Record<WeightKey, number>>;
   grades?: Partial<IndicatorConfig['grades']>;
 }
 
@@ -184,15 +213,16 @@ export function mergeIndicatorConfig(
  * 综合指标值 on 0–100: Σ weight × s / Σ weight × 100, where s is the rate for "higher is better"
  * indicators and 1 − rate for the others (返工率, 延期率, 超期待处置率). An indicator whose
  * denominator is 0 (rate null) drops out and the remaining weights are rescaled; when every
- * weighted rate is null (nothing was due) the score is null.
+ * weighted rate is null (nothing was due) the score is null. 点位达标率 (higher is better) counts
+ * only when weighted and known (a unit whose points were not inspected in the month drops it).
  */
-export function compositeScore(rates: Rates, config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG): number | null {
+export function compositeScore(rates: ScoredRates, config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG): number | null {
   let sum = 0;
   let weight = 0;
-  for (const [key, w] of Object.entries(config.weights) as [RateKey, number][]) {
+  for (const [key, w] of Object.entries(config.weights) as [WeightKey, number][]) {
     const rate = rates[key];
     if (rate === null || rate === undefined || !w) continue;
-    sum += w * (RATE_DEFINITIONS[key].higherIsBetter ? rate : 1 - rate);
+    sum += w * (WEIGHT_DEFINITIONS[key].higherIsBetter ? rate : 1 - rate);
     weight += w;
   }
   return weight > 0 ? (sum / weight) * 100 : null;
@@ -270,11 +300,23 @@ export interface UnitCounts {
   level: string;
   current: IndicatorCounts;
   previous: IndicatorCounts;
+  /** The unit's point inspections in the month and the month before; absent = none. */
+  points?: { current: PointCounts; previous: PointCounts };
+}
+
+/** 点位达标率 of weighted item sums; null when nothing was checked. */
+export function pointPassRate(p: PointCounts | undefined): number | null {
+  return p ? ratio(p.passed_weight, p.checked_weight) : null;
 }
 
 export type RankedUnit = { code: string; name: string; level: string } & Record<CountKey, number> &
   Rates & {
     median_hours_to_close: number | null;
+    /** Σ checked / passed item weight of the unit's point inspections in the month. */
+    point_checked_weight: number;
+    point_passed_weight: number;
+    /** 点位达标率 = point_passed_weight / point_checked_weight; null when nothing was checked. */
+    point_pass_rate: number | null;
     /** 综合指标值, 0–100 with two decimals; null when nothing was due. */
     score: number | null;
     grade: Grade | null;
@@ -294,8 +336,12 @@ export function rankUnits(
   units: readonly UnitCounts[],
   config: IndicatorConfig = DEFAULT_INDICATOR_CONFIG,
 ): RankedUnit[] {
-  const scores = units.map((u) => compositeScore(ratesOf(u.current), config));
-  const previousScores = units.map((u) => compositeScore(ratesOf(u.previous), config));
+  const scored = (u: UnitCounts, period: 'current' | 'previous'): ScoredRates => ({
+    ...ratesOf(u[period]),
+    [POINT_RATE_KEY]: pointPassRate(u.points?.[period]),
+  });
+  const scores = units.map((u) => compositeScore(scored(u, 'current'), config));
+  const previousScores = units.map((u) => compositeScore(scored(u, 'previous'), config));
   const ranks = competitionRanks(scores);
   const previousRanks = competitionRanks(previousScores);
   const ranked = units.map((u, i): RankedUnit => {
@@ -314,6 +360,9 @@ export function rankUnits(
       ...rates,
       median_hours_to_close:
         u.current.median_hours_to_close === null ? null : Math.round(u.current.median_hours_to_close * 10) / 10,
+      point_checked_weight: round4(u.points?.current.checked_weight ?? 0)!,
+      point_passed_weight: round4(u.points?.current.passed_weight ?? 0)!,
+      point_pass_rate: round4(pointPassRate(u.points?.current)),
       score,
       grade: gradeOf(scores[i], config),
       rank,

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../types.js';
-import type { Scope } from './scope.js';
+import { regionScopeSql, type Scope } from './scope.js';
 import { pointScopeSql } from './points.js';
 import { drawSample, estimateMean, estimateStratified, type Estimate } from '../../domain/assessment.js';
 
@@ -243,4 +243,65 @@ export async function estimateSample(db: Kysely<DB>, sample: SampleView, scope: 
     };
   });
   return { overall, by_type: byType, by_street: byStreet };
+}
+
+/** A task as the printable sheet lists it: with the point's responsible unit and its street. */
+export interface SheetTask extends TaskView {
+  unit: string | null;
+  street_code: string | null;
+  street_name: string | null;
+}
+
+/** An outline drawn on the sheet's map (GeoJSON geometry, simplified). */
+export interface SheetOutline {
+  code: string;
+  name: string;
+  level: string;
+  geometry: { type: string; coordinates: unknown };
+}
+
+/**
+ * What the printable task sheet shows (GET /api/samples/:id/sheet.html): the caller's tasks of the
+ * sample with the point's unit and street, and the outlines of the county and its streets that the
+ * caller may see (regions the caller's area lies in or that lie in it, as GET /api/regions), simplified
+ * for a small map.
+ */
+export async function sampleSheet(
+  db: Kysely<DB>,
+  sample: SampleView,
+  scope: Scope,
+): Promise<{ tasks: SheetTask[]; outlines: SheetOutline[] }> {
+  const tasks = await listTasks(db, scope, { sampleId: sample.id });
+  const ids = tasks.map((t) => t.point_id);
+  const { rows: extra } = await sql<{
+    id: number;
+    unit: string | null;
+    street_code: string | null;
+    street_name: string | null;
+  }>`
+    SELECT pt.id, pt.unit, st.code AS street_code, st.name AS street_name FROM points pt
+    LEFT JOIN LATERAL (
+      SELECT r.code, r.name FROM regions r WHERE r.level = 'street' AND pt.region_code LIKE r.code || '%'
+      ORDER BY r.code LIMIT 1
+    ) st ON TRUE
+    WHERE pt.id = ANY (${ids}::int[])`.execute(db);
+  const byId = new Map(extra.map((r) => [Number(r.id), r]));
+  const county = sample.region_code.slice(0, 6);
+  const { rows: outlines } = await sql<SheetOutline>`
+    SELECT r.code, r.name, r.level,
+           ST_AsGeoJSON(ST_SimplifyPreserveTopology(r.geom, 0.0001::float8), 5)::json AS geometry
+      FROM regions r
+     WHERE r.level IN ('county', 'street') AND r.code LIKE ${county + '%'}
+       AND ${regionScopeSql(scope, 'r.code', true)}
+     ORDER BY r.level = 'street', r.code`.execute(db);
+  return {
+    tasks: tasks.map((t) => {
+      const e = byId.get(t.point_id);
+      return { ...t, unit: e?.unit ?? null, street_code: e?.street_code ?? null, street_name: e?.street_name ?? null };
+    }),
+    outlines: outlines.map((o) => ({
+      ...o,
+      geometry: typeof o.geometry === 'string' ? JSON.parse(o.geometry) : o.geometry,
+    })),
+  };
 }

@@ -21,7 +21,15 @@ import {
 } from '../../db/queries/exports.js';
 import { countyName } from '../../db/queries/rankings.js';
 import { STATUS_LABELS_ZH, type Status } from '../../domain/workflow.js';
-import { RATE_DEFINITIONS, ratesOf, sumCounts, type RankedUnit, type RateKey } from '../../domain/indicators.js';
+import {
+  RATE_DEFINITIONS,
+  WEIGHT_DEFINITIONS,
+  ratesOf,
+  sumCounts,
+  type RankedUnit,
+  type RateKey,
+  type WeightKey,
+} from '../../domain/indicators.js';
 import { SHANGHAI_OFFSET_MS, toShanghaiDate } from '../../domain/time.js';
 import { filtersOf } from '../services/filters.js';
 import { computeRankings, rankingsRequestOf } from '../services/rankings.js';
@@ -253,7 +261,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const weights = Object.entries(indicatorConfig.weights)
         .filter(([, w]) => w)
         .map(([k, w]) => {
-          const def = RATE_DEFINITIONS[k as RateKey];
+          const def = WEIGHT_DEFINITIONS[k as WeightKey];
           return `${def.higherIsBetter ? def.zh : `(1−${def.zh})`}×${w}`;
         })
         .join(' + ');

@@ -13,6 +13,7 @@ import { requireRole, userOf } from '../plugins/auth.js';
 import { errors, IdParam } from '../schemas/common.js';
 import { DrawSampleBody, SampleDetail, SampleList, Task, TaskList, TasksQuery } from '../schemas/samples.js';
 import { attachmentHeader, xlsxStream, type Column } from '../export/writers.js';
+import { renderSampleSheet } from '../export/sample-sheet.js';
 import { allocateSample } from '../../domain/assessment.js';
 import { toShanghaiDate, formatShanghai } from '../../domain/time.js';
 import {
@@ -22,6 +23,7 @@ import {
   getTask,
   listSamples,
   listTasks,
+  sampleSheet,
   sampleStrata,
   type TaskView,
 } from '../../db/queries/samples.js';
@@ -198,6 +200,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           },
         ]),
       );
+    },
+  );
+
+  app.get(
+    '/samples/:id/sheet.html',
+    {
+      schema: {
+        tags: TAGS,
+        summary:
+          'The task sheet of a sample as a print-ready A4 HTML page with a static map of the points, by street (the caller’s area only)',
+        params: IdParam,
+        response: {
+          200: Type.String({ description: 'text/html; charset=utf-8: a self-contained page (no external request)' }),
+          ...errors(401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const sample = await getSample(app.db, request.params.id, request.scope);
+      if (!sample) throw notFound(`sample ${request.params.id}`);
+      const { tasks, outlines } = await sampleSheet(app.db, sample, request.scope);
+      const html = renderSampleSheet({ sample, tasks, outlines, generatedAt: new Date() });
+      return reply.type('text/html; charset=utf-8').send(html);
     },
   );
 

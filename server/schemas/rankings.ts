@@ -2,7 +2,7 @@
 import { Type, type Static, type TInteger, type TNull, type TNumber, type TOptional, type TUnion } from 'typebox';
 import { Nullable, RegionCode } from './common.js';
 import { ProblemFilterQuery } from './filters.js';
-import { COUNT_KEYS, RATE_KEYS } from '../../domain/indicators.js';
+import { COUNT_KEYS, RATE_KEYS, WEIGHT_KEYS } from '../../domain/indicators.js';
 
 type NullableNumber = TUnion<[TNumber, TNull]>;
 
@@ -40,6 +40,11 @@ export const RankedUnit = Type.Object({
   ...countProps,
   ...rateProps,
   median_hours_to_close: Nullable(Type.Number()),
+  point_checked_weight: Type.Number({ minimum: 0, description: 'Σ weight of the point items checked in the month' }),
+  point_passed_weight: Type.Number({ minimum: 0, description: 'Σ weight of the point items passed in the month' }),
+  point_pass_rate: Nullable(
+    Type.Number({ description: '点位达标率 = passed / checked item weight, 0–1; null when no item was checked' }),
+  ),
   score: Nullable(Type.Number({ description: '综合指标值, 0–100; null when nothing was due' })),
   grade: Type.Union([
     Type.Literal('A'),
@@ -80,8 +85,8 @@ export const IndicatorWeightsFile = Type.Object(
   {
     weights: Type.Optional(
       Type.Object(
-        Object.fromEntries(RATE_KEYS.map((k) => [k, Type.Optional(Weight)])) as Record<
-          (typeof RATE_KEYS)[number],
+        Object.fromEntries(WEIGHT_KEYS.map((k) => [k, Type.Optional(Weight)])) as Record<
+          (typeof WEIGHT_KEYS)[number],
           TOptional<typeof Weight>
         >,
         { additionalProperties: false, description: 'an object of indicator weights' },

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { IndicatorWeightsFile, type RankingsQuery } from '../schemas/rankings.js';
 import { schemaProblems } from '../schemas/check.js';
 import { codeInScope, type Scope } from '../../db/queries/scope.js';
-import { monthlyUnitCounts } from '../../db/queries/rankings.js';
+import { monthlyPointCounts, monthlyUnitCounts } from '../../db/queries/rankings.js';
 import type { ProblemFilters } from '../../db/queries/filters.js';
 import type { DB } from '../../db/types.js';
 import {
@@ -108,7 +108,16 @@ export async function computeRankings(
     filters: r.filters,
     problemScope: { regions: null, department: r.scope.department },
   });
-  const ranked = rankUnits(rows, config);
+  const points = await monthlyPointCounts(db, {
+    level: r.level,
+    parent: r.parent,
+    month: r.month,
+    department: r.scope.department,
+  });
+  const ranked = rankUnits(
+    rows.map((u) => ({ ...u, points: points.get(u.code) })),
+    config,
+  );
   const window = monthWindow(r.month);
   return {
     level: r.level,

@@ -105,6 +105,16 @@ describe('compositeScore', () => {
     const rates = ratesOf(counts({ due: 10, closed: 6, closed_on_time: 4 }));
     expect(compositeScore(rates, cfg)).toBeCloseTo(50, 10);
   });
+
+  it('ignores 点位达标率 at the default weight and weighs it in when configured; a null point rate drops out', () => {
+    const rates = ratesOf(counts({ due: 10, closed: 6, closed_on_time: 4 }));
+    expect(compositeScore({ ...rates, point_pass_rate: 0 })).toBe(compositeScore(rates));
+    const cfg = mergeIndicatorConfig({ weights: { closure_rate: 1, point_pass_rate: 3 } });
+    // (0.6 × 1 + 0.2 × 3) / 4 × 100 = 30
+    expect(compositeScore({ ...rates, point_pass_rate: 0.2 }, cfg)).toBeCloseTo(30, 10);
+    expect(compositeScore({ ...rates, point_pass_rate: null }, cfg)).toBeCloseTo(60, 10);
+    expect(compositeScore(ratesOf(counts({})), mergeIndicatorConfig({ weights: { point_pass_rate: 1 } }))).toBeNull();
+  });
 });
 
 describe('gradeOf', () => {

@@ -999,6 +999,11 @@ const MATRIX: Record<string, Entry> = {
     request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}/tasks.xlsx` }),
     scope: ISO.assessment,
   },
+  'GET /api/samples/:id/sheet.html': {
+    allowed: 'all',
+    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}/sheet.html` }),
+    scope: ISO.assessment,
+  },
   'GET /api/tasks': {
     allowed: ['admin', 'inspector', 'manager', 'leader'],
     request: () => ({ method: 'GET', url: '/api/tasks' }),

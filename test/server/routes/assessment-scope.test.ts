@@ -73,6 +73,12 @@ describe.each(BACKENDS)('assessment scope on $name', (backend) => {
     const names: string[] = [];
     wb.worksheets[0].eachRow((row, n) => n > 3 && names.push(String(row.getCell(4).value)));
     expect(names).toEqual(['本网格公交站']);
+    const page = await get('manager', `/api/samples/${a.sample}/sheet.html`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('本网格公交站');
+    expect(page.body).not.toContain(NEIGH_POINT_NAME);
+    expect(page.body.match(/<g class="point"/g)).toHaveLength(1);
+    expect((await get('admin', `/api/samples/${a.sample}/sheet.html`)).body).toContain(NEIGH_POINT_NAME);
 
     const standing = (await get('manager', '/api/assessment/standing?level=block')).json().regions;
     expect(standing.map((r: { code: string }) => r.code)).toEqual([MANAGER_BLOCK]);
