@@ -71,6 +71,11 @@ export const OPENAPI_TAGS = [
   },
   { name: 'ogc', description: 'OGC API – Features, Part 1: Core (QGIS, ArcGIS, GDAL)' },
   { name: 'open311', description: 'Open311 GeoReport v2 (12345 hotline, mini-programs, citizens)' },
+  { name: 'campaigns', description: '集中攻坚 Campaigns, their progress, the 红黑榜 and the weekly bulletin (通报)' },
+  { name: 'messages', description: '消息 What was sent to whom (email, robots, inbox), subscriptions and the inbox' },
+  { name: 'admin', description: '运维 Scheduled jobs: last run, next run, errors; run one now (admin)' },
+  { name: 'photos', description: '照片 Photo evidence: upload, files and thumbnails, a problem’s photos' },
+  { name: 'queues', description: '待办 Work queues: a manager’s to-do, an inspector’s re-inspection queue' },
 ];
 import photoRoutes from './routes/photos.js';
 import queueRoutes from './routes/queues.js';
