@@ -15,7 +15,7 @@ describe('checkIndicatorConfig', () => {
 
   it('names each bad member and what it must be', () => {
     expect(() => checkIndicatorConfig({ weights: { speed: 10 } })).toThrow(
-      'unknown member "speed" in weights (known: closure_rate, on_time_rate, disposal_rate, on_time_disposal_rate, rework_rate, extension_rate, overdue_pending_rate)',
+      'unknown member "speed" in weights (known: closure_rate, on_time_rate, disposal_rate, on_time_disposal_rate, rework_rate, extension_rate, overdue_pending_rate, point_pass_rate)',
     );
     expect(() => checkIndicatorConfig({ weights: { closure_rate: -1 } })).toThrow(
       'weights.closure_rate must be a number ≥ 0',
