@@ -4,6 +4,7 @@
  * (创文办) registers, imports, edits and retires. Points are never deleted.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { parseImportBody } from '../services/imports.js';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
 import { errors, IdParam, parseBBox } from '../schemas/common.js';
@@ -23,14 +24,7 @@ import {
   RetirePointBody,
 } from '../schemas/points.js';
 import { coordinateProblem, toWgs84, type InputCrs } from '../../domain/coords.js';
-import { ImportFormatError } from '../../domain/problem-import.js';
-import {
-  parsePointCsv,
-  parsePointGeoJson,
-  MAX_POINT_EXTENT_DEG,
-  type NewPoint,
-  type ParsedPointImport,
-} from '../../domain/point-import.js';
+import { parsePointCsv, parsePointGeoJson, MAX_POINT_EXTENT_DEG, type NewPoint } from '../../domain/point-import.js';
 import {
   createPoint,
   editPoint,
@@ -221,24 +215,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = userOf(request);
       const ctx = { crs: request.query.crs ?? 'wgs84', types: await getPointTypeLookup(app.db) };
-      const body = request.body;
-      let parsed: ParsedPointImport;
-      try {
-        if (Buffer.isBuffer(body)) parsed = parsePointCsv(body, ctx);
-        else if (body && typeof body === 'object') parsed = parsePointGeoJson(body, ctx);
-        else
-          throw new AppError(
-            'UNSUPPORTED_MEDIA_TYPE',
-            'send text/csv or a GeoJSON FeatureCollection (application/json or application/geo+json)',
-          );
-      } catch (err) {
-        if (!(err instanceof ImportFormatError)) throw err;
-        if (err.empty) throw new AppError('BAD_REQUEST', err.message);
-        throw new AppError('IMPORT_REJECTED', err.message, {
-          rejected: [{ line: err.line, reason: err.message }],
-          total: 0,
-        });
-      }
+      const parsed = parseImportBody(
+        request.body,
+        (bytes) => parsePointCsv(bytes, ctx),
+        (fc) => parsePointGeoJson(fc, ctx),
+      );
       const created = await app.db.transaction().execute(async (trx) => {
         // Bad rows already? Still stage the good ones so the one report also names the rows the
         // database refuses (outside coverage, invalid polygon, number taken); then roll back.

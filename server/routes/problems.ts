@@ -3,6 +3,7 @@
  * Workflow transitions and the event record live in server/routes/workflow.ts under the same prefix.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { parseImportBody } from '../services/imports.js';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
 import { errors, IdempotencyHeaders, IdParam, parseBBox } from '../schemas/common.js';
@@ -21,11 +22,9 @@ import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 import { REPORT_ROLES } from '../../domain/workflow.js';
 import {
   coordinateReason,
-  ImportFormatError,
   parseProblemCsv,
   parseProblemGeoJson,
   parseReportedAt,
-  type ParsedImport,
 } from '../../domain/problem-import.js';
 import {
   createProblem,
@@ -194,26 +193,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = userOf(request);
       const ctx = { crs: request.query.crs ?? 'wgs84', categories: await getCategoryLookup(app.db), now: new Date() };
-      const body = request.body;
-      let parsed: ParsedImport;
-      try {
-        if (Buffer.isBuffer(body)) parsed = parseProblemCsv(body, ctx);
-        else if (body && typeof body === 'object') parsed = parseProblemGeoJson(body, ctx);
-        else
-          throw new AppError(
-            'UNSUPPORTED_MEDIA_TYPE',
-            'send text/csv or a GeoJSON FeatureCollection (application/json or application/geo+json)',
-          );
-      } catch (err) {
-        if (!(err instanceof ImportFormatError)) throw err;
-        if (err.empty) throw new AppError('BAD_REQUEST', err.message);
-        throw new AppError('IMPORT_REJECTED', err.message, {
-          rejected: [
-            { line: err.line, reason: err.message, code: 'file_unreadable', params: { message: err.message } },
-          ],
-          total: 0,
-        });
-      }
+      const parsed = parseImportBody(
+        request.body,
+        (bytes) => parseProblemCsv(bytes, ctx),
+        (fc) => parseProblemGeoJson(fc, ctx),
+      );
       const partial = request.query.mode === 'partial';
       // Refused already by a bad row? Still stage the good ones, so the one report also names the
       // rows outside coverage; the transaction is then rolled back.
