@@ -54,6 +54,13 @@ export const SubmitInspectionBody = Type.Object(
           result: ItemResult,
           note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
           photos: Type.Optional(Type.Array(PhotoRef, { maxItems: 10 })),
+          photo_ids: Type.Optional(
+            Type.Array(Type.Integer({ minimum: 1 }), {
+              maxItems: 10,
+              description:
+                'ids of photos the inspector uploaded with POST /api/photos (kind inspection_item); recorded as their URLs',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
