@@ -3,6 +3,7 @@
  * files, with small previews. The files are uploaded by the outbox when the report or transition
  * is sent, so a photo taken without signal waits with it.
  */
+import { session } from '../api.js';
 import { h, render } from '../dom.js';
 import { t } from '../i18n/index.js';
 
@@ -32,6 +33,16 @@ export function photoInput(name: string, label = t('add.photo')): PhotoInput {
     );
   });
   return { el: h('label', { class: 'photo-input' }, label, input, previews), files: () => [...chosen] };
+}
+
+/**
+ * Where an <img> loads one of our photos: they are behind the token and an <img> cannot send a
+ * header, so it rides in the query. Other URLs (references typed in earlier) are used as they are.
+ */
+export function photoSrc(url: string, thumb: boolean): string {
+  if (!url.startsWith('/api/photos/')) return url;
+  const token = session.token();
+  return `${url}${thumb ? '/thumb' : ''}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
 }
 
 /** The device position, or null when not allowed or not known within `timeoutMs`. */
