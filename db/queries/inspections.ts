@@ -322,6 +322,8 @@ export interface InspectionView {
   task_id: number | null;
   region_code: string;
   inspector: string;
+  /** The inspector's display name (null when the account is gone). */
+  inspector_name: string | null;
   started_at: string | null;
   submitted_at: string;
   device: { lon: number; lat: number; accuracy_m: number | null } | null;
@@ -357,6 +359,7 @@ function toView(r: InspectionRow): InspectionView {
     task_id: r.task_id,
     region_code: r.region_code,
     inspector: r.inspector,
+    inspector_name: r.inspector_name,
     started_at: iso(r.started_at),
     submitted_at: new Date(r.submitted_at).toISOString(),
     device:
@@ -374,7 +377,7 @@ function toView(r: InspectionRow): InspectionView {
 }
 
 const INSPECTION_COLUMNS = sql`i.id, i.point_id, pt.name AS point_name, pt.type_code, i.standard_id, s.version AS standard_version, i.kind,
-  i.task_id, i.region_code, i.inspector, i.started_at, i.submitted_at, ST_X(i.device_geom) AS device_lon, ST_Y(i.device_geom) AS device_lat,
+  i.task_id, i.region_code, i.inspector, u.display_name AS inspector_name, i.started_at, i.submitted_at, ST_X(i.device_geom) AS device_lon, ST_Y(i.device_geom) AS device_lat,
   i.device_accuracy_m, i.note, i.checked_weight AS checked, i.passed_weight AS passed, i.failed_count`;
 
 /**
@@ -384,6 +387,7 @@ const INSPECTION_COLUMNS = sql`i.id, i.point_id, pt.name AS point_name, pt.type_
 export async function getInspection(db: Kysely<DB>, id: number, scope: Scope): Promise<InspectionView | null> {
   const { rows } = await sql<InspectionRow>`SELECT ${INSPECTION_COLUMNS}
     FROM inspections i JOIN points pt ON pt.id = i.point_id JOIN standards s ON s.id = i.standard_id
+    LEFT JOIN users u ON u.id = i.inspector_id
     WHERE i.id = ${id} AND ${pointScopeSql(scope, 'pt.region_code')}`.execute(db);
   if (!rows[0]) return null;
   const view = toView(rows[0]);
@@ -419,6 +423,7 @@ export async function listInspections(
 ): Promise<InspectionView[]> {
   const { rows } = await sql<InspectionRow>`SELECT ${INSPECTION_COLUMNS}
     FROM inspections i JOIN points pt ON pt.id = i.point_id JOIN standards s ON s.id = i.standard_id
+    LEFT JOIN users u ON u.id = i.inspector_id
     WHERE ${pointScopeSql(scope, 'pt.region_code')}
       AND (${opts.pointId ?? null}::int IS NULL OR i.point_id = ${opts.pointId ?? null})
       AND (${opts.region ?? null}::text IS NULL OR pt.region_code LIKE ${(opts.region ?? '') + '%'})

@@ -82,6 +82,7 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     // The inspection is on the record: who, when, where the device was, every item, the problem.
     const insp = body.inspection;
     expect(insp.inspector).toBe('inspector');
+    expect(insp.inspector_name).toBe('测试inspector');
     expect(insp.kind).toBe('unannounced');
     expect(insp.device).toEqual({ lon: 113.0041, lat: 28.2061, accuracy_m: 8 });
     expect(insp.score).toBe(75); // weights 2 + 1 passed of 2 + 1 + 1 checked

@@ -161,7 +161,7 @@ export class AssessmentPanel {
     );
     const standard = standards[0];
     const startedAt = new Date().toISOString();
-    const status = h('p', { class: 'status', role: 'status' });
+    const status = h('p', { class: 'status', role: 'status', 'data-inspect-status': '' });
     const rows = standard.items.map((item) => {
       const name = `item-${item.id}`;
       const radio = (value: Result) =>
@@ -287,7 +287,11 @@ export class AssessmentPanel {
         h(
           'p',
           { class: 'muted small' },
-          t('assess.recordMeta', { inspector: r.inspector, at: formatDateTime(r.submitted_at), score: pct(r.score) }),
+          t('assess.recordMeta', {
+            inspector: r.inspector_name ?? r.inspector,
+            at: formatDateTime(r.submitted_at),
+            score: pct(r.score),
+          }),
         ),
         h(
           'ol',
