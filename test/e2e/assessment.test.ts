@@ -193,7 +193,8 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
         await item.locator('.photo-previews img').waitFor();
         await item.locator('input.item-note').fill('洗手液缺失');
         await check(page, 'inspector form with a failure');
-        await item.scrollIntoViewIfNeeded();
+        // The docs' picture: the point, its standard and the failed item with its photo, in the sheet.
+        await page.evaluate(() => document.getElementById('assessment')!.scrollIntoView({ block: 'start' }));
         await page.screenshot({ path: join(RESULTS, 'screenshot-assessment.png') });
         if (process.env.UPDATE_SCREENSHOTS)
           copyFileSync(join(RESULTS, 'screenshot-assessment.png'), join(ROOT, 'docs', 'screenshot-assessment.png'));

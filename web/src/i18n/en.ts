@@ -261,6 +261,7 @@ export const en: Record<MessageKey, string> = {
   'outbox.create': 'Report',
   'outbox.inspection': 'Inspection: {point}',
   'photo.count': '{n} chosen',
+  'photo.pick': 'Take or choose a photo',
   'photo.after': 'After-photo',
   'photo.recheck': 'Re-inspection photo',
   'photo.flag.taken_before_dispatch': 'taken before dispatch',

@@ -256,6 +256,7 @@ export const zhCN = {
   'outbox.create': '上报',
   'outbox.inspection': '检查：{point}',
   'photo.count': '已选 {n} 张',
+  'photo.pick': '拍照或选择照片',
   'photo.after': '处置后照片',
   'photo.recheck': '核查照片',
   'photo.flag.taken_before_dispatch': '拍摄早于派遣',

@@ -178,7 +178,7 @@ export class AssessmentPanel {
       const el = h(
         'fieldset',
         { class: 'inspect-item', 'data-item': item.code, 'data-item-id': item.id },
-        h('legend', {}, `${item.text}${item.photo_required ? ' 📷' : ''}`),
+        h('legend', {}, item.text),
         h('div', { class: 'results' }, radio('pass'), radio('fail'), radio('na')),
         h('input', { type: 'text', class: 'item-note', placeholder: t('assess.note'), maxlength: 2000 }),
         photos.el,

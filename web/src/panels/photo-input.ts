@@ -32,7 +32,19 @@ export function photoInput(name: string, label = t('add.photo')): PhotoInput {
       chosen.length ? h('span', { class: 'muted small' }, t('photo.count', { n: chosen.length })) : null,
     );
   });
-  return { el: h('label', { class: 'photo-input' }, label, input, previews), files: () => [...chosen] };
+  // The browser's own file button speaks the browser's language ("Choose Files"): it stays in the
+  // label for the camera and the keyboard, hidden, and the page shows its own button.
+  return {
+    el: h(
+      'label',
+      { class: 'photo-input' },
+      label,
+      input,
+      h('span', { class: 'photo-pick', 'aria-hidden': 'true' }, t('photo.pick')),
+      previews,
+    ),
+    files: () => [...chosen],
+  };
 }
 
 /**
