@@ -18,6 +18,7 @@ import type { Role } from '../../domain/workflow.js';
 import { CODE_LENGTH, type RegionLevel } from '../../domain/regions.js';
 import { pointSql } from '../spatial.js';
 import { OPEN_STATUS_SQL } from './filters.js';
+import { attachPhotos, photoUrl, type AttachRefusal } from './photos.js';
 import {
   chronicItems,
   pointStanding,
@@ -33,8 +34,13 @@ export interface InspectionItemInput {
   item_id: number;
   result: ItemResult;
   note?: string | null;
-  /** Photo ids or URLs (the photos table of issue 10 can own them). */
+  /** Photo references kept as given (URLs or outside ids). */
   photos?: string[];
+  /**
+   * Ids of photos the inspector uploaded (POST /api/photos, kind `inspection_item`): attached to
+   * this inspection (and to the item's problem when it failed) and recorded as their URLs.
+   */
+  photo_ids?: number[];
 }
 
 export interface InspectionInput {
@@ -64,7 +70,8 @@ export type SubmitOutcome =
   | { kind: 'task_done'; inspection_id: number }
   | { kind: 'task_not_yours' }
   | { kind: 'items_invalid'; missing: string[]; unknown: number[]; duplicate: number[]; photo_missing: string[] }
-  | { kind: 'outside_coverage' };
+  | { kind: 'outside_coverage' }
+  | { kind: 'photo_unusable'; reason: AttachRefusal; photo_id: number };
 
 interface PointLock {
   id: number;
@@ -141,14 +148,19 @@ export async function submitInspection(
     else {
       seen.add(it.item_id);
       const d = byId.get(it.item_id)!;
-      if (it.result === 'fail' && d.photo_required && (it.photos ?? []).length === 0) photoMissing.push(d.code);
+      const photoCount = (it.photos ?? []).length + (it.photo_ids ?? []).length;
+      if (it.result === 'fail' && d.photo_required && photoCount === 0) photoMissing.push(d.code);
     }
   }
   const missing = defs.filter((d) => !seen.has(d.id)).map((d) => d.code);
   if (missing.length || unknown.length || duplicate.length || photoMissing.length)
     return { kind: 'items_invalid', missing, unknown, duplicate, photo_missing: photoMissing };
 
-  const results = input.items.map((it) => ({ ...it, def: byId.get(it.item_id)! }));
+  // An item's photos as recorded: the references given, then the uploads' URLs.
+  const results = input.items.map((it) => {
+    const ids = [...new Set(it.photo_ids ?? [])];
+    return { ...it, ids, refs: [...(it.photos ?? []), ...ids.map(photoUrl)], def: byId.get(it.item_id)! };
+  });
   const rate = weightedPassRate(results.map((r) => ({ result: r.result, weight: r.def.weight })));
   const failed = results.filter((r) => r.result === 'fail');
 
@@ -176,7 +188,7 @@ export async function submitInspection(
         source: 'inspection',
         severity: 1,
         reporter: actor.username,
-        photos: f.photos ?? [],
+        photos: f.refs,
         reported_at: now,
       },
       scope,
@@ -211,11 +223,30 @@ export async function submitInspection(
         standard_item_id: r.item_id,
         result: r.result,
         note: r.note ?? null,
-        photos: r.photos ?? [],
+        photos: r.refs,
         problem_id: problemOf.get(r.item_id) ?? null,
       })),
     )
     .execute();
+
+  // The uploads become the inspection's (the failed item's problem's too, so its card shows them);
+  // one that is not the inspector's own unused inspection photo rolls everything back.
+  for (const r of results) {
+    const attached = await attachPhotos(
+      trx,
+      r.ids,
+      {
+        kind: 'inspection_item',
+        ownerId: inspectionId,
+        problemId: problemOf.get(r.item_id) ?? null,
+        regionCode: point.region_code,
+      },
+      actor.id,
+      now,
+    );
+    if (!attached.ok)
+      throw new InspectionAbort({ kind: 'photo_unusable', reason: attached.reason, photo_id: attached.photoId });
+  }
 
   await refreshPointStanding(trx, point.id);
   return { kind: 'ok', id: inspectionId, problems };
@@ -291,6 +322,8 @@ export interface InspectionView {
   task_id: number | null;
   region_code: string;
   inspector: string;
+  /** The inspector's display name (null when the account is gone). */
+  inspector_name: string | null;
   started_at: string | null;
   submitted_at: string;
   device: { lon: number; lat: number; accuracy_m: number | null } | null;
@@ -326,6 +359,7 @@ function toView(r: InspectionRow): InspectionView {
     task_id: r.task_id,
     region_code: r.region_code,
     inspector: r.inspector,
+    inspector_name: r.inspector_name,
     started_at: iso(r.started_at),
     submitted_at: new Date(r.submitted_at).toISOString(),
     device:
@@ -343,7 +377,7 @@ function toView(r: InspectionRow): InspectionView {
 }
 
 const INSPECTION_COLUMNS = sql`i.id, i.point_id, pt.name AS point_name, pt.type_code, i.standard_id, s.version AS standard_version, i.kind,
-  i.task_id, i.region_code, i.inspector, i.started_at, i.submitted_at, ST_X(i.device_geom) AS device_lon, ST_Y(i.device_geom) AS device_lat,
+  i.task_id, i.region_code, i.inspector, u.display_name AS inspector_name, i.started_at, i.submitted_at, ST_X(i.device_geom) AS device_lon, ST_Y(i.device_geom) AS device_lat,
   i.device_accuracy_m, i.note, i.checked_weight AS checked, i.passed_weight AS passed, i.failed_count`;
 
 /**
@@ -353,6 +387,7 @@ const INSPECTION_COLUMNS = sql`i.id, i.point_id, pt.name AS point_name, pt.type_
 export async function getInspection(db: Kysely<DB>, id: number, scope: Scope): Promise<InspectionView | null> {
   const { rows } = await sql<InspectionRow>`SELECT ${INSPECTION_COLUMNS}
     FROM inspections i JOIN points pt ON pt.id = i.point_id JOIN standards s ON s.id = i.standard_id
+    LEFT JOIN users u ON u.id = i.inspector_id
     WHERE i.id = ${id} AND ${pointScopeSql(scope, 'pt.region_code')}`.execute(db);
   if (!rows[0]) return null;
   const view = toView(rows[0]);
@@ -388,6 +423,7 @@ export async function listInspections(
 ): Promise<InspectionView[]> {
   const { rows } = await sql<InspectionRow>`SELECT ${INSPECTION_COLUMNS}
     FROM inspections i JOIN points pt ON pt.id = i.point_id JOIN standards s ON s.id = i.standard_id
+    LEFT JOIN users u ON u.id = i.inspector_id
     WHERE ${pointScopeSql(scope, 'pt.region_code')}
       AND (${opts.pointId ?? null}::int IS NULL OR i.point_id = ${opts.pointId ?? null})
       AND (${opts.region ?? null}::text IS NULL OR pt.region_code LIKE ${(opts.region ?? '') + '%'})

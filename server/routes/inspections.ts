@@ -68,6 +68,11 @@ function refusal(o: Exclude<SubmitOutcome, { kind: 'ok' }>, pointId: number): Ap
       );
     case 'outside_coverage':
       return new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map');
+    case 'photo_unusable':
+      return new AppError('PHOTO_UNUSABLE', `photo ${o.photo_id} cannot be attached: ${o.reason}`, undefined, {
+        reason: o.reason,
+        photo_id: o.photo_id,
+      });
   }
 }
 

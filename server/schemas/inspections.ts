@@ -54,6 +54,13 @@ export const SubmitInspectionBody = Type.Object(
           result: ItemResult,
           note: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
           photos: Type.Optional(Type.Array(PhotoRef, { maxItems: 10 })),
+          photo_ids: Type.Optional(
+            Type.Array(Type.Integer({ minimum: 1 }), {
+              maxItems: 10,
+              description:
+                'ids of photos the inspector uploaded with POST /api/photos (kind inspection_item); recorded as their URLs',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -90,7 +97,8 @@ export const Inspection = Type.Object({
   kind: InspectionKind,
   task_id: Nullable(Type.Integer()),
   region_code: Type.String(),
-  inspector: Type.String(),
+  inspector: Type.String({ description: 'username' }),
+  inspector_name: Nullable(Type.String({ description: 'display name' })),
   started_at: Nullable(Type.String()),
   submitted_at: Type.String(),
   device: Nullable(Type.Object({ lon: Type.Number(), lat: Type.Number(), accuracy_m: Nullable(Type.Number()) })),

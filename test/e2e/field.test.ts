@@ -28,37 +28,12 @@ import {
   loginThroughForm,
   waitForMap,
 } from './harness.js';
+import { englishOn } from './zh-text.js';
 
 const PASSWORD = 'e2e-password-1';
 const RESULTS = join(ROOT, 'test-results');
 const DESKTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
-
-/**
- * Latin words the zh-CN page may show: coordinate system names, units, the map library's and
- * the data's attribution. Anything else in Latin letters is English that should be Chinese.
- */
-const ALLOWED_LATIN = new Set([
-  'WGS',
-  'CGCS',
-  'MapLibre',
-  'OpenStreetMap',
-  'km',
-  'MB',
-  // file formats on the export buttons, and the language switch's own name
-  'CSV',
-  'XLSX',
-  'GEOJSON',
-  'GeoJSON',
-  'English',
-]);
-
-/** Latin words in the page's visible text that are not on the allowed list. */
-async function englishOn(page: Page): Promise<string[]> {
-  const text = await page.evaluate(() => document.body.innerText);
-  const words = text.match(/[A-Za-z]{2,}/g) ?? [];
-  return [...new Set(words.filter((w) => !ALLOWED_LATIN.has(w)))];
-}
 
 describe('in the field in Chromium (pglite): phone inspector, desktop manager, offline outbox', () => {
   let handle: DbHandle;

@@ -34,12 +34,19 @@ import type {
 import type { InboxResponse as InboxResponseSchema, JobList as JobListSchema } from '../../server/schemas/messages.js';
 import type { Photo as PhotoSchema } from '../../server/schemas/photos.js';
 import type { QueueResponse as QueueResponseSchema } from '../../server/schemas/queues.js';
+import type {
+  SubmitInspectionBody as SubmitInspectionBodySchema,
+  SubmitInspectionResponse as SubmitInspectionResponseSchema,
+} from '../../server/schemas/inspections.js';
 import type { Level } from './state/url.js';
 
 export type Photo = Static<typeof PhotoSchema>;
 export type PhotoKind = Photo['kind'];
 export type QueueResponse = Static<typeof QueueResponseSchema>;
 export type QueueItem = QueueResponse['items'][number];
+/** POST /api/inspections body and answer. */
+export type InspectionBody = Static<typeof SubmitInspectionBodySchema>;
+export type SubmittedInspection = Static<typeof SubmitInspectionResponseSchema>;
 
 /** Where the device was when a photo was taken (browsers strip EXIF GPS). */
 export interface DevicePosition {
@@ -265,6 +272,8 @@ export const api = {
     return request<Photo>('POST', '/api/photos', fd);
   },
   problemPhotos: (id: number) => get<{ photos: Photo[] }>(`/api/problems/${id}/photos`),
+  /** Submits an inspection once (photos uploaded first, by id per item). */
+  submitInspection: (body: InspectionBody) => request<SubmittedInspection>('POST', '/api/inspections', body),
   todo: () => get<QueueResponse>('/api/queues/todo'),
   recheck: (near: { lon: number; lat: number } | null) =>
     get<QueueResponse>(`/api/queues/recheck${near ? qs({ sort: 'nearest', lon: near.lon, lat: near.lat }) : ''}`),

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, MANAGER_BLOCK } from '../../helpers/world.js';
+import { jpeg, multipartBody } from '../../helpers/photos.js';
 
 const HOUR = 3_600_000;
 
@@ -81,6 +82,7 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     // The inspection is on the record: who, when, where the device was, every item, the problem.
     const insp = body.inspection;
     expect(insp.inspector).toBe('inspector');
+    expect(insp.inspector_name).toBe('测试inspector');
     expect(insp.kind).toBe('unannounced');
     expect(insp.device).toEqual({ lon: 113.0041, lat: 28.2061, accuracy_m: 8 });
     expect(insp.score).toBe(75); // weights 2 + 1 passed of 2 + 1 + 1 checked
@@ -293,5 +295,160 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     });
     // The test department is 城管局: of the three items only 06020 (焚烧垃圾) is its category.
     expect(dstd.json().standards[0].items.map((i: { code: string }) => i.code)).toEqual(['BURN']);
+  });
+
+  /** Uploads one photo as `who` through POST /api/photos; answers its id. */
+  async function upload(who: 'admin' | 'inspector' | 'manager', kind: string, colour: string): Promise<number> {
+    const mp = await multipartBody(
+      { data: await jpeg({ colour }), name: 'p.jpg', type: 'image/jpeg' },
+      { kind, lon: '113.0041', lat: '28.2061', accuracy: '8' },
+    );
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/photos',
+      headers: { ...as(who), ...mp.headers },
+      payload: mp.payload,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+
+  const submitIds = (
+    who: 'admin' | 'inspector' | 'manager',
+    pointId: number,
+    standard: { id: number; items: { id: number; code: string }[] },
+    results: Record<string, 'pass' | 'fail' | 'na'>,
+    photoIds: Record<string, number[]>,
+  ) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/api/inspections',
+      headers: as(who),
+      payload: {
+        point_id: pointId,
+        standard_id: standard.id,
+        items: standard.items.map((i) => ({
+          item_id: i.id,
+          result: results[i.code],
+          photo_ids: photoIds[i.code] ?? [],
+        })),
+      },
+    });
+
+  it('takes uploaded photos by id: the failed item’s photo is on the record and the problem, scoped like the point; a wrong one writes nothing', async () => {
+    const { standard, point } = await setup();
+    const count = async () =>
+      Number(
+        (
+          await sql<{
+            n: number;
+          }>`SELECT (SELECT count(*) FROM inspections) + (SELECT count(*) FROM problems) AS n`.execute(ctx.handle.db)
+        ).rows[0].n,
+      );
+    const n0 = await count();
+
+    // A report photo is not an inspection photo; someone else's upload answers like a missing one.
+    const report = await upload('inspector', 'report', '#2980b9');
+    const wrong = await submitIds(
+      'inspector',
+      point.id,
+      standard,
+      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
+      {
+        BURN: [report],
+      },
+    );
+    expect(wrong.statusCode, wrong.body).toBe(422);
+    expect(wrong.json().error).toMatchObject({
+      code: 'PHOTO_UNUSABLE',
+      params: { reason: 'wrong_kind', photo_id: report },
+    });
+    const theirs = await upload('admin', 'inspection_item', '#16a085');
+    const notMine = await submitIds(
+      'inspector',
+      point.id,
+      standard,
+      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
+      {
+        BURN: [theirs],
+      },
+    );
+    expect(notMine.statusCode).toBe(422);
+    expect(notMine.json().error.params).toEqual({ reason: 'unknown_photo', photo_id: theirs });
+    expect(await count()).toBe(n0);
+
+    // BURN requires a photo of a failure: an uploaded one satisfies it.
+    const burnPhoto = await upload('inspector', 'inspection_item', '#c0392b');
+    const signPhoto = await upload('inspector', 'inspection_item', '#f1c40f');
+    const res = await submitIds(
+      'inspector',
+      point.id,
+      standard,
+      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
+      {
+        BURN: [burnPhoto],
+        SIGN: [signPhoto],
+      },
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    const insp = res.json().inspection;
+    const byCode = Object.fromEntries(insp.items.map((i: { code: string }) => [i.code, i]));
+    expect(byCode.BURN.photos).toEqual([`/api/photos/${burnPhoto}`]);
+    expect(byCode.SIGN.photos).toEqual([`/api/photos/${signPhoto}`]);
+    const problemId = byCode.BURN.problem_id as number;
+
+    // The problem's card shows the failure's photo, as an inspection photo.
+    const problem = await ctx.app.inject({ method: 'GET', url: `/api/problems/${problemId}`, headers: as('leader') });
+    expect(problem.json().properties.photos).toEqual([`/api/photos/${burnPhoto}`]);
+    const photos = await ctx.app.inject({
+      method: 'GET',
+      url: `/api/problems/${problemId}/photos`,
+      headers: as('leader'),
+    });
+    expect(photos.json().photos.map((p: { id: number; kind: string }) => [p.id, p.kind])).toEqual([
+      [burnPhoto, 'inspection_item'],
+    ]);
+
+    // Used once: the same photo cannot go on a second inspection.
+    const again = await submitIds(
+      'inspector',
+      point.id,
+      standard,
+      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
+      {
+        BURN: [burnPhoto],
+      },
+    );
+    expect(again.statusCode).toBe(422);
+    expect(again.json().error.params).toEqual({ reason: 'already_attached', photo_id: burnPhoto });
+
+    // The images are scoped like the point: the manager of the block sees both (the passed item's
+    // through the point's block), a manager elsewhere would get 404 as for a missing photo.
+    for (const id of [burnPhoto, signPhoto]) {
+      const img = await ctx.app.inject({ method: 'GET', url: `/api/photos/${id}/thumb`, headers: as('manager') });
+      expect(img.statusCode, `photo ${id}`).toBe(200);
+      expect(img.headers['content-type']).toBe('image/jpeg');
+    }
+    const far = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/points',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', name: '邻居公厕', lon: 113.015, lat: 28.21 },
+    });
+    const farPhoto = await upload('inspector', 'inspection_item', '#8e44ad');
+    const farRes = await submitIds(
+      'inspector',
+      far.json().id,
+      standard,
+      { CLEAN: 'pass', BURN: 'pass', SIGN: 'pass' },
+      {
+        CLEAN: [farPhoto],
+      },
+    );
+    expect(farRes.statusCode, farRes.body).toBe(201);
+    const hidden = await ctx.app.inject({ method: 'GET', url: `/api/photos/${farPhoto}`, headers: as('manager') });
+    expect(hidden.statusCode).toBe(404);
+    const seen = await ctx.app.inject({ method: 'GET', url: `/api/photos/${farPhoto}`, headers: as('leader') });
+    expect(seen.statusCode).toBe(200);
   });
 });

@@ -1,12 +1,19 @@
 /**
- * The outbox: reports and transitions (with their photos) waiting to reach the server, kept in
+ * The outbox: reports, transitions and inspections (with their photos) waiting to reach the server, kept in
  * IndexedDB (`idb`) so they survive a closed app and a lost signal. Each item carries a
  * client-generated key sent as `Idempotency-Key`, so sending it again after a lost answer never
  * creates a second problem or applies a transition twice. A 409 (someone changed the problem
  * first) is kept and shown, never dropped; other refusals are kept with their reason too.
  */
 import { openDB, type IDBPDatabase } from 'idb';
-import { api, ApiError, type CreateProblemBody, type DevicePosition, type PhotoKind } from '../api.js';
+import {
+  api,
+  ApiError,
+  type CreateProblemBody,
+  type DevicePosition,
+  type InspectionBody,
+  type PhotoKind,
+} from '../api.js';
 
 export interface QueuedPhoto {
   blob: Blob;
@@ -14,6 +21,8 @@ export interface QueuedPhoto {
   position: DevicePosition | null;
   /** Set once uploaded, so a retry does not upload it again. */
   uploadedId?: number;
+  /** An inspection's photo: the standard item it shows. */
+  itemId?: number;
 }
 
 interface Base {
@@ -22,7 +31,7 @@ interface Base {
   photos: QueuedPhoto[];
   /** pending: to send; conflict: 409, shown to the user; failed: refused for another reason. */
   state: 'pending' | 'conflict' | 'failed';
-  error?: { code: string; params: Record<string, unknown>; status: number };
+  error?: { code: string; params: Record<string, unknown>; status: number; details?: unknown };
 }
 export interface QueuedCreate extends Base {
   type: 'create';
@@ -33,7 +42,16 @@ export interface QueuedTransition extends Base {
   problemId: number;
   body: { action: string; version: number; note?: string; due_at?: string; duplicate_of?: number };
 }
-export type QueuedItem = QueuedCreate | QueuedTransition;
+/**
+ * An inspection of a point, item by item; each photo names its item. A retry after a lost answer
+ * of a task's inspection is refused as "task done" (409), never recorded twice.
+ */
+export interface QueuedInspection extends Base {
+  type: 'inspection';
+  pointName: string;
+  body: InspectionBody;
+}
+export type QueuedItem = QueuedCreate | QueuedTransition | QueuedInspection;
 
 export type SendOutcome =
   | { state: 'sent'; result: unknown }
@@ -84,6 +102,17 @@ async function sendOne(item: QueuedItem): Promise<unknown> {
     ids.push(photo.uploadedId);
   }
   if (item.type === 'create') return api.createProblem({ ...item.body, photo_ids: ids }, item.key);
+  if (item.type === 'inspection') {
+    const byItem = new Map<number, number[]>();
+    item.photos.forEach((p, i) => {
+      if (p.itemId === undefined) return;
+      byItem.set(p.itemId, [...(byItem.get(p.itemId) ?? []), ids[i]]);
+    });
+    return api.submitInspection({
+      ...item.body,
+      items: item.body.items.map((it) => ({ ...it, photo_ids: byItem.get(it.item_id) ?? [] })),
+    });
+  }
   return api.transition(item.problemId, { ...item.body, ...(ids.length ? { photo_ids: ids } : {}) }, item.key);
 }
 
@@ -117,7 +146,7 @@ async function attempt(item: QueuedItem): Promise<SendOutcome> {
     if (isNetworkError(err)) return { state: 'queued' };
     const e = err as ApiError;
     item.state = e.status === 409 ? 'conflict' : 'failed';
-    item.error = { code: e.code, params: e.params, status: e.status };
+    item.error = { code: e.code, params: e.params, status: e.status, details: e.details };
     await store.put(STORE, item);
     await changed();
     return { state: item.state, error: item.error };
@@ -129,7 +158,10 @@ async function attempt(item: QueuedItem): Promise<SendOutcome> {
  * returns. Either way it is stored first, so closing the app mid-request loses nothing.
  */
 export async function submit(
-  item: Omit<QueuedCreate, 'key' | 'createdAt' | 'state'> | Omit<QueuedTransition, 'key' | 'createdAt' | 'state'>,
+  item:
+    | Omit<QueuedCreate, 'key' | 'createdAt' | 'state'>
+    | Omit<QueuedTransition, 'key' | 'createdAt' | 'state'>
+    | Omit<QueuedInspection, 'key' | 'createdAt' | 'state'>,
 ): Promise<SendOutcome> {
   const full = { ...item, key: newKey(), createdAt: new Date().toISOString(), state: 'pending' } as QueuedItem;
   await (await db()).put(STORE, full);

@@ -1,26 +1,32 @@
 /**
  * The assessment panel (对标达标) in the map's sidebar: an inspector's open tasks (a mock
  * assessment's points, nearest-first walking order), the item-by-item inspection form of a point
- * (pass / fail / not applicable, note, photo reference), and for leaders the streets' 达标率.
+ * (pass / fail / not applicable, note, photos from the camera), the inspection's record once
+ * submitted (results, photo thumbnails, the problems it filed), and for leaders the streets' 达标率.
+ *
+ * The form goes through the outbox like a report: photos are uploaded (kind `inspection_item`)
+ * and attached by id per item, and without signal the whole inspection waits on the phone.
  * Types come from the server's schemas.
  */
 import type { Static } from 'typebox';
 import type { Task as TaskSchema } from '../../../server/schemas/samples.js';
 import type { Standard as StandardSchema } from '../../../server/schemas/standards.js';
 import type { PointFeature as PointSchema } from '../../../server/schemas/points.js';
-import type {
-  RegionStanding as RegionStandingSchema,
-  SubmitInspectionResponse as SubmitSchema,
-} from '../../../server/schemas/inspections.js';
-import { ApiError, request } from '../api.js';
+import type { RegionStanding as RegionStandingSchema } from '../../../server/schemas/inspections.js';
+import { request, type InspectionBody, type SubmittedInspection } from '../api.js';
 import { h, render, showStatus } from '../dom.js';
+import { errorText } from '../i18n/errors.js';
 import { formatDateTime, t, type MessageKey } from '../i18n/index.js';
+import { submit as send } from '../offline/outbox.js';
+import { devicePosition, photoInput, photoSrc, type PhotoInput } from './photo-input.js';
 
 type Task = Static<typeof TaskSchema>;
 type Standard = Static<typeof StandardSchema>;
 type Point = Static<typeof PointSchema>;
 type RegionStanding = Static<typeof RegionStandingSchema>;
-type Submitted = Static<typeof SubmitSchema>;
+type InspectionRecord = SubmittedInspection['inspection'];
+type Result = 'pass' | 'fail' | 'na';
+const RESULT_LABEL: Record<Result, MessageKey> = { pass: 'assess.pass', fail: 'assess.fail', na: 'assess.na' };
 
 export interface AssessmentPanelOptions {
   role: string;
@@ -33,18 +39,27 @@ export interface AssessmentPanelOptions {
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v.toFixed(1)}%`);
 
+/** An API refusal as the outbox keeps it, or as a request throws it. */
+interface Refusal {
+  code: string;
+  status: number;
+  params?: Record<string, unknown>;
+  details?: unknown;
+}
+
 /** The error the page shows for a refused submission, in the user's language. */
 function refusalText(err: unknown): string {
-  if (err instanceof ApiError) {
-    const d = (err.details ?? {}) as { reason?: string; missing?: string[]; photo_missing?: string[] };
+  const e = err as Refusal | null;
+  if (e && typeof e.code === 'string' && typeof e.status === 'number' && e.status > 0) {
+    const d = (e.details ?? {}) as { reason?: string; missing?: string[]; photo_missing?: string[] };
     if (d.reason === 'items_invalid' && d.photo_missing?.length)
       return t('assess.err.photo', { items: d.photo_missing.join('、') });
     if (d.reason === 'items_invalid') return t('assess.err.missing', { items: (d.missing ?? []).join('、') });
     if (d.reason === 'standard_changed') return t('assess.err.standard');
     if (d.reason === 'task_done') return t('assess.err.done');
-    return t('common.error', { message: err.message });
+    return errorText(e);
   }
-  return t('common.error', { message: String(err) });
+  return t('assess.err.network');
 }
 
 export class AssessmentPanel {
@@ -145,48 +160,82 @@ export class AssessmentPanel {
       `/api/standards?type=${encodeURIComponent(point.properties.type_code)}`,
     );
     const standard = standards[0];
-    const status = h('p', { class: 'status' });
+    const startedAt = new Date().toISOString();
+    const status = h('p', { class: 'status', role: 'status', 'data-inspect-status': '' });
     const rows = standard.items.map((item) => {
       const name = `item-${item.id}`;
-      const radio = (value: 'pass' | 'fail' | 'na', label: MessageKey) =>
-        h('label', { class: 'radio' }, h('input', { type: 'radio', name, value, checked: value === 'pass' }), t(label));
-      return {
-        item,
-        el: h(
-          'fieldset',
-          { class: 'inspect-item', 'data-item': item.code },
-          h('legend', {}, `${item.text}${item.photo_required ? ` 📷` : ''}`),
-          radio('pass', 'assess.pass'),
-          radio('fail', 'assess.fail'),
-          radio('na', 'assess.na'),
-          h('input', { type: 'text', class: 'item-note', placeholder: t('assess.note') }),
-          h('input', { type: 'text', class: 'item-photo', placeholder: t('assess.photo') }),
-        ),
-      };
+      const radio = (value: Result) =>
+        h(
+          'label',
+          { class: 'radio' },
+          h('input', { type: 'radio', name, value, checked: value === 'pass' }),
+          t(RESULT_LABEL[value]),
+        );
+      const photos: PhotoInput = photoInput(
+        `photo-${item.id}`,
+        item.photo_required ? t('assess.photoRequired') : t('assess.photo'),
+      );
+      const el = h(
+        'fieldset',
+        { class: 'inspect-item', 'data-item': item.code, 'data-item-id': item.id },
+        h('legend', {}, item.text),
+        h('div', { class: 'results' }, radio('pass'), radio('fail'), radio('na')),
+        h('input', { type: 'text', class: 'item-note', placeholder: t('assess.note'), maxlength: 2000 }),
+        photos.el,
+      );
+      const result = () => (el.querySelector('input[type=radio]:checked') as HTMLInputElement).value as Result;
+      return { item, el, photos, result };
     });
+    const submitButton = h(
+      'button',
+      { type: 'submit', class: 'primary', id: 'inspect-submit' },
+      t('assess.submit'),
+    ) as HTMLButtonElement;
     const submit = async () => {
-      const items = rows.map(({ item, el }) => {
-        const result = (el.querySelector('input[type=radio]:checked') as HTMLInputElement).value as
-          'pass' | 'fail' | 'na';
-        const note = (el.querySelector('.item-note') as HTMLInputElement).value.trim();
-        const photo = (el.querySelector('.item-photo') as HTMLInputElement).value.trim();
-        return { item_id: item.id, result, note: note || null, photos: photo ? [photo] : [] };
+      // A failure the standard wants photographed is refused here already (the server refuses it too).
+      const needPhoto = rows.filter((r) => r.item.photo_required && r.result() === 'fail' && !r.photos.files().length);
+      for (const r of rows) r.el.classList.toggle('needs-photo', needPhoto.includes(r));
+      if (needPhoto.length) {
+        showStatus(status, t('assess.err.photo', { items: needPhoto.map((r) => r.item.text).join('、') }), 'error');
+        needPhoto[0].el.scrollIntoView({ block: 'center' });
+        return;
+      }
+      submitButton.disabled = true;
+      status.textContent = t('assess.sending');
+      const position = await devicePosition(1500);
+      const body: InspectionBody = {
+        point_id: pointId,
+        standard_id: standard.id,
+        kind: taskId ? 'mock' : 'inspection',
+        task_id: taskId,
+        started_at: startedAt,
+        device: position ? { lon: position.lon, lat: position.lat, accuracy_m: position.accuracy } : null,
+        items: rows.map(({ item, el, result }) => {
+          const note = (el.querySelector('.item-note') as HTMLInputElement).value.trim();
+          return { item_id: item.id, result: result(), note: note || null };
+        }),
+      };
+      const outcome = await send({
+        type: 'inspection',
+        pointName: point.properties.name,
+        body,
+        photos: rows.flatMap(({ item, photos }) =>
+          photos.files().map((blob) => ({ blob, kind: 'inspection_item' as const, position, itemId: item.id })),
+        ),
       });
-      try {
-        const device = await currentPosition();
-        const r = await request<Submitted>('POST', '/api/inspections', {
-          point_id: pointId,
-          standard_id: standard.id,
-          kind: taskId ? 'mock' : 'inspection',
-          task_id: taskId,
-          device,
-          items,
-        });
-        showStatus(status, t('assess.submitted', { score: pct(r.inspection.score), n: r.problems.length }), 'good');
+      if (outcome.state === 'sent') {
         this.o.onInspected();
-        setTimeout(() => void this.load(), 1500);
-      } catch (err) {
-        showStatus(status, refusalText(err), 'error');
+        this.showRecord((outcome.result as SubmittedInspection).inspection);
+      } else if (outcome.state === 'queued') {
+        render(
+          this.el,
+          h('h2', {}, point.properties.name),
+          h('p', { class: 'notice', 'data-queued': '' }, t('outbox.savedOffline')),
+          h('button', { class: 'primary', id: 'inspect-back', onclick: () => void this.load() }, t('assess.back')),
+        );
+      } else {
+        submitButton.disabled = false;
+        showStatus(status, refusalText(outcome.error), 'error');
       }
     };
     render(
@@ -199,28 +248,82 @@ export class AssessmentPanel {
       ),
       h(
         'form',
-        { class: 'inspect-form', onsubmit: (e: Event) => (e.preventDefault(), void submit()) },
+        {
+          class: 'inspect-form',
+          id: 'inspect-form',
+          'data-point': pointId,
+          onsubmit: (e: Event) => (e.preventDefault(), void submit()),
+        },
         ...rows.map((r) => r.el),
         h(
           'div',
           { class: 'row' },
-          h('button', { type: 'submit', class: 'primary', id: 'inspect-submit' }, t('assess.submit')),
+          submitButton,
           h('button', { type: 'button', class: 'link', onclick: () => void this.load() }, t('manager.cancel')),
         ),
       ),
       status,
     );
+    this.el.scrollIntoView({ block: 'start' });
   }
-}
 
-/** The phone's position for the record (null when refused or unavailable within 3 s). */
-function currentPosition(): Promise<{ lon: number; lat: number; accuracy_m: number } | null> {
-  if (!('geolocation' in navigator)) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy_m: p.coords.accuracy }),
-      () => resolve(null),
-      { timeout: 3000, maximumAge: 60_000 },
+  /** An inspection's record: who and when, every item's result, note and photos, the problems it filed. */
+  showRecord(r: InspectionRecord): void {
+    const photo = (url: string, n: number) =>
+      h(
+        'a',
+        { href: photoSrc(url, false), target: '_blank', rel: 'noopener noreferrer', class: 'photo-link' },
+        url.startsWith('/api/photos/')
+          ? h('img', { src: photoSrc(url, true), alt: t('problem.photo', { n: n + 1 }), class: 'photo-thumb' })
+          : t('problem.photo', { n: n + 1 }),
+      );
+    render(
+      this.el,
+      h('h2', {}, r.point_name),
+      h(
+        'section',
+        { class: 'inspection-record', 'data-inspection': r.id },
+        h('h3', {}, t('assess.record')),
+        h(
+          'p',
+          { class: 'muted small' },
+          t('assess.recordMeta', {
+            inspector: r.inspector_name ?? r.inspector,
+            at: formatDateTime(r.submitted_at),
+            score: pct(r.score),
+          }),
+        ),
+        h(
+          'ol',
+          { class: 'record-items' },
+          ...(r.items ?? []).map((i) =>
+            h(
+              'li',
+              { class: 'record-item', 'data-item': i.code, 'data-result': i.result },
+              h('span', { class: `result ${i.result}` }, t(RESULT_LABEL[i.result])),
+              ' ',
+              i.text,
+              i.note ? h('div', { class: 'muted small' }, i.note) : null,
+              i.photos.length
+                ? h('div', { class: 'photo-strip', 'data-photos': i.photos.length }, ...i.photos.map(photo))
+                : null,
+              i.problem_id !== null
+                ? h(
+                    'div',
+                    { class: 'notice small', 'data-problem': i.problem_id },
+                    t('assess.filed', {
+                      id: i.problem_id,
+                      category: i.category_name,
+                      due: i.problem_due_at ? formatDateTime(i.problem_due_at) : '—',
+                    }),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      ),
+      h('button', { class: 'primary', id: 'inspect-back', onclick: () => void this.load() }, t('assess.back')),
     );
-  });
+    this.el.scrollIntoView({ block: 'start' });
+  }
 }

@@ -32,7 +32,11 @@ export function mountOutboxBadge(parent: HTMLElement): () => void {
             'strong',
             {},
             `${i.state === 'conflict' ? t('outbox.conflict') : t('outbox.failed')}：`,
-            i.type === 'create' ? t('outbox.create') : `#${i.problemId} ${actionLabel(i.body.action)}`,
+            i.type === 'create'
+              ? t('outbox.create')
+              : i.type === 'inspection'
+                ? t('outbox.inspection', { point: i.pointName })
+                : `#${i.problemId} ${actionLabel(i.body.action)}`,
           ),
           h('div', { class: 'small' }, i.error ? errorText(i.error) : ''),
           h('button', { class: 'link', onclick: () => void dismiss(i.key) }, t('outbox.dismiss')),

@@ -3,6 +3,7 @@
  * files, with small previews. The files are uploaded by the outbox when the report or transition
  * is sent, so a photo taken without signal waits with it.
  */
+import { session } from '../api.js';
 import { h, render } from '../dom.js';
 import { t } from '../i18n/index.js';
 
@@ -31,7 +32,29 @@ export function photoInput(name: string, label = t('add.photo')): PhotoInput {
       chosen.length ? h('span', { class: 'muted small' }, t('photo.count', { n: chosen.length })) : null,
     );
   });
-  return { el: h('label', { class: 'photo-input' }, label, input, previews), files: () => [...chosen] };
+  // The browser's own file button speaks the browser's language ("Choose Files"): it stays in the
+  // label for the camera and the keyboard, hidden, and the page shows its own button.
+  return {
+    el: h(
+      'label',
+      { class: 'photo-input' },
+      label,
+      input,
+      h('span', { class: 'photo-pick', 'aria-hidden': 'true' }, t('photo.pick')),
+      previews,
+    ),
+    files: () => [...chosen],
+  };
+}
+
+/**
+ * Where an <img> loads one of our photos: they are behind the token and an <img> cannot send a
+ * header, so it rides in the query. Other URLs (references typed in earlier) are used as they are.
+ */
+export function photoSrc(url: string, thumb: boolean): string {
+  if (!url.startsWith('/api/photos/')) return url;
+  const token = session.token();
+  return `${url}${thumb ? '/thumb' : ''}${token ? `?access_token=${encodeURIComponent(token)}` : ''}`;
 }
 
 /** The device position, or null when not allowed or not known within `timeoutMs`. */
