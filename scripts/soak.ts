@@ -12,8 +12,6 @@
  * written (a 409 or 4xx wrote nothing). Exit code 1 otherwise. Nothing listens beyond 127.0.0.1;
  * the run stops at the time or request bound, whichever comes first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { sql } from 'kysely';
@@ -23,6 +21,8 @@ import { upsertCategories } from '../db/queries/categories.js';
 import { DEFAULT_CATEGORIES } from '../db/seed/categories.js';
 import { loadDemo } from '../db/seed/load.js';
 import { hashToken, newToken } from '../server/plugins/auth.js';
+import { mulberry32 } from '../domain/random.js';
+import { startServer, type ServerProcess } from './lib/spawn-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,26 +46,6 @@ const withDb = (name: string) => {
   return u.toString();
 };
 
-/** mulberry32: the run's random choices from a recorded seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: baseUrl });
   await c.connect();
@@ -76,47 +56,18 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-interface Instance {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-async function startInstance(url: string): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env,
+/** One app instance on its own port, on the soak database. */
+function startInstance(url: string): Promise<ServerProcess> {
+  return startServer(
+    {
       DATABASE_URL: url,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DEMO: '0',
       NODE_ENV: 'development',
-      LOG_LEVEL: 'warn',
       // The soak is one address hammering on purpose: no global limit here.
       RATE_LIMIT_MAX: '0',
       DB_POOL_MAX: '10',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const base = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`instance exited early:\n${out}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) break;
-    } catch {
-      // not yet listening
-    }
-    if (Date.now() > until) throw new Error(`instance not ready:\n${out}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { child, base, exited, output: () => out };
+    { readyMs: 120_000, pollMs: 250 },
+  );
 }
 
 interface Sample {
@@ -132,7 +83,7 @@ async function main(): Promise<void> {
   console.log(`soak: ${CLIENTS} clients, ${SECONDS} s, ≤ ${MAX_REQUESTS} requests, seed ${SEED}, database ${dbName}`);
   await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
   const url = withDb(dbName);
-  const instances: Instance[] = [];
+  const instances: ServerProcess[] = [];
   let failed = false;
   try {
     // ---- the data: a small demo county, users with tokens
@@ -185,7 +136,7 @@ async function main(): Promise<void> {
     instances.push(await startInstance(url), await startInstance(url));
     console.log(`instances: ${instances.map((i) => i.base).join(', ')}`);
 
-    const random = rng(SEED);
+    const random = mulberry32(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const tileAt = (z: number) => {
       const lon = ext.x0 + random() * (ext.x1 - ext.x0);

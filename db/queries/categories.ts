@@ -1,20 +1,12 @@
 /** Categories (事项): list, upsert (seed / admin), and deadline settings. */
-import type { Kysely } from 'kysely';
-import type { DB } from '../types.js';
-import type { ClockType } from '../../domain/deadline.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { CategoriesTable, DB } from '../types.js';
 
-export interface CategoryInput {
-  code: string;
-  name: string;
-  group_code: string;
-  group_name: string;
-  department: string;
-  limit_value: number;
-  clock: ClockType;
-  tags: string[];
-  local: boolean;
-  legacy_code?: string | null;
-}
+/** A category as the seed and the admin write it; `active` and the photo rule keep their own settings. */
+export type CategoryInput = Omit<
+  Selectable<CategoriesTable>,
+  'legacy_code' | 'active' | 'after_photo_required' | 'updated_at' | 'attributes'
+> & { legacy_code?: string | null };
 
 export function listCategories(db: Kysely<DB>) {
   return db

@@ -2,33 +2,15 @@
  * Subscriptions (who wants which messages, where) and the record of every message sent (who was
  * told what, when, and whether it arrived). The in-app inbox is the messages of a user.
  */
-import { sql, type Kysely } from 'kysely';
-import type { Channel, DB } from '../types.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Channel, DB, MessagesTable, SubscriptionsTable } from '../types.js';
 import { OPEN_STATUS_SQL } from './filters.js';
 import { problemScopeSql, type Scope } from './scope.js';
 
-export interface SubscriptionRow {
-  id: number;
-  user_id: number | null;
-  region_code: string | null;
-  channel: Channel;
-  address: string | null;
-  secret: string | null;
-  kinds: string[];
-  campaign_id: number | null;
-  active: boolean;
-  created_at: Date;
-}
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
 
-export interface SubscriptionInput {
-  user_id: number | null;
-  region_code: string | null;
-  channel: Channel;
-  address: string | null;
-  secret: string | null;
-  kinds: string[];
-  campaign_id: number | null;
-}
+/** What a new subscription names; it starts active, stamped now. */
+export type SubscriptionInput = Omit<SubscriptionRow, 'id' | 'active' | 'created_at'>;
 
 export async function insertSubscription(db: Kysely<DB>, s: SubscriptionInput): Promise<SubscriptionRow> {
   return (await db.insertInto('subscriptions').values(s).returningAll().executeTakeFirstOrThrow()) as SubscriptionRow;
@@ -88,19 +70,8 @@ export async function usersWithRoles(db: Kysely<DB>, roles: string[]) {
     .execute();
 }
 
-export interface MessageRecord {
-  kind: string;
-  channel: Channel;
-  user_id: number | null;
-  region_code: string | null;
-  subscription_id: number | null;
-  address: string | null;
-  subject: string;
-  body: string;
-  data: unknown;
-  status: 'delivered' | 'failed';
-  error: string | null;
-}
+/** A message to record as sent (or failed); `data` is stored as JSON. */
+export type MessageRecord = Omit<Selectable<MessagesTable>, 'id' | 'created_at' | 'read_at'>;
 
 export async function recordMessage(db: Kysely<DB>, m: MessageRecord): Promise<number> {
   const row = await db
@@ -111,21 +82,7 @@ export async function recordMessage(db: Kysely<DB>, m: MessageRecord): Promise<n
   return Number(row.id);
 }
 
-export interface MessageRow {
-  id: number;
-  kind: string;
-  channel: Channel;
-  user_id: number | null;
-  region_code: string | null;
-  address: string | null;
-  subject: string;
-  body: string;
-  data: unknown;
-  status: 'delivered' | 'failed';
-  error: string | null;
-  created_at: Date;
-  read_at: Date | null;
-}
+export type MessageRow = Omit<Selectable<MessagesTable>, 'subscription_id'>;
 
 /** The record of messages, newest first: one user's (userId) or everyone's (null). */
 export async function listMessages(

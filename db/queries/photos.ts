@@ -7,7 +7,7 @@
  * photo is fetched under the scope of its problem, or of its `region_code` when it has no problem,
  * or — not attached yet — only by its uploader.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DB, PhotosTable } from '../types.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 
@@ -22,44 +22,14 @@ export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
 export const photoUrl = (id: number): string => `/api/photos/${id}`;
 export const photoThumbUrl = (id: number): string => `/api/photos/${id}/thumb`;
 
-export interface NewPhoto {
-  sha256: string;
-  size_bytes: number;
-  mime: string;
-  width: number;
-  height: number;
-  taken_at: Date | null;
-  exif_lon: number | null;
-  exif_lat: number | null;
-  device_lon: number | null;
-  device_lat: number | null;
-  device_accuracy_m: number | null;
-  uploaded_by: number;
-  kind: PhotoKind;
-}
+/** A photo as the page and the routes read it: the row without the scope bookkeeping, with the uploader's name. */
+export type PhotoRow = Omit<Selectable<PhotosTable>, 'region_code' | 'attached_at'> & { uploader_name: string | null };
 
-export interface PhotoRow {
-  id: number;
-  sha256: string;
-  size_bytes: number;
-  mime: string;
-  width: number;
-  height: number;
-  taken_at: Date | null;
-  exif_lon: number | null;
-  exif_lat: number | null;
-  device_lon: number | null;
-  device_lat: number | null;
-  device_accuracy_m: number | null;
-  uploaded_at: Date;
-  uploaded_by: number;
-  uploader_name: string | null;
-  kind: PhotoKind;
-  owner_id: number | null;
-  problem_id: number | null;
-  event_id: number | null;
-  flags: string[];
-}
+/** What an upload writes; the rest (id, time, owner, flags) the row gets later or by default. */
+export type NewPhoto = Omit<
+  PhotoRow,
+  'id' | 'uploaded_at' | 'uploader_name' | 'owner_id' | 'problem_id' | 'event_id' | 'flags'
+>;
 
 const PHOTO_COLUMNS = sql`ph.id, ph.sha256, ph.size_bytes, ph.mime, ph.width, ph.height, ph.taken_at, ph.exif_lon,
   ph.exif_lat, ph.device_lon, ph.device_lat, ph.device_accuracy_m, ph.uploaded_at, ph.uploaded_by,

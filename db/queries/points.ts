@@ -163,9 +163,12 @@ export async function getPoint(db: Kysely<DB>, id: number, scope: Scope): Promis
   return rows[0] ? toFeature(rows[0]) : null;
 }
 
+/** What creating a point came to: like createProblem's result, `kind` names the outcome. */
 export type PointWriteResult =
-  | { ok: true; id: number; region_code: string }
-  | { ok: false; reason: 'outside_coverage' | 'outside_scope' | 'duplicate_ref' };
+  | { kind: 'ok'; id: number; region_code: string }
+  | { kind: 'outside_coverage' }
+  | { kind: 'outside_scope' }
+  | { kind: 'duplicate_ref' };
 
 const geomFromJsonSql = (g: NewPoint['geometry']) =>
   sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(g)}), ${sql.lit(WGS84)})`;
@@ -180,7 +183,7 @@ export async function createPoint(
 ): Promise<PointWriteResult> {
   if (input.ref) {
     const dup = await trx.selectFrom('points').select('id').where('ref', '=', input.ref).executeTakeFirst();
-    if (dup) return { ok: false, reason: 'duplicate_ref' };
+    if (dup) return { kind: 'duplicate_ref' };
   }
   const { rows } = await sql<{ id: number; region_code: string }>`
     WITH g AS (SELECT ${geomFromJsonSql(input.geometry)} AS geom),
@@ -198,10 +201,10 @@ export async function createPoint(
       trx,
     );
     const code = await findCoveringRegion(trx, anchor.rows[0].lon, anchor.rows[0].lat);
-    return { ok: false, reason: code === null ? 'outside_coverage' : 'outside_scope' };
+    return { kind: code === null ? 'outside_coverage' : 'outside_scope' };
   }
   await bumpPointsVersion(trx);
-  return { ok: true, id: rows[0].id, region_code: rows[0].region_code };
+  return { kind: 'ok', id: rows[0].id, region_code: rows[0].region_code };
 }
 
 export interface PointImportResult {

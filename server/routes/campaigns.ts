@@ -29,7 +29,7 @@ import {
   type CampaignInput,
 } from '../../db/queries/campaigns.js';
 import { campaignProgress } from '../services/campaigns.js';
-import { computeBulletin } from '../services/bulletins.js';
+import { computeBulletin, type Bulletin } from '../services/bulletins.js';
 import { bulletinJson, campaignJson, progressJson } from '../services/campaign-view.js';
 import { bulletinDocx } from '../export/bulletin-docx.js';
 import { bulletinXlsx } from '../export/bulletin-xlsx.js';
@@ -251,45 +251,42 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => bulletinJson(await bulletinOf(request.params.id, request.query.week, request.scope)),
   );
 
-  app.get(
-    '/:id/bulletin.docx',
+  // The bulletin as a file: the same selection and the same headers, in one format each.
+  const files = [
     {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'The weekly bulletin (通报) of a campaign as a Word document',
-        params: CampaignIdParams,
-        querystring: BulletinQuery,
-        response: { 200: FileBody(DOCX), ...errors(400, 401, 404) },
-      },
+      ext: 'docx',
+      type: DOCX,
+      summary: 'The weekly bulletin (通报) of a campaign as a Word document',
+      render: (b: Bulletin) => bulletinDocx(b, app.config.photoDir),
     },
-    async (request, reply) => {
-      const b = await bulletinOf(request.params.id, request.query.week, request.scope);
-      reply
-        .header('content-type', DOCX)
-        .header('content-disposition', attachmentHeader(`${b.title}.docx`, `bulletin-${b.week}.docx`));
-      return reply.send(await bulletinDocx(b, app.config.photoDir));
-    },
-  );
-
-  app.get(
-    '/:id/bulletin.xlsx',
     {
-      schema: {
-        tags: ['campaigns'],
-        summary: 'The data behind a campaign’s weekly bulletin as an Excel workbook',
-        params: CampaignIdParams,
-        querystring: BulletinQuery,
-        response: { 200: FileBody(XLSX), ...errors(400, 401, 404) },
+      ext: 'xlsx',
+      type: XLSX,
+      summary: 'The data behind a campaign’s weekly bulletin as an Excel workbook',
+      render: (b: Bulletin) => bulletinXlsx(b),
+    },
+  ];
+  for (const file of files) {
+    app.get(
+      `/:id/bulletin.${file.ext}`,
+      {
+        schema: {
+          tags: ['campaigns'],
+          summary: file.summary,
+          params: CampaignIdParams,
+          querystring: BulletinQuery,
+          response: { 200: FileBody(file.type), ...errors(400, 401, 404) },
+        },
       },
-    },
-    async (request, reply) => {
-      const b = await bulletinOf(request.params.id, request.query.week, request.scope);
-      reply
-        .header('content-type', XLSX)
-        .header('content-disposition', attachmentHeader(`${b.title}.xlsx`, `bulletin-${b.week}.xlsx`));
-      return reply.send(bulletinXlsx(b));
-    },
-  );
+      async (request, reply) => {
+        const b = await bulletinOf(request.params.id, request.query.week, request.scope);
+        reply
+          .header('content-type', file.type)
+          .header('content-disposition', attachmentHeader(`${b.title}.${file.ext}`, `bulletin-${b.week}.${file.ext}`));
+        return reply.send(await file.render(b));
+      },
+    );
+  }
 };
 
 export default routes;

@@ -189,10 +189,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           request.scope,
           user,
         );
-        if (r.ok) return r.id;
-        if (r.reason === 'duplicate_ref')
+        if (r.kind === 'ok') return r.id;
+        if (r.kind === 'duplicate_ref')
           throw new AppError('CONFLICT', `point number ${b.ref} is already registered`, { ref: b.ref });
-        if (r.reason === 'outside_coverage')
+        if (r.kind === 'outside_coverage')
           throw new AppError('OUTSIDE_COVERAGE', 'the point is outside every block of the map');
         throw new AppError('FORBIDDEN', 'the point is outside your area');
       });

@@ -46,6 +46,13 @@ import { photoUrl } from '../../db/queries/photos.js';
 /** Reports dated further ahead than this (phone clock drift) are refused. */
 const FUTURE_TOLERANCE_MS = 10 * 60_000;
 
+/** 422 naming the reason when lon / lat (degrees) cannot be a place: out of range, or swapped. */
+function checkCoordinates(lon: number, lat: number): void {
+  const coordError = coordinateProblem(lon, lat);
+  if (coordError)
+    throw new AppError('UNPROCESSABLE', coordError, { lon, lat }, { reason: coordinateReason(coordError), lon, lat });
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
@@ -62,18 +69,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = userOf(request);
       const b = request.body;
-      const coordError = coordinateProblem(b.lon, b.lat);
-      if (coordError)
-        throw new AppError(
-          'UNPROCESSABLE',
-          coordError,
-          { lon: b.lon, lat: b.lat },
-          {
-            reason: coordinateReason(coordError),
-            lon: b.lon,
-            lat: b.lat,
-          },
-        );
+      checkCoordinates(b.lon, b.lat);
       const [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
 
       // By code, or by name as the CSV import accepts it (a user types 暴露垃圾, not 06010).
@@ -251,18 +247,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       let lon: number | undefined;
       let lat: number | undefined;
       if (b.lon !== undefined && b.lat !== undefined) {
-        const coordError = coordinateProblem(b.lon, b.lat);
-        if (coordError)
-          throw new AppError(
-            'UNPROCESSABLE',
-            coordError,
-            { lon: b.lon, lat: b.lat },
-            {
-              reason: coordinateReason(coordError),
-              lon: b.lon,
-              lat: b.lat,
-            },
-          );
+        checkCoordinates(b.lon, b.lat);
         [lon, lat] = toWgs84(b.lon, b.lat, b.crs ?? 'wgs84');
       }
       let categoryCode: string | undefined;

@@ -11,8 +11,8 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Kysely } from 'kysely';
-import type { Channel, DB } from '../../db/types.js';
-import { recordMessage, subscribersOf, usersWithRoles } from '../../db/queries/messages.js';
+import type { DB } from '../../db/types.js';
+import { recordMessage, subscribersOf, usersWithRoles, type MessageRecord } from '../../db/queries/messages.js';
 import { scopeOf } from '../plugins/auth.js';
 import type { Scope } from '../../db/queries/scope.js';
 import type { Role } from '../../domain/workflow.js';
@@ -81,15 +81,11 @@ async function postRobot(url: string, body: unknown): Promise<void> {
   if (answer.errcode !== 0) throw new Error(`errcode ${answer.errcode}: ${answer.errmsg ?? ''}`);
 }
 
-export interface Target {
-  kind: string;
-  channel: Channel;
-  user_id: number | null;
-  region_code: string | null;
-  subscription_id: number | null;
-  address: string | null;
-  secret: string | null;
-}
+/** Where one message goes: the recipient as the record names them, and the webhook's signing secret. */
+export type Target = Pick<
+  MessageRecord,
+  'kind' | 'channel' | 'user_id' | 'region_code' | 'subscription_id' | 'address'
+> & { secret: string | null };
 
 export class Delivery {
   private transport: Transporter | null;

@@ -33,27 +33,36 @@ export interface AssessmentFixture {
 export const MINE_POINT_NAME = '本网格公交站';
 export const NEIGH_POINT_NAME = '邻居网格公交站甲乙';
 
+/** Registers a bus stop (测评点位) at `at` [lon, lat] as `actor`, county-wide; its id. */
+export async function addBusStop(
+  db: Kysely<DB>,
+  at: [number, number],
+  name: string,
+  actor: { id: number },
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const r = await createPoint(
+      trx,
+      {
+        type_code: 'BUS_STOP',
+        name,
+        address: null,
+        unit: null,
+        ref: null,
+        geometry: { type: 'Point', coordinates: at },
+      },
+      FULL_SCOPE,
+      actor,
+    );
+    if (r.kind !== 'ok') throw new Error(`fixture point: ${r.kind}`);
+    return r.id;
+  });
+}
+
 export async function loadAssessment(db: Kysely<DB>, world: World): Promise<AssessmentFixture> {
   const actor = { id: world.userIds.admin, username: 'admin', role: 'admin' as const };
   let n = 0;
-  const point = async (at: [number, number], name: string) =>
-    db.transaction().execute(async (trx) => {
-      const r = await createPoint(
-        trx,
-        {
-          type_code: 'BUS_STOP',
-          name,
-          address: null,
-          unit: null,
-          ref: null,
-          geometry: { type: 'Point', coordinates: at },
-        },
-        FULL_SCOPE,
-        actor,
-      );
-      if (!r.ok) throw new Error(`fixture point: ${r.reason}`);
-      return r.id;
-    });
+  const point = (at: [number, number], name: string) => addBusStop(db, at, name, actor);
   const [mx, my] = centre(MANAGER_BLOCK);
   const [nx, ny] = centre(NEIGHBOUR_BLOCK);
   const minePoint = await point([mx + 0.001, my + 0.003], MINE_POINT_NAME);

@@ -330,24 +330,33 @@ const TRANSITION_ACTION: Record<RoleName, string> = {
   department: 'start',
 };
 
+/** The fields an entry builder may set besides its request and scope (who is served, with what). */
+type EntryOptions = Pick<Entry, 'ok' | 'forbidden'> & { allowed?: Entry['allowed'] };
+
+/**
+ * `GET url` (a string, or built from the fixtures when the request is sent), served to every
+ * signed-in role unless `more` says otherwise.
+ */
+function reads(url: string | ((c: Ctx) => string), scope: string, more: EntryOptions = {}): Entry {
+  return {
+    allowed: 'all',
+    ...more,
+    request: (c) => ({ method: 'GET', url: typeof url === 'string' ? url : url(c) }),
+    scope,
+  };
+}
+
+/** A route only the admin may call (the others get 403). */
+function adminOnly(request: Entry['request'], more: Omit<EntryOptions, 'allowed'> & { scope?: string } = {}): Entry {
+  return { allowed: ['admin'], scope: 'admin only', ...more, request };
+}
+
 /** Keyed by `${method} ${url}` exactly as app.routeTable records it. */
 const MATRIX: Record<string, Entry> = {
   // health.ts
-  'GET /healthz': {
-    allowed: 'public',
-    request: () => ({ method: 'GET', url: '/healthz' }),
-    scope: 'public: process liveness, no data',
-  },
-  'GET /readyz': {
-    allowed: 'public',
-    request: () => ({ method: 'GET', url: '/readyz' }),
-    scope: 'public: database reachability, no data',
-  },
-  'GET /api/meta': {
-    allowed: 'public',
-    request: () => ({ method: 'GET', url: '/api/meta' }),
-    scope: 'public: name, version, basemap settings',
-  },
+  'GET /healthz': reads('/healthz', 'public: process liveness, no data', { allowed: 'public' }),
+  'GET /readyz': reads('/readyz', 'public: database reachability, no data', { allowed: 'public' }),
+  'GET /api/meta': reads('/api/meta', 'public: name, version, basemap settings', { allowed: 'public' }),
   // auth.ts
   'POST /api/auth/login': {
     allowed: 'public',
@@ -364,17 +373,11 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'POST', url: '/api/auth/logout' }),
     scope: "revokes only the caller's own token",
   },
-  'GET /api/auth/me': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/auth/me' }),
-    scope: 'the caller only',
-  },
+  'GET /api/auth/me': reads('/api/auth/me', 'the caller only'),
   // users.ts
-  'GET /api/users': { allowed: ['admin'], request: () => ({ method: 'GET', url: '/api/users' }), scope: 'admin only' },
-  'POST /api/users': {
-    allowed: ['admin'],
-    ok: [201],
-    request: (c, who) => ({
+  'GET /api/users': reads('/api/users', 'admin only', { allowed: ['admin'] }),
+  'POST /api/users': adminOnly(
+    (c, who) => ({
       method: 'POST',
       url: '/api/users',
       payload: {
@@ -384,60 +387,36 @@ const MATRIX: Record<string, Entry> = {
         password: LOGIN_PASSWORD,
       },
     }),
-    scope: 'admin only',
-  },
-  'PATCH /api/users/:id': {
-    allowed: ['admin'],
-    request: (c) => ({
-      method: 'PATCH',
-      url: `/api/users/${c.world.userIds.inspector}`,
-      payload: { display_name: `测试inspector${c.seq()}` },
-    }),
-    scope: 'admin only',
-  },
+    { ok: [201] },
+  ),
+  'PATCH /api/users/:id': adminOnly((c) => ({
+    method: 'PATCH',
+    url: `/api/users/${c.world.userIds.inspector}`,
+    payload: { display_name: `测试inspector${c.seq()}` },
+  })),
   // categories.ts
-  'GET /api/categories': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/categories' }),
-    scope: 'reference data, the same for everyone',
-  },
-  'PATCH /api/categories/:code': {
-    allowed: ['admin'],
-    request: () => ({ method: 'PATCH', url: '/api/categories/06010', payload: { active: true } }),
-    scope: 'admin only',
-  },
+  'GET /api/categories': reads('/api/categories', 'reference data, the same for everyone'),
+  'PATCH /api/categories/:code': adminOnly(() => ({
+    method: 'PATCH',
+    url: '/api/categories/06010',
+    payload: { active: true },
+  })),
   // calendar.ts
-  'GET /api/calendar': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/calendar?from=2031-03-01&to=2031-03-10' }),
-    scope: 'reference data',
-  },
-  'PUT /api/calendar/:date': {
-    allowed: ['admin'],
-    request: () => ({
-      method: 'PUT',
-      url: `/api/calendar/${CALENDAR_DATE}`,
-      payload: { kind: 'holiday', note: 'scope matrix' },
-    }),
-    scope: 'admin only',
-  },
+  'GET /api/calendar': reads('/api/calendar?from=2031-03-01&to=2031-03-10', 'reference data'),
+  'PUT /api/calendar/:date': adminOnly(() => ({
+    method: 'PUT',
+    url: `/api/calendar/${CALENDAR_DATE}`,
+    payload: { kind: 'holiday', note: 'scope matrix' },
+  })),
   'DELETE /api/calendar/:date': {
     allowed: ['admin'],
     request: () => ({ method: 'DELETE', url: `/api/calendar/${CALENDAR_DATE}` }),
     scope: 'admin only (runs after the PUT above)',
   },
   // regions.ts
-  'GET /api/regions': { allowed: 'all', request: () => ({ method: 'GET', url: '/api/regions' }), scope: ISO.regions },
-  'GET /api/regions/search': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/regions/search?q=网格' }),
-    scope: ISO.regions,
-  },
-  'GET /api/regions/:code': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/regions/${MANAGER_BLOCK}` }),
-    scope: ISO.regions,
-  },
+  'GET /api/regions': reads('/api/regions', ISO.regions),
+  'GET /api/regions/search': reads('/api/regions/search?q=网格', ISO.regions),
+  'GET /api/regions/:code': reads(`/api/regions/${MANAGER_BLOCK}`, ISO.regions),
   'POST /api/regions/import': {
     allowed: ['admin'],
     // Re-imports a far block unchanged.
@@ -506,16 +485,8 @@ const MATRIX: Record<string, Entry> = {
     },
     scope: ISO.writes,
   },
-  'GET /api/problems': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/problems' }),
-    scope: ISO.problems,
-  },
-  'GET /api/problems/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}` }),
-    scope: ISO.problems,
-  },
+  'GET /api/problems': reads('/api/problems', ISO.problems),
+  'GET /api/problems/:id': reads((c) => `/api/problems/${c.ids.mine}`, ISO.problems),
   'PATCH /api/problems/:id': {
     allowed: ['admin', 'inspector', 'manager', 'department'],
     // Each role edits the problem it transitions later (a visible, open one).
@@ -545,81 +516,25 @@ const MATRIX: Record<string, Entry> = {
     },
     scope: ISO.writes,
   },
-  'GET /api/problems/:id/events': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}/events` }),
-    scope: ISO.problems,
-  },
+  'GET /api/problems/:id/events': reads((c) => `/api/problems/${c.ids.mine}/events`, ISO.problems),
   // stats.ts
-  'GET /api/stats/regions': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/stats/regions?level=block' }),
-    scope: ISO.stats,
-  },
-  'GET /api/stats/map': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/stats/map?level=block&measure=open' }),
-    scope: ISO.stats,
-  },
-  'GET /api/stats/regions/:code': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/stats/regions/${MANAGER_BLOCK}` }),
-    scope: ISO.stats,
-  },
+  'GET /api/stats/regions': reads('/api/stats/regions?level=block', ISO.stats),
+  'GET /api/stats/map': reads('/api/stats/map?level=block&measure=open', ISO.stats),
+  'GET /api/stats/regions/:code': reads(`/api/stats/regions/${MANAGER_BLOCK}`, ISO.stats),
   // rankings.ts
-  'GET /api/rankings': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/rankings?level=block' }),
-    scope: ISO.rankings,
-  },
+  'GET /api/rankings': reads('/api/rankings?level=block', ISO.rankings),
   // hotspots.ts
-  'GET /api/hotspots': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/hotspots?min_points=2&eps_m=100' }),
-    scope: ISO.hotspots,
-  },
-  'GET /api/exports/hotspots.csv': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/hotspots.csv?min_points=2' }),
-    scope: ISO.hotspots,
-  },
-  'GET /api/exports/hotspots.xlsx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/hotspots.xlsx?min_points=2' }),
-    scope: ISO.hotspots,
-  },
-  'GET /api/exports/hotspots.geojson': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/hotspots.geojson?min_points=2' }),
-    scope: ISO.hotspots,
-  },
+  'GET /api/hotspots': reads('/api/hotspots?min_points=2&eps_m=100', ISO.hotspots),
+  'GET /api/exports/hotspots.csv': reads('/api/exports/hotspots.csv?min_points=2', ISO.hotspots),
+  'GET /api/exports/hotspots.xlsx': reads('/api/exports/hotspots.xlsx?min_points=2', ISO.hotspots),
+  'GET /api/exports/hotspots.geojson': reads('/api/exports/hotspots.geojson?min_points=2', ISO.hotspots),
   // exports.ts
-  'GET /api/exports/problems.csv': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/problems.csv' }),
-    scope: ISO.exports,
-  },
-  'GET /api/exports/problems.xlsx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/problems.xlsx' }),
-    scope: ISO.exports,
-  },
-  'GET /api/exports/problems.geojson': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/problems.geojson' }),
-    scope: ISO.exports,
-  },
-  'GET /api/exports/rankings.xlsx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/exports/rankings.xlsx?level=block' }),
-    scope: ISO.rankings,
-  },
+  'GET /api/exports/problems.csv': reads('/api/exports/problems.csv', ISO.exports),
+  'GET /api/exports/problems.xlsx': reads('/api/exports/problems.xlsx', ISO.exports),
+  'GET /api/exports/problems.geojson': reads('/api/exports/problems.geojson', ISO.exports),
+  'GET /api/exports/rankings.xlsx': reads('/api/exports/rankings.xlsx?level=block', ISO.rankings),
   // campaigns.ts
-  'GET /api/campaigns': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/campaigns' }),
-    scope: ISO.campaigns,
-  },
+  'GET /api/campaigns': reads('/api/campaigns', ISO.campaigns),
   'POST /api/campaigns': {
     allowed: ['admin', 'leader'],
     ok: [201],
@@ -630,58 +545,31 @@ const MATRIX: Record<string, Entry> = {
     }),
     scope: 'leaders and admins only',
   },
-  'GET /api/campaigns/:id': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}` }),
-    scope: ISO.campaigns,
-  },
+  'GET /api/campaigns/:id': reads(() => `/api/campaigns/${F.campaign}`, ISO.campaigns),
   'PATCH /api/campaigns/:id': {
     allowed: ['admin', 'leader'],
     request: () => ({ method: 'PATCH', url: `/api/campaigns/${F.campaign}`, payload: { lead_department: '城管局' } }),
     scope: 'leaders and admins only',
   },
-  'GET /api/campaigns/:id/progress': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/progress?level=block` }),
-    scope: ISO.campaigns,
-  },
-  'GET /api/campaigns/:id/bulletin': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
-  'GET /api/campaigns/:id/bulletin.docx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin.docx?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
-  'GET /api/campaigns/:id/bulletin.xlsx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/campaigns/${F.campaign}/bulletin.xlsx?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
+  'GET /api/campaigns/:id/progress': reads(() => `/api/campaigns/${F.campaign}/progress?level=block`, ISO.campaigns),
+  'GET /api/campaigns/:id/bulletin': reads(
+    () => `/api/campaigns/${F.campaign}/bulletin?week=${THIS_WEEK}`,
+    ISO.campaigns,
+  ),
+  'GET /api/campaigns/:id/bulletin.docx': reads(
+    () => `/api/campaigns/${F.campaign}/bulletin.docx?week=${THIS_WEEK}`,
+    ISO.campaigns,
+  ),
+  'GET /api/campaigns/:id/bulletin.xlsx': reads(
+    () => `/api/campaigns/${F.campaign}/bulletin.xlsx?week=${THIS_WEEK}`,
+    ISO.campaigns,
+  ),
   // bulletins.ts
-  'GET /api/bulletins/county': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/bulletins/county?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
-  'GET /api/bulletins/county.docx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/bulletins/county.docx?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
-  'GET /api/bulletins/county.xlsx': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: `/api/bulletins/county.xlsx?week=${THIS_WEEK}` }),
-    scope: ISO.campaigns,
-  },
+  'GET /api/bulletins/county': reads(`/api/bulletins/county?week=${THIS_WEEK}`, ISO.campaigns),
+  'GET /api/bulletins/county.docx': reads(`/api/bulletins/county.docx?week=${THIS_WEEK}`, ISO.campaigns),
+  'GET /api/bulletins/county.xlsx': reads(`/api/bulletins/county.xlsx?week=${THIS_WEEK}`, ISO.campaigns),
   // subscriptions.ts
-  'GET /api/subscriptions': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/subscriptions' }),
-    scope: ISO.messages,
-  },
+  'GET /api/subscriptions': reads('/api/subscriptions', ISO.messages),
   'POST /api/subscriptions': {
     allowed: 'all',
     ok: [201],
@@ -699,27 +587,15 @@ const MATRIX: Record<string, Entry> = {
     scope: ISO.messages,
   },
   // messages.ts
-  'GET /api/messages': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/messages' }),
-    scope: ISO.messages,
-  },
-  'GET /api/inbox': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/inbox' }),
-    scope: ISO.messages,
-  },
+  'GET /api/messages': reads('/api/messages', ISO.messages),
+  'GET /api/inbox': reads('/api/inbox', ISO.messages),
   'POST /api/inbox/:id/read': {
     allowed: 'all',
     ok: [204],
     request: (_c, who) => ({ method: 'POST', url: `/api/inbox/${F.inbox[who === 'anonymous' ? 'admin' : who]}/read` }),
     scope: ISO.messages,
   },
-  'GET /api/jobs': {
-    allowed: ['admin'],
-    request: () => ({ method: 'GET', url: '/api/jobs' }),
-    scope: 'admin only',
-  },
+  'GET /api/jobs': reads('/api/jobs', 'admin only', { allowed: ['admin'] }),
   'POST /api/jobs/:name/run': {
     allowed: ['admin'],
     ok: [202],
@@ -728,16 +604,8 @@ const MATRIX: Record<string, Entry> = {
   },
   // tiles.ts
   // The manager's block is in both tiles for every role, so a served caller gets a 200 (never 204).
-  'GET /tiles/regions/:z/:x/:y.mvt': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: tileUrl('regions', 14) }),
-    scope: ISO.tiles,
-  },
-  'GET /tiles/problems/:z/:x/:y.mvt': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: tileUrl('problems', 14) }),
-    scope: ISO.tiles,
-  },
+  'GET /tiles/regions/:z/:x/:y.mvt': reads(tileUrl('regions', 14), ISO.tiles),
+  'GET /tiles/problems/:z/:x/:y.mvt': reads(tileUrl('problems', 14), ISO.tiles),
   'GET /tiles/points/:z/:x/:y.mvt': {
     allowed: 'all',
     // The tile holding the manager's bus stop (test/helpers/assessment.ts places it 0.001° E, 0.003° N of the block's centre).
@@ -748,17 +616,9 @@ const MATRIX: Record<string, Entry> = {
     },
     scope: ISO.assessment,
   },
-  'GET /tiles/:layer.json': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/tiles/problems.json' }),
-    scope: ISO.tiles,
-  },
+  'GET /tiles/:layer.json': reads('/tiles/problems.json', ISO.tiles),
   // api-keys.ts, category-attributes.ts
-  'GET /api/api-keys': {
-    allowed: ['admin'],
-    request: () => ({ method: 'GET', url: '/api/api-keys' }),
-    scope: 'admin only',
-  },
+  'GET /api/api-keys': reads('/api/api-keys', 'admin only', { allowed: ['admin'] }),
   'POST /api/api-keys': {
     allowed: ['admin'],
     ok: [201],
@@ -769,32 +629,24 @@ const MATRIX: Record<string, Entry> = {
     }),
     scope: 'admin only',
   },
-  'DELETE /api/api-keys/:id': {
-    allowed: ['admin'],
-    request: () => ({ method: 'DELETE', url: `/api/api-keys/${interopKeys.revocableId}` }),
-    scope: 'admin only',
-  },
-  'PUT /api/categories/:code/attributes': {
-    allowed: ['admin'],
-    request: () => ({ method: 'PUT', url: '/api/categories/06012/attributes', payload: { attributes: [] } }),
-    scope: 'admin only',
-  },
+  'DELETE /api/api-keys/:id': adminOnly(() => ({ method: 'DELETE', url: `/api/api-keys/${interopKeys.revocableId}` })),
+  'PUT /api/categories/:code/attributes': adminOnly(() => ({
+    method: 'PUT',
+    url: '/api/categories/06012/attributes',
+    payload: { attributes: [] },
+  })),
   // interop/open311: public by the spec; a key or token narrows reads to its scope.
-  'GET /open311/v2/discovery.:format': {
+  'GET /open311/v2/discovery.:format': reads('/open311/v2/discovery.json', 'public: endpoint description, no data', {
     allowed: 'public',
-    request: () => ({ method: 'GET', url: '/open311/v2/discovery.json' }),
-    scope: 'public: endpoint description, no data',
-  },
-  'GET /open311/v2/services.:format': {
+  }),
+  'GET /open311/v2/services.:format': reads('/open311/v2/services.xml', 'public: category list, reference data', {
     allowed: 'public',
-    request: () => ({ method: 'GET', url: '/open311/v2/services.xml' }),
-    scope: 'public: category list, reference data',
-  },
-  'GET /open311/v2/services/:code.:format': {
-    allowed: 'public',
-    request: () => ({ method: 'GET', url: '/open311/v2/services/06010.json' }),
-    scope: 'public: category attributes, reference data',
-  },
+  }),
+  'GET /open311/v2/services/:code.:format': reads(
+    '/open311/v2/services/06010.json',
+    'public: category attributes, reference data',
+    { allowed: 'public' },
+  ),
   'POST /open311/v2/requests.:format': {
     allowed: 'public',
     ok: [201],
@@ -806,76 +658,38 @@ const MATRIX: Record<string, Entry> = {
     },
     scope: ISO.interop,
   },
-  'GET /open311/v2/requests.:format': {
-    allowed: 'public',
-    request: () => ({ method: 'GET', url: '/open311/v2/requests.xml' }),
-    scope: ISO.interop,
-  },
-  'GET /open311/v2/requests/:id.:format': {
+  'GET /open311/v2/requests.:format': reads('/open311/v2/requests.xml', ISO.interop, { allowed: 'public' }),
+  'GET /open311/v2/requests/:id.:format': reads((c) => `/open311/v2/requests/${c.ids.mine}.json`, ISO.interop, {
     allowed: 'public',
     ok: [200, 404],
-    request: (c) => ({ method: 'GET', url: `/open311/v2/requests/${c.ids.mine}.json` }),
-    scope: ISO.interop,
-  },
-  'GET /open311/v2/tokens/:token.:format': {
-    allowed: 'public',
-    ok: [404],
-    request: () => ({ method: 'GET', url: '/open311/v2/tokens/no-such-token.json' }),
-    scope: 'public: a token is a 256-bit receipt; it answers only the id',
-  },
+  }),
+  'GET /open311/v2/tokens/:token.:format': reads(
+    '/open311/v2/tokens/no-such-token.json',
+    'public: a token is a 256-bit receipt; it answers only the id',
+    { allowed: 'public', ok: [404] },
+  ),
   // interop/ogc
-  'GET /ogc': { allowed: 'all', request: () => ({ method: 'GET', url: '/ogc' }), scope: 'links only' },
-  'GET /ogc/conformance': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/ogc/conformance' }),
-    scope: 'conformance classes only',
-  },
-  'GET /ogc/collections': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/ogc/collections' }),
-    scope: ISO.interop,
-  },
-  'GET /ogc/collections/:collectionId': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/ogc/collections/blocks' }),
-    scope: ISO.interop,
-  },
-  'GET /ogc/collections/:collectionId/items': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/ogc/collections/problems/items' }),
-    scope: ISO.interop,
-  },
-  'GET /ogc/collections/:collectionId/items/:featureId': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/ogc/collections/problems/items/${c.ids.mine}` }),
-    scope: ISO.interop,
-  },
+  'GET /ogc': reads('/ogc', 'links only'),
+  'GET /ogc/conformance': reads('/ogc/conformance', 'conformance classes only'),
+  'GET /ogc/collections': reads('/ogc/collections', ISO.interop),
+  'GET /ogc/collections/:collectionId': reads('/ogc/collections/blocks', ISO.interop),
+  'GET /ogc/collections/:collectionId/items': reads('/ogc/collections/problems/items', ISO.interop),
+  'GET /ogc/collections/:collectionId/items/:featureId': reads(
+    (c) => `/ogc/collections/problems/items/${c.ids.mine}`,
+    ISO.interop,
+  ),
 
   // points.ts, standards.ts, inspections.ts, samples.ts (assessment)
-  'GET /api/point-types': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/point-types' }),
-    scope: 'reference data, the same for everyone',
-  },
-  'PATCH /api/point-types/:code': {
-    allowed: ['admin'],
-    request: () => ({ method: 'PATCH', url: '/api/point-types/OTHER', payload: { active: true } }),
-    scope: 'admin only',
-  },
-  'GET /api/points': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/points' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/points/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/points/${c.a.minePoint}` }),
-    scope: ISO.assessment,
-  },
-  'POST /api/points': {
-    allowed: ['admin'],
-    ok: [201],
-    request: (c) => {
+  'GET /api/point-types': reads('/api/point-types', 'reference data, the same for everyone'),
+  'PATCH /api/point-types/:code': adminOnly(() => ({
+    method: 'PATCH',
+    url: '/api/point-types/OTHER',
+    payload: { active: true },
+  })),
+  'GET /api/points': reads('/api/points', ISO.assessment),
+  'GET /api/points/:id': reads((c) => `/api/points/${c.a.minePoint}`, ISO.assessment),
+  'POST /api/points': adminOnly(
+    (c) => {
       const [lon, lat] = centre(FAR_BLOCK);
       return {
         method: 'POST',
@@ -883,12 +697,10 @@ const MATRIX: Record<string, Entry> = {
         payload: { type: 'BUS_STOP', name: `矩阵点位${c.seq()}`, lon, lat },
       };
     },
-    scope: 'admin only',
-  },
-  'POST /api/points/import': {
-    allowed: ['admin'],
-    ok: [201],
-    request: (c) => {
+    { ok: [201] },
+  ),
+  'POST /api/points/import': adminOnly(
+    (c) => {
       const [lon, lat] = centre(FAR_BLOCK);
       return {
         method: 'POST',
@@ -897,49 +709,31 @@ const MATRIX: Record<string, Entry> = {
         payload: `type,name,lon,lat\nBUS_STOP,矩阵导入${c.seq()},${lon},${lat}\n`,
       };
     },
-    scope: 'admin only',
-  },
-  'PATCH /api/points/:id': {
-    allowed: ['admin'],
-    request: async (c) => {
-      const id = await c.a.freshPoint();
-      return {
-        method: 'PATCH',
-        url: `/api/points/${id}`,
-        payload: { version: await c.a.pointVersion(id), name: '矩阵改名' },
-      };
-    },
-    scope: 'admin only',
-  },
-  'POST /api/points/:id/retire': {
-    allowed: ['admin'],
-    request: async (c) => ({
-      method: 'POST',
-      url: `/api/points/${await c.a.freshPoint()}/retire`,
-      payload: { reason: '矩阵' },
-    }),
-    scope: 'admin only',
-  },
-  'GET /api/standards': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/standards' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/standards/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/standards/${c.a.standard}` }),
-    scope: ISO.assessment,
-  },
-  'POST /api/standards': {
-    allowed: ['admin'],
-    ok: [201],
-    request: () => ({
+    { ok: [201] },
+  ),
+  'PATCH /api/points/:id': adminOnly(async (c) => {
+    const id = await c.a.freshPoint();
+    return {
+      method: 'PATCH',
+      url: `/api/points/${id}`,
+      payload: { version: await c.a.pointVersion(id), name: '矩阵改名' },
+    };
+  }),
+  'POST /api/points/:id/retire': adminOnly(async (c) => ({
+    method: 'POST',
+    url: `/api/points/${await c.a.freshPoint()}/retire`,
+    payload: { reason: '矩阵' },
+  })),
+  'GET /api/standards': reads('/api/standards', ISO.assessment),
+  'GET /api/standards/:id': reads((c) => `/api/standards/${c.a.standard}`, ISO.assessment),
+  'POST /api/standards': adminOnly(
+    () => ({
       method: 'POST',
       url: '/api/standards',
       payload: { type: 'OTHER', items: [{ code: 'PSA', text: '公益广告', category: '07008' }] },
     }),
-    scope: 'admin only',
-  },
+    { ok: [201] },
+  ),
   'POST /api/inspections': {
     allowed: ['admin', 'inspector', 'manager'],
     ok: [201],
@@ -954,26 +748,10 @@ const MATRIX: Record<string, Entry> = {
     }),
     scope: ISO.assessment,
   },
-  'GET /api/inspections': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/inspections' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/inspections/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/inspections/${c.a.mineInspection}` }),
-    scope: ISO.assessment,
-  },
-  'GET /api/assessment/standing': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/assessment/standing?level=block' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/assessment/types': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/assessment/types' }),
-    scope: ISO.assessment,
-  },
+  'GET /api/inspections': reads('/api/inspections', ISO.assessment),
+  'GET /api/inspections/:id': reads((c) => `/api/inspections/${c.a.mineInspection}`, ISO.assessment),
+  'GET /api/assessment/standing': reads('/api/assessment/standing?level=block', ISO.assessment),
+  'GET /api/assessment/types': reads('/api/assessment/types', ISO.assessment),
   'POST /api/samples': {
     allowed: ['admin', 'leader'],
     ok: [201],
@@ -984,36 +762,12 @@ const MATRIX: Record<string, Entry> = {
     }),
     scope: ISO.assessment,
   },
-  'GET /api/samples': {
-    allowed: 'all',
-    request: () => ({ method: 'GET', url: '/api/samples' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/samples/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}` }),
-    scope: ISO.assessment,
-  },
-  'GET /api/samples/:id/tasks.xlsx': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}/tasks.xlsx` }),
-    scope: ISO.assessment,
-  },
-  'GET /api/samples/:id/sheet.html': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/samples/${c.a.sample}/sheet.html` }),
-    scope: ISO.assessment,
-  },
-  'GET /api/tasks': {
-    allowed: ['admin', 'inspector', 'manager', 'leader'],
-    request: () => ({ method: 'GET', url: '/api/tasks' }),
-    scope: ISO.assessment,
-  },
-  'GET /api/tasks/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/tasks/${c.a.mineTask}` }),
-    scope: ISO.assessment,
-  },
+  'GET /api/samples': reads('/api/samples', ISO.assessment),
+  'GET /api/samples/:id': reads((c) => `/api/samples/${c.a.sample}`, ISO.assessment),
+  'GET /api/samples/:id/tasks.xlsx': reads((c) => `/api/samples/${c.a.sample}/tasks.xlsx`, ISO.assessment),
+  'GET /api/samples/:id/sheet.html': reads((c) => `/api/samples/${c.a.sample}/sheet.html`, ISO.assessment),
+  'GET /api/tasks': reads('/api/tasks', ISO.assessment, { allowed: ['admin', 'inspector', 'manager', 'leader'] }),
+  'GET /api/tasks/:id': reads((c) => `/api/tasks/${c.a.mineTask}`, ISO.assessment),
   // photos.ts
   'POST /api/photos': {
     allowed: ['admin', 'inspector', 'manager', 'department'],
@@ -1022,27 +776,11 @@ const MATRIX: Record<string, Entry> = {
     scope:
       'an upload belongs to its uploader until attached; attaching is checked in isolation: writes outside the area',
   },
-  'GET /api/photos/:id': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/photos/${c.ids.photos.mine}` }),
-    scope: ISO.photos,
-  },
-  'GET /api/photos/:id/thumb': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/photos/${c.ids.photos.mine}/thumb` }),
-    scope: ISO.photos,
-  },
-  'GET /api/problems/:id/photos': {
-    allowed: 'all',
-    request: (c) => ({ method: 'GET', url: `/api/problems/${c.ids.mine}/photos` }),
-    scope: ISO.photos,
-  },
+  'GET /api/photos/:id': reads((c) => `/api/photos/${c.ids.photos.mine}`, ISO.photos),
+  'GET /api/photos/:id/thumb': reads((c) => `/api/photos/${c.ids.photos.mine}/thumb`, ISO.photos),
+  'GET /api/problems/:id/photos': reads((c) => `/api/problems/${c.ids.mine}/photos`, ISO.photos),
   // queues.ts
-  'GET /api/queues/todo': {
-    allowed: ['admin', 'manager', 'department'],
-    request: () => ({ method: 'GET', url: '/api/queues/todo' }),
-    scope: ISO.queues,
-  },
+  'GET /api/queues/todo': reads('/api/queues/todo', ISO.queues, { allowed: ['admin', 'manager', 'department'] }),
   'GET /api/queues/recheck': {
     allowed: ['admin', 'inspector'],
     request: () => ({ method: 'GET', url: '/api/queues/recheck' }),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canEdit, canReport, editBody, editErrorMessage, type EditValues } from '../../web/src/panels/problem-edit.js';
 import { duplicateWarning } from '../../web/src/panels/admin-imports.js';
 import { cellText, columnLabel } from '../../web/src/panels/admin-imports.js';
-import type { ProblemFeature } from '../../web/src/api.js';
+import type { ProblemDetail } from '../../web/src/api.js';
 
 const shown = {
   id: 17,
@@ -13,7 +13,7 @@ const shown = {
   address: '人民路 3 号',
   severity: 1,
   photos: ['https://img.example/a.jpg'],
-} as unknown as ProblemFeature['properties'];
+} as unknown as ProblemDetail['properties'];
 
 const unchanged: EditValues = {
   description: '垃圾堆放',

@@ -12,7 +12,7 @@ import type { AdminUser as AdminUserSchema } from '../../server/schemas/users.js
 import type { Category as CategorySchema } from '../../server/schemas/categories.js';
 import type { Day as DaySchema } from '../../server/schemas/calendar.js';
 import type {
-  ProblemDetailFeature as ProblemFeatureSchema,
+  ProblemDetailFeature as ProblemDetailSchema,
   ProblemEvent as ProblemEventSchema,
 } from '../../server/schemas/workflow.js';
 import type {
@@ -60,8 +60,13 @@ export type LoginResponse = Static<typeof LoginResponseSchema>;
 export type AdminUser = Static<typeof AdminUserSchema>;
 export type Category = Static<typeof CategorySchema>;
 export type CalendarDay = Static<typeof DaySchema>;
-export type ProblemFeature = Static<typeof ProblemFeatureSchema>;
-export type ProblemDetail = ProblemFeature['properties'];
+/**
+ * One problem as its detail route, a transition and an edit answer it: the GeoJSON feature with
+ * its region chain and the actions the caller may take.
+ */
+export type ProblemDetail = Static<typeof ProblemDetailSchema>;
+/** A problem as a feature of the list (GET /api/problems). */
+export type ProblemFeature = ProblemCollection['features'][number];
 export type ProblemEvent = Static<typeof ProblemEventSchema>;
 
 export interface ChainItem {
@@ -242,7 +247,7 @@ export const api = {
   regionPanel: (code: string, filters: URLSearchParams) =>
     get<RegionPanelResponse>(`/api/stats/regions/${code}${qs(withPeriod(filters))}`),
   problems: (params: URLSearchParams) => get<ProblemCollection>(`/api/problems?${params}`),
-  problem: (id: number) => get<ProblemFeature>(`/api/problems/${id}`),
+  problem: (id: number) => get<ProblemDetail>(`/api/problems/${id}`),
   events: (id: number) => get<{ events: ProblemEvent[] }>(`/api/problems/${id}/events`),
   transition: (
     id: number,
@@ -256,7 +261,7 @@ export const api = {
     },
     idempotencyKey?: string,
   ) =>
-    request<ProblemFeature>('POST', `/api/problems/${id}/transitions`, body, {
+    request<ProblemDetail>('POST', `/api/problems/${id}/transitions`, body, {
       headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
     }),
   /** Uploads one photo (multipart); attach it by id when reporting or transitioning. */
@@ -278,7 +283,7 @@ export const api = {
   recheck: (near: { lon: number; lat: number } | null) =>
     get<QueueResponse>(`/api/queues/recheck${near ? qs({ sort: 'nearest', lon: near.lon, lat: near.lat }) : ''}`),
   /** PATCH /api/problems/:id: correct or move a problem; answers the updated Feature (as `problem`). */
-  editProblem: (id: number, body: EditBody) => request<ProblemFeature>('PATCH', `/api/problems/${id}`, body),
+  editProblem: (id: number, body: EditBody) => request<ProblemDetail>('PATCH', `/api/problems/${id}`, body),
   createProblem: (
     body: Partial<CreateProblemBody> & Pick<CreateProblemBody, 'lon' | 'lat' | 'category'>,
     idempotencyKey?: string,

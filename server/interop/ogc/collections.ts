@@ -88,6 +88,23 @@ const problems: OgcCollection = {
   },
 };
 
+/** A region as an OGC feature: its code is the id. */
+function regionFeature(r: {
+  code: string;
+  name: string;
+  level: RegionLevel;
+  parent_code: string | null;
+  synthetic: boolean;
+  geometry: unknown;
+}): OgcFeature {
+  return {
+    type: 'Feature',
+    id: r.code,
+    geometry: r.geometry,
+    properties: { code: r.code, name: r.name, level: r.level, parent_code: r.parent_code, synthetic: r.synthetic },
+  };
+}
+
 function regionCollection(id: string, level: RegionLevel, title: string, description: string): OgcCollection {
   return {
     id,
@@ -102,18 +119,7 @@ function regionCollection(id: string, level: RegionLevel, title: string, descrip
       if (!Number.isSafeInteger(offset) || offset < 0) return null;
       const { rows, matched } = await pageRegions(db, { level, bbox: q.bbox, limit: q.limit, offset }, scope);
       return {
-        features: rows.map((r) => ({
-          type: 'Feature' as const,
-          id: r.code,
-          geometry: r.geometry,
-          properties: {
-            code: r.code,
-            name: r.name,
-            level: r.level,
-            parent_code: r.parent_code,
-            synthetic: r.synthetic,
-          },
-        })),
+        features: rows.map(regionFeature),
         numberMatched: matched,
         next: offset + rows.length < matched ? String(offset + rows.length) : null,
       };
@@ -122,12 +128,7 @@ function regionCollection(id: string, level: RegionLevel, title: string, descrip
       if (!/^[0-9]{6,15}$/.test(code)) return null;
       const r = await getRegion(db, code, scope);
       if (!r || r.level !== level) return null;
-      return {
-        type: 'Feature',
-        id: r.code,
-        geometry: r.geometry,
-        properties: { code: r.code, name: r.name, level: r.level, parent_code: r.parent_code, synthetic: r.synthetic },
-      };
+      return regionFeature(r);
     },
   };
 }

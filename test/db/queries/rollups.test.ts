@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { truncateWithRecord } from '../../../db/maintenance.js';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, BLOCKS, centre, type RoleName } from '../../helpers/world.js';
@@ -55,6 +55,15 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     ).rows;
 
   it('counts rows by block, category, status, Shanghai report day and due day, and drops keys that reach zero', async () => {
+    /** The expected rollup row of block 0, category 06010. */
+    const row = (status: string, day: string, due_day: string, n: number) => ({
+      region_code: BLOCKS[0].code,
+      category_code: '06010',
+      status,
+      day,
+      due_day,
+      n,
+    });
     await insertProblemRows(ctx.handle.db, [
       // 23:30 in Shanghai is still 2026-03-05 there (15:30 UTC).
       { block: BLOCKS[0].code, status: 'filed', reported: '2026-03-05 23:30', due: '2026-03-07 18:00' },
@@ -69,53 +78,16 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
       },
     ]);
     expect(await rollups()).toEqual([
-      {
-        region_code: BLOCKS[0].code,
-        category_code: '06010',
-        status: 'closed',
-        day: '2026-03-06',
-        due_day: 'infinity',
-        n: 1,
-      },
-      {
-        region_code: BLOCKS[0].code,
-        category_code: '06010',
-        status: 'filed',
-        day: '2026-03-05',
-        due_day: '2026-03-07',
-        n: 2,
-      },
+      row('closed', '2026-03-06', 'infinity', 1),
+      row('filed', '2026-03-05', '2026-03-07', 2),
     ]);
     await sql`UPDATE problems SET status = 'voided' WHERE status = 'filed'`.execute(ctx.handle.db);
     expect(await rollups()).toEqual([
-      {
-        region_code: BLOCKS[0].code,
-        category_code: '06010',
-        status: 'closed',
-        day: '2026-03-06',
-        due_day: 'infinity',
-        n: 1,
-      },
-      {
-        region_code: BLOCKS[0].code,
-        category_code: '06010',
-        status: 'voided',
-        day: '2026-03-05',
-        due_day: 'infinity',
-        n: 2,
-      },
+      row('closed', '2026-03-06', 'infinity', 1),
+      row('voided', '2026-03-05', 'infinity', 2),
     ]);
     await sql`DELETE FROM problems WHERE status = 'voided'`.execute(ctx.handle.db);
-    expect(await rollups()).toEqual([
-      {
-        region_code: BLOCKS[0].code,
-        category_code: '06010',
-        status: 'closed',
-        day: '2026-03-06',
-        due_day: 'infinity',
-        n: 1,
-      },
-    ]);
+    expect(await rollups()).toEqual([row('closed', '2026-03-06', 'infinity', 1)]);
     await truncateWithRecord(ctx.handle.db, ['problems']);
     expect(await rollups()).toEqual([]);
   });
@@ -142,6 +114,8 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     const tally: Record<string, number> = {};
     const count = (what: string) => (tally[what] = (tally[what] ?? 0) + 1);
     const jitter = () => (rng() - 0.5) * 0.004;
+    const current = (id: number) =>
+      ctx.handle.db.selectFrom('problems').select(['version', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
     for (let step = 0; step < 160; step++) {
       const r = rng();
       if (r < 0.3 || ids.length < 5) {
@@ -162,11 +136,7 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
         count('create');
       } else if (r < 0.75) {
         const id = pick(rng, ids);
-        const { version, status } = await ctx.handle.db
-          .selectFrom('problems')
-          .select(['version', 'status'])
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow();
+        const { version, status } = await current(id);
         // Mostly the next step of the closed loop, sometimes any action (often illegal).
         const forward = FORWARD[status];
         const next = forward && rng() < 0.75 ? pick(rng, forward) : null;
@@ -183,11 +153,7 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
       } else if (r < 0.87) {
         const id = pick(rng, ids);
         const [lon, lat] = centre(pick(rng, BLOCKS).code);
-        const { version } = await ctx.handle.db
-          .selectFrom('problems')
-          .select('version')
-          .where('id', '=', id)
-          .executeTakeFirstOrThrow();
+        const { version } = await current(id);
         const payload =
           rng() < 0.5
             ? { version, lon: lon + jitter(), lat: lat + jitter() }
@@ -222,7 +188,8 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
       }
     }
     // A block renamed: the code cascades onto its problems.
-    await sql`UPDATE regions SET code = '430121002002009' WHERE code = '430121002002002'`.execute(ctx.handle.db);
+    const renamed = '430121002002009';
+    await sql`UPDATE regions SET code = ${renamed} WHERE code = '430121002002002'`.execute(ctx.handle.db);
     // The workload did reach each kind of write (else the test would prove little).
     expect(Object.keys(tally).sort()).toEqual(
       expect.arrayContaining(['create', 'edit', 'import', 'sql update', 'transition close', 'transition file']),
@@ -231,15 +198,14 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     expect(check.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
     expect(check.total).toBe(0);
     expect(check.problems).toBeGreaterThan(50);
-    const moved = await sql<{
-      n: number;
-    }>`SELECT coalesce(sum(n), 0)::int AS n FROM problem_rollups WHERE region_code = '430121002002009'`.execute(
-      ctx.handle.db,
+    const one = async (q: RawBuilder<{ n: number }>) => (await q.execute(ctx.handle.db)).rows[0].n;
+    const moved = await one(
+      sql<{ n: number }>`SELECT coalesce(sum(n), 0)::int AS n FROM problem_rollups WHERE region_code = ${renamed}`,
     );
-    const actual = await sql<{
-      n: number;
-    }>`SELECT count(*)::int AS n FROM problems WHERE region_code = '430121002002009'`.execute(ctx.handle.db);
-    expect(moved.rows[0].n).toBe(actual.rows[0].n);
-    expect(moved.rows[0].n).toBeGreaterThan(0);
+    const actual = await one(
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM problems WHERE region_code = ${renamed}`,
+    );
+    expect(moved).toBe(actual);
+    expect(moved).toBeGreaterThan(0);
   });
 });

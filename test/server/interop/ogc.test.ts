@@ -15,8 +15,7 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK } from '../../helpers/world.js';
 import type { DB } from '../../../db/types.js';
-import { createPoint } from '../../../db/queries/points.js';
-import { FULL_SCOPE } from '../../../db/queries/scope.js';
+import { addBusStop } from '../../helpers/assessment.js';
 
 // Async, never execFileSync: the server answering GDAL runs in this very process.
 const run = promisify(execFile);
@@ -207,23 +206,7 @@ describe.each(BACKENDS)('OGC API – Features on $name', (backend) => {
 
   it('points: the assessment points as a collection, scoped like /api/points, and GDAL copies them', async () => {
     const place = (at: [number, number], name: string) =>
-      ctx.handle.db.transaction().execute(async (trx) => {
-        const r = await createPoint(
-          trx,
-          {
-            type_code: 'BUS_STOP',
-            name,
-            address: null,
-            unit: null,
-            ref: null,
-            geometry: { type: 'Point', coordinates: at },
-          },
-          FULL_SCOPE,
-          { id: ctx.world.userIds.admin },
-        );
-        if (!r.ok) throw new Error(r.reason);
-        return r.id;
-      });
+      addBusStop(ctx.handle.db, at, name, { id: ctx.world.userIds.admin });
     const [mx, my] = centre(MANAGER_BLOCK);
     const [nx, ny] = centre(NEIGHBOUR_BLOCK);
     const mine = await place([mx + 0.001, my + 0.002], 'OGC 本网格公交站');

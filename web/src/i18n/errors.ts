@@ -46,7 +46,7 @@ export const ERROR_TEXT: Record<ErrorCode, Text> = {
   INTERNAL: { 'zh-CN': '服务器内部错误', en: 'Internal server error' },
 };
 
-/** More precise texts by `params.reason`, where a code carries one. */
+/** More precise texts by `params.reason`, where a code carries one (a reason that says no more than its code shares the code's text). */
 export const REASON_TEXT: Record<string, Text> = {
   // workflow input (db/queries/workflow.ts InvalidReason)
   note_required: { 'zh-CN': '“{action}”须填写说明', en: '“{action}” needs a note' },
@@ -85,11 +85,11 @@ export const REASON_TEXT: Record<string, Text> = {
     en: 'Category {category} is not handled by your department',
   },
   bad_idempotency_key: { 'zh-CN': '重复提交标识格式有误', en: 'Malformed submission key' },
-  key_reused: { 'zh-CN': '重复提交标识已用于其他操作', en: 'This submission key was used for another request' },
+  key_reused: ERROR_TEXT.IDEMPOTENCY_KEY_REUSED,
   nearest_needs_position: { 'zh-CN': '按距离排序需要当前位置', en: 'Sorting by distance needs your position' },
-  login_required: { 'zh-CN': '请先登录', en: 'Please sign in' },
+  login_required: ERROR_TEXT.UNAUTHORIZED,
   token_invalid: { 'zh-CN': '登录已过期，请重新登录', en: 'Your session expired: sign in again' },
-  schema: { 'zh-CN': '填写的内容有误：{fields}', en: 'Some fields are invalid: {fields}' },
+  schema: ERROR_TEXT.VALIDATION_FAILED,
 };
 
 /** Import-row reasons (domain/problem-import.ts ROW_REASONS). */

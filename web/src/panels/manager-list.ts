@@ -3,7 +3,7 @@
  * deadline, with a live countdown and the workflow buttons inline.
  */
 import { describeError } from '../i18n/errors.js';
-import { api, type ProblemFeature } from '../api.js';
+import { api, type ProblemDetail } from '../api.js';
 import { h, render } from '../dom.js';
 import { countdown, statusLabel, t } from '../i18n/index.js';
 import { OPEN_STATUSES } from '../../../domain/workflow.js';
@@ -114,7 +114,7 @@ export class ManagerList {
     const problem = await api.problem(id);
     render(
       into,
-      actionButtons(problem, (updated: ProblemFeature | null, message?: string) => {
+      actionButtons(problem, (updated: ProblemDetail | null, message?: string) => {
         if (message) render(into, h('p', { class: 'notice small' }, message));
         if (updated) {
           this.opts.onChanged();

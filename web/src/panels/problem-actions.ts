@@ -5,7 +5,7 @@
  * user saw: a concurrent change is a 409 the user is told about, never a silent overwrite, and
  * without signal the action waits on the phone with its idempotency key.
  */
-import type { ProblemFeature } from '../api.js';
+import type { ProblemDetail } from '../api.js';
 import { h, render } from '../dom.js';
 import { errorText } from '../i18n/errors.js';
 import { actionLabel, t } from '../i18n/index.js';
@@ -37,7 +37,7 @@ export async function sendTransition(
   action: string,
   extra: Extra,
   files: File[],
-): Promise<{ updated: ProblemFeature | null; message?: string; error?: string }> {
+): Promise<{ updated: ProblemDetail | null; message?: string; error?: string }> {
   const kind = PHOTO_ACTIONS[action as Action];
   const position = files.length ? await devicePosition(1500) : null;
   const outcome = await submit({
@@ -46,15 +46,15 @@ export async function sendTransition(
     body: { action, version: problem.version, ...extra },
     photos: kind ? files.map((blob) => ({ blob, kind, position })) : [],
   });
-  if (outcome.state === 'sent') return { updated: outcome.result as ProblemFeature };
+  if (outcome.state === 'sent') return { updated: outcome.result as ProblemDetail };
   if (outcome.state === 'queued') return { updated: null, message: t('outbox.savedOffline') };
   if (outcome.error.status === 409) return { updated: null, message: errorText(outcome.error) };
   return { updated: null, error: errorText(outcome.error) };
 }
 
 export function actionButtons(
-  problem: ProblemFeature,
-  onDone: (updated: ProblemFeature | null, message?: string) => void,
+  problem: ProblemDetail,
+  onDone: (updated: ProblemDetail | null, message?: string) => void,
 ): HTMLElement {
   const p = problem.properties;
   const box = h('div', { class: 'actions', 'data-problem': p.id });

@@ -5,7 +5,7 @@
  * Errors are shown in the page's language from the error code, not the server's English text.
  */
 import { describeError } from '../i18n/errors.js';
-import { api, ApiError, type Category, type EditBody, type ProblemFeature } from '../api.js';
+import { api, ApiError, type Category, type EditBody, type ProblemDetail } from '../api.js';
 import { h, render } from '../dom.js';
 import { getLang, t, type Lang, type MessageKey } from '../i18n/index.js';
 import { OPEN_STATUSES, REPORT_ROLES, type Role, type Status } from '../../../domain/workflow.js';
@@ -41,7 +41,7 @@ export interface EditValues {
  * when nothing changed (the form says so instead of writing an empty edit event). A cleared
  * address is sent as null; a photo link is added to the existing ones.
  */
-export function editBody(p: ProblemFeature['properties'], v: EditValues): EditBody | null {
+export function editBody(p: ProblemDetail['properties'], v: EditValues): EditBody | null {
   const body: EditBody = { version: p.version };
   const description = v.description.trim();
   if (description !== (p.description ?? '')) body.description = description;
@@ -97,12 +97,12 @@ export interface EditFormOptions {
   /** Asks the page for one map click; resolves with the point, or null if cancelled. */
   pickPoint: () => Promise<[number, number] | null>;
   /** Saved: the updated problem. Conflict: null, with the message to show after reloading. */
-  onDone: (updated: ProblemFeature | null, message?: string) => void;
+  onDone: (updated: ProblemDetail | null, message?: string) => void;
   onCancel: () => void;
 }
 
 /** The "Edit" button and, once pressed, its form. */
-export function editControl(problem: ProblemFeature, opts: EditFormOptions): HTMLElement {
+export function editControl(problem: ProblemDetail, opts: EditFormOptions): HTMLElement {
   const box = h('div', { class: 'edit-box' });
   const open = h(
     'button',

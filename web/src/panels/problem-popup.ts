@@ -4,7 +4,7 @@
  * popup shows nothing at all (no hint that it exists).
  */
 import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
-import { api, ApiError, session, type Category, type ProblemFeature, type ProblemEvent } from '../api.js';
+import { api, ApiError, session, type Category, type ProblemDetail, type ProblemEvent } from '../api.js';
 import { h } from '../dom.js';
 import { actionLabel, countdown, formatDateTime, statusLabel, t, type MessageKey } from '../i18n/index.js';
 import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
@@ -21,7 +21,7 @@ export interface PopupEditing {
   endEdit: () => void;
 }
 
-export function problemDetails(problem: ProblemFeature, events: ProblemEvent[]): (Element | null)[] {
+export function problemDetails(problem: ProblemDetail, events: ProblemEvent[]): (Element | null)[] {
   const p = problem.properties;
   const open = OPEN_STATUSES.includes(p.status as Status);
   const cd = countdown(p.due_at, new Date(), undefined, open);
@@ -120,7 +120,7 @@ function evidenceFlags(data: unknown): HTMLElement | null {
 }
 
 /** Loads a problem with its history; null when it does not exist for this caller (404). */
-export async function loadProblem(id: number): Promise<{ problem: ProblemFeature; events: ProblemEvent[] } | null> {
+export async function loadProblem(id: number): Promise<{ problem: ProblemDetail; events: ProblemEvent[] } | null> {
   try {
     const [problem, ev] = await Promise.all([api.problem(id), api.events(id)]);
     return { problem, events: ev.events };
@@ -137,7 +137,7 @@ export class ProblemPopup {
 
   constructor(
     private readonly map: MapLibreMap,
-    private readonly onChanged: (problem: ProblemFeature) => void,
+    private readonly onChanged: (problem: ProblemDetail) => void,
     private readonly onSelect: (lngLat: [number, number] | null) => void,
     private readonly editing: PopupEditing | null = null,
   ) {}
@@ -175,7 +175,7 @@ export class ProblemPopup {
     if (center) this.map.jumpTo({ center: coords, zoom: Math.max(this.map.getZoom(), 16) });
     const body = h('div', { class: 'problem-popup', 'data-problem-id': id });
     if (notice) body.append(h('p', { class: 'notice small' }, notice));
-    const done = (updated: ProblemFeature | null, message?: string) => {
+    const done = (updated: ProblemDetail | null, message?: string) => {
       if (updated) this.onChanged(updated);
       const moved = (updated?.geometry as { coordinates?: [number, number] } | undefined)?.coordinates;
       void this.open(id, moved ?? coords, message);

@@ -3,262 +3,214 @@
  * (filters, level, measure, position), keeps it in the URL, and tells the map what changed: a
  * filter change refetches numbers and the tiles' query only.
  */
-import { Marker } from 'maplibre-gl';
-import turfBbox from '@turf/bbox';
-import { api } from '../api.js';
-import { h, render } from '../dom.js';
-import { devicePosition } from '../panels/photo-input.js';
-import { WorkQueue } from '../panels/work-queue.js';
+import { render } from '../dom.js';
 import { onLangChange, t } from '../i18n/index.js';
 import { CountyMap } from '../map/county-map.js';
-import { renderAddProblem } from '../panels/add-problem.js';
-import { ManagerList } from '../panels/manager-list.js';
-import { AssessmentPanel } from '../panels/assessment.js';
 import { canReport } from '../panels/problem-edit.js';
 import { ProblemPopup } from '../panels/problem-popup.js';
-import { showRegionPanel } from '../panels/region-panel.js';
 import { filtersToParams, parseView, sameFilters, type ViewState } from '../state/url.js';
 import { tileQuery, writeUrl } from '../state/url-sync.js';
 import { MapClickModes } from './map-clicks.js';
 import { mapLayout } from './map-layout.js';
+import { rolePanels, type RolePanels } from './map-panels.js';
+import { RegionSelection } from './map-region.js';
+import { DraftReport } from './map-report.js';
 import { sidebarParts } from './map-sidebar.js';
 import { MapStats } from './map-stats.js';
 import { app, pageHeader, replaceView, type Nav, type PageState } from './shell.js';
 
+/** What the address asks for at start: the view, and a problem or region to open once the map is there. */
+function startOf(state: PageState) {
+  const isManager = state.user.role === 'manager' && (state.scopeFeatures?.length ?? 0) > 0;
+  const view = parseView(location.search, location.hash);
+  // Read before the map writes its position into the address.
+  const search = new URLSearchParams(location.search);
+  if (isManager && view.level === 'auto') view.level = 'block';
+  return { isManager, view, openProblem: Number(search.get('problem')), openRegion: search.get('region') };
+}
+
 export function showMap(state: PageState, nav: Nav): void {
   replaceView();
-  const { user } = state;
-  const isManager = user.role === 'manager' && (state.scopeFeatures?.length ?? 0) > 0;
-  let view = parseView(location.search, location.hash);
-  // Read before the map writes its position into the address.
-  const openAtStart = Number(new URLSearchParams(location.search).get('problem'));
-  const regionAtStart = new URLSearchParams(location.search).get('region');
-  if (isManager && view.level === 'auto') view.level = 'block';
+  const page = new MapPage(state, nav);
+  page.start();
+  replaceView(() => page.destroy());
+}
 
-  const layout = mapLayout();
-  const { mapEl, panel } = layout;
-  render(app, pageHeader(state, 'map', nav), layout.root);
+/** The map page's parts and the steps that tie them together. */
+class MapPage {
+  private readonly start0: ReturnType<typeof startOf>;
+  private view: ViewState;
+  private readonly layout = mapLayout();
+  private readonly countyMap: CountyMap;
+  private readonly clicks: MapClickModes;
+  private readonly stats: MapStats;
+  private readonly popup: ProblemPopup;
+  private readonly region: RegionSelection;
+  private readonly report: DraftReport;
+  private readonly panels: RolePanels;
+  private offLang: () => void = () => undefined;
 
-  const params = () => filtersToParams(view.filters);
-  let selectedRegion: string | null = null;
-
-  const countyMap: CountyMap = new CountyMap({
-    container: mapEl,
-    meta: state.meta,
-    position: view.position,
-    levelChoice: view.level,
-    problemQuery: tileQuery(view.filters),
-    heat: view.heat,
-    onRegionClick: (code) => openRegion(code),
-    onProblemClick: (id, at) => void popup.open(id, at),
-    onMapClick: (lngLat): boolean => clicks.click(lngLat, placeNewProblem),
-    onMove: (position) => {
-      view.position = position;
-      writeUrl(view);
-    },
-    onLevelChange: () => void stats.refresh(),
-    onPointer: (ll) =>
-      (layout.status.textContent = ll ? t('coords', { lon: ll[0].toFixed(5), lat: ll[1].toFixed(5) }) : ''),
-  });
-  const clicks: MapClickModes = new MapClickModes(countyMap, () => {
-    panel.hidden = true;
-    drawSidebar();
-  });
-  const stats = new MapStats({
-    countyMap,
-    mapEl,
-    legendBox: layout.legendBox,
-    params,
-    measure: () => view.measure,
-    onError: layout.showToast,
-  });
-  /** After a problem was created or changed: its points, numbers and the manager's list. */
-  const problemsChanged = () => {
-    countyMap.refreshProblems();
-    stats.clear();
-    void stats.refresh();
-    void list?.load(params());
-    void queue?.load();
-  };
-  const popup = new ProblemPopup(
-    countyMap.map,
-    () => {
-      problemsChanged();
-      if (selectedRegion) openRegion(selectedRegion);
-    },
-    (ll) => {
-      countyMap.selectProblem(ll);
-      // On a phone the card needs the screen: fold the bottom sheet away.
-      if (ll && matchMedia('(max-width: 768px)').matches) document.getElementById('sheet')?.classList.add('collapsed');
-    },
-    {
-      role: () => user.role,
+  constructor(
+    private readonly state: PageState,
+    private readonly nav: Nav,
+  ) {
+    this.start0 = startOf(state);
+    this.view = this.start0.view;
+    render(app, pageHeader(state, 'map', nav), this.layout.root);
+    this.countyMap = this.createMap();
+    this.clicks = new MapClickModes(this.countyMap, () => {
+      this.layout.panel.hidden = true;
+      this.drawSidebar();
+    });
+    this.stats = new MapStats({
+      countyMap: this.countyMap,
+      mapEl: this.layout.mapEl,
+      legendBox: this.layout.legendBox,
+      params: this.params,
+      measure: () => this.view.measure,
+      onError: this.layout.showToast,
+    });
+    this.popup = this.createPopup();
+    this.region = new RegionSelection({
+      countyMap: this.countyMap,
+      panel: this.layout.panel,
+      params: this.params,
+      measure: () => this.view.measure,
+      onOpenProblem: (id) => void this.popup.open(id),
+    });
+    this.report = new DraftReport({
+      countyMap: this.countyMap,
+      panel: this.layout.panel,
+      clicks: this.clicks,
       categories: () => state.categories,
-      endEdit: () => {
-        clicks.cancelPick();
-        countyMap.setDraft(null);
-      },
-      pickPoint: () => clicks.pick(),
-    },
-  );
-  const queue =
-    user.role === 'inspector' || user.role === 'manager' || user.role === 'department'
-      ? new WorkQueue({
-          kind: user.role === 'inspector' ? 'recheck' : 'todo',
-          onOpen: (id, at) => {
-            countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 15) });
-            void popup.open(id, at);
-          },
-          onChanged: () => problemsChanged(),
-        })
-      : null;
-  const list = isManager
-    ? new ManagerList({
-        filters: params(),
-        onLocate: (id, at) => {
-          countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 15) });
-          void popup.open(id, at);
-        },
-        onChanged: () => {
-          countyMap.refreshProblems();
-          stats.clear();
-          void stats.refresh();
-        },
-      })
-    : null;
-
-  const assessment = new AssessmentPanel({
-    role: user.role,
-    onLocate: (at) => countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 16) }),
-    onInspected: () => {
-      countyMap.refreshAssessmentPoints();
-      problemsChanged();
-    },
-    onError: layout.showToast,
-  });
-
-  let pin: Marker | null = null;
-  const dropPin = () => {
-    pin?.remove();
-    pin = null;
-  };
-  function placeNewProblem(lngLat: [number, number]): void {
-    dropPin();
-    const form = renderAddProblem(panel, {
-      at: lngLat,
-      categories: state.categories,
-      onCreated: problemsChanged,
-      onCancel: () => {
-        dropPin();
-        clicks.stopAdd();
-        panel.hidden = true;
-      },
+      onCreated: this.problemsChanged,
     });
-    // A pin to drag when the tap or the device position is not quite right.
-    pin = new Marker({ draggable: true, color: '#d35400' }).setLngLat(lngLat).addTo(countyMap.map);
-    pin.getElement().dataset.pin = 'draft';
-    pin.on('dragend', () => {
-      const ll = pin!.getLngLat();
-      countyMap.setDraft([ll.lng, ll.lat]);
-      form.setAt([ll.lng, ll.lat]);
+    if (canReport(state.user.role)) this.layout.mapEl.parentElement!.append(this.report.button());
+    this.panels = rolePanels({
+      role: state.user.role,
+      isManager: this.start0.isManager,
+      countyMap: this.countyMap,
+      params: this.params,
+      openProblem: (id, at) => void this.popup.open(id, at),
+      problemsChanged: this.problemsChanged,
+      numbersChanged: this.numbersChanged,
+      onError: this.layout.showToast,
     });
-    document.body.classList.add('sheet-open');
   }
 
-  /** One thumb: report at the device position when allowed, else at the map centre, then drag the pin. */
-  async function reportHere(): Promise<void> {
-    const here = await devicePosition(4000);
-    const c = countyMap.map.getCenter();
-    const at: [number, number] = here ? [here.lon, here.lat] : [c.lng, c.lat];
-    if (here) countyMap.map.easeTo({ center: at, zoom: Math.max(countyMap.map.getZoom(), 16) });
-    countyMap.setDraft(at);
-    placeNewProblem(at);
+  private readonly params = () => filtersToParams(this.view.filters);
+
+  /** The map, and what a click, a move or a level change on it does. */
+  private createMap(): CountyMap {
+    const { view, layout } = this;
+    return new CountyMap({
+      container: layout.mapEl,
+      meta: this.state.meta,
+      position: view.position,
+      levelChoice: view.level,
+      problemQuery: tileQuery(view.filters),
+      heat: view.heat,
+      onRegionClick: (code) => this.region.open(code),
+      onProblemClick: (id, at) => void this.popup.open(id, at),
+      onMapClick: (lngLat): boolean => this.clicks.click(lngLat, (ll) => this.report.place(ll)),
+      onMove: (position) => {
+        this.view.position = position;
+        writeUrl(this.view);
+      },
+      onLevelChange: () => void this.stats.refresh(),
+      onPointer: (ll) =>
+        (layout.status.textContent = ll ? t('coords', { lon: ll[0].toFixed(5), lat: ll[1].toFixed(5) }) : ''),
+    });
   }
-  if (canReport(user.role)) {
-    layout.mapEl.parentElement!.append(
-      h('button', { class: 'fab primary', id: 'report-here', onclick: () => void reportHere() }, t('add.here')),
+
+  /** A problem's card over the map, with its actions and the edit form (which may pick a new point). */
+  private createPopup(): ProblemPopup {
+    const { countyMap, clicks, state } = this;
+    return new ProblemPopup(
+      countyMap.map,
+      () => {
+        this.problemsChanged();
+        this.region.refresh();
+      },
+      (ll) => {
+        countyMap.selectProblem(ll);
+        // On a phone the card needs the screen: fold the bottom sheet away.
+        if (ll && matchMedia('(max-width: 768px)').matches)
+          document.getElementById('sheet')?.classList.add('collapsed');
+      },
+      {
+        role: () => state.user.role,
+        categories: () => state.categories,
+        endEdit: () => {
+          clicks.cancelPick();
+          countyMap.setDraft(null);
+        },
+        pickPoint: () => clicks.pick(),
+      },
     );
   }
 
-  /** The selected region is part of the address (?region=<code>), like the open problem. */
-  function regionInUrl(code: string | null): void {
-    const url = new URL(location.href);
-    if (code) url.searchParams.set('region', code);
-    else url.searchParams.delete('region');
-    history.replaceState(history.state, '', url);
-  }
+  /** The map's points and numbers after a problem changed. */
+  private readonly numbersChanged = () => {
+    this.countyMap.refreshProblems();
+    this.stats.clear();
+    void this.stats.refresh();
+  };
 
-  function openRegion(code: string): void {
-    selectedRegion = code;
-    regionInUrl(code);
-    countyMap.selectRegion(code);
-    void showRegionPanel(panel, {
-      code,
-      filters: params(),
-      measure: view.measure,
-      onClose: () => {
-        selectedRegion = null;
-        regionInUrl(null);
-        panel.hidden = true;
-        countyMap.selectRegion(null);
-      },
-      // A region picked in the panel's ranking: open it and zoom the map to it.
-      onPickRegion: (c) => {
-        openRegion(c);
-        void api
-          .region(c)
-          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
-          .catch(() => undefined);
-      },
-      onOpenProblem: (id) => void popup.open(id),
-    });
-  }
+  /** After a problem was created or changed: its points, numbers, the manager's list and the queue. */
+  private readonly problemsChanged = () => {
+    this.numbersChanged();
+    void this.panels.list?.load(this.params());
+    void this.panels.queue?.load();
+  };
 
-  function applyView(patch: Partial<ViewState>): void {
-    const before = view;
-    view = { ...view, ...patch };
+  /** A change of filters, level, measure or heat: the address, then only what depends on it. */
+  private readonly applyView = (patch: Partial<ViewState>): void => {
+    const before = this.view;
+    const view = (this.view = { ...before, ...patch });
     writeUrl(view);
     if (patch.filters && !sameFilters(before.filters, view.filters)) {
-      countyMap.setProblemQuery(tileQuery(view.filters));
-      void stats.refresh();
-      if (selectedRegion) openRegion(selectedRegion);
-      void list?.load(params());
+      this.countyMap.setProblemQuery(tileQuery(view.filters));
+      void this.stats.refresh();
+      this.region.refresh();
+      void this.panels.list?.load(this.params());
     }
-    if (patch.level && patch.level !== before.level) countyMap.setLevelChoice(view.level);
+    if (patch.level && patch.level !== before.level) this.countyMap.setLevelChoice(view.level);
     if (patch.measure && patch.measure !== before.measure) {
-      void stats.refresh();
-      if (selectedRegion) openRegion(selectedRegion);
+      void this.stats.refresh();
+      this.region.refresh();
     }
-    if (patch.heat !== undefined && patch.heat !== before.heat) countyMap.setHeat(view.heat);
-    drawSidebar();
-  }
+    if (patch.heat !== undefined && patch.heat !== before.heat) this.countyMap.setHeat(view.heat);
+    this.drawSidebar();
+  };
 
-  function drawSidebar(): void {
+  private drawSidebar(): void {
+    const { countyMap, clicks, region, panels, layout } = this;
     render(
       layout.aside,
       ...sidebarParts({
-        view,
-        categories: state.categories,
-        showSearch: !isManager,
-        canReport: canReport(user.role),
+        view: this.view,
+        categories: this.state.categories,
+        showSearch: !this.start0.isManager,
+        canReport: canReport(this.state.user.role),
         adding: clicks.adding,
-        list: list?.el ?? null,
-        assessment: assessment.el,
-        queue: queue?.el ?? null,
+        list: panels.list?.el ?? null,
+        assessment: panels.assessment.el,
+        queue: panels.queue?.el ?? null,
         onSearchHit: (hit) => {
           countyMap.fitBounds(hit.bbox);
-          if (hit.level !== 'county') openRegion(hit.code);
+          if (hit.level !== 'county') region.open(hit.code);
         },
         onStartAdd: () => {
           clicks.startAdd();
-          drawSidebar();
+          this.drawSidebar();
         },
         onStopAdd: () => clicks.stopAdd(),
-        onViewChange: applyView,
+        onViewChange: this.applyView,
         // Exports follow the selected region as well as the filters.
         params: () => {
-          const q = params();
-          if (selectedRegion && !q.has('region')) q.set('region', selectedRegion);
+          const q = this.params();
+          if (region.selected && !q.has('region')) q.set('region', region.selected);
           return q;
         },
         level: () => countyMap.level(),
@@ -267,37 +219,44 @@ export function showMap(state: PageState, nav: Nav): void {
     );
   }
 
-  drawSidebar();
-  void list?.load(params());
-  void assessment.load();
-  void queue?.load();
-  void countyMap.loaded.then(async () => {
-    if (isManager) await countyMap.setActiveArea(state.scopeFeatures, !view.position);
-    else if (!view.position) await countyMap.fitCounty();
-    void stats.refresh();
-    if (regionAtStart && /^\d{6,15}$/.test(regionAtStart)) openRegion(regionAtStart);
-    if (Number.isInteger(openAtStart) && openAtStart > 0) void popup.open(openAtStart, undefined, undefined, true);
-  });
+  /** The sidebar's panels load their data (at start and when the language changes). */
+  private loadPanels(): void {
+    void this.panels.list?.load(this.params());
+    void this.panels.assessment.load();
+    void this.panels.queue?.load();
+  }
 
-  const offLang = onLangChange(() => {
-    render(app, pageHeader(state, 'map', nav), layout.root);
-    layout.notice.textContent = t('app.synthetic');
-    drawSidebar();
-    void stats.refresh();
-    if (selectedRegion) openRegion(selectedRegion);
-    void list?.load(params());
-    void assessment.load();
-    void queue?.load();
-  });
+  /** The panels load; once the map is there, the area, the numbers and what the address opens. */
+  start(): void {
+    const { countyMap, start0 } = this;
+    this.drawSidebar();
+    this.loadPanels();
+    void countyMap.loaded.then(async () => {
+      if (start0.isManager) await countyMap.setActiveArea(this.state.scopeFeatures, !this.view.position);
+      else if (!this.view.position) await countyMap.fitCounty();
+      void this.stats.refresh();
+      if (start0.openRegion && /^\d{6,15}$/.test(start0.openRegion)) this.region.open(start0.openRegion);
+      if (Number.isInteger(start0.openProblem) && start0.openProblem > 0)
+        void this.popup.open(start0.openProblem, undefined, undefined, true);
+    });
+    this.offLang = onLangChange(() => {
+      render(app, pageHeader(this.state, 'map', this.nav), this.layout.root);
+      this.layout.notice.textContent = t('app.synthetic');
+      this.drawSidebar();
+      void this.stats.refresh();
+      this.region.refresh();
+      this.loadPanels();
+    });
+    exposeMapForTests(countyMap);
+  }
 
-  exposeMapForTests(countyMap);
-  replaceView(() => {
-    clicks.cancelPick();
-    dropPin();
-    offLang();
-    list?.destroy();
-    countyMap.map.remove();
-  });
+  destroy(): void {
+    this.clicks.cancelPick();
+    this.report.dropPin();
+    this.offLang();
+    this.panels.list?.destroy();
+    this.countyMap.map.remove();
+  }
 }
 
 /**

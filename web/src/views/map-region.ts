@@ -1,0 +1,65 @@
+/**
+ * The region the user selected on the map page: highlighted on the map, its panel open, and part
+ * of the address (?region=<code>) like the open problem.
+ */
+import turfBbox from '@turf/bbox';
+import { api } from '../api.js';
+import type { CountyMap } from '../map/county-map.js';
+import { showRegionPanel } from '../panels/region-panel.js';
+import type { Measure } from '../state/url.js';
+
+export interface RegionSelectionOptions {
+  countyMap: CountyMap;
+  panel: HTMLElement;
+  /** The current filters as query parameters. */
+  params: () => URLSearchParams;
+  measure: () => Measure;
+  onOpenProblem: (id: number) => void;
+}
+
+function regionInUrl(code: string | null): void {
+  const url = new URL(location.href);
+  if (code) url.searchParams.set('region', code);
+  else url.searchParams.delete('region');
+  history.replaceState(history.state, '', url);
+}
+
+export class RegionSelection {
+  /** The selected region's code, or null. */
+  selected: string | null = null;
+
+  constructor(private readonly o: RegionSelectionOptions) {}
+
+  /** Selects `code`: highlight, address, and its panel with the current filters and measure. */
+  open(code: string): void {
+    const { countyMap, panel } = this.o;
+    this.selected = code;
+    regionInUrl(code);
+    countyMap.selectRegion(code);
+    void showRegionPanel(panel, {
+      code,
+      filters: this.o.params(),
+      measure: this.o.measure(),
+      onClose: () => {
+        this.selected = null;
+        regionInUrl(null);
+        panel.hidden = true;
+        countyMap.selectRegion(null);
+      },
+      // A region picked in the panel's ranking: open it and zoom the map to it.
+      onPickRegion: (c) => {
+        this.open(c);
+        void api
+          .region(c)
+          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
+          .catch(() => undefined);
+      },
+      onOpenProblem: this.o.onOpenProblem,
+    });
+  }
+
+  /** Redraws the selected region's panel (filters, measure or language changed). */
+  refresh(): void {
+    if (this.selected) this.open(this.selected);
+  }
+}
