@@ -17,6 +17,7 @@ import { pointScopeSql } from './points.js';
 import { WEB_MERCATOR, WGS84 } from '../spatial.js';
 import { encodeTile, type TileFeature, type TileGeometry } from '../../domain/tile-encode.js';
 import { OPEN_STATUSES } from '../../domain/workflow.js';
+import { toShanghaiDate } from '../../domain/time.js';
 
 /** Tile units per side. */
 export const TILE_EXTENT = 4096;
@@ -135,10 +136,10 @@ export async function regionTile(
 export interface ProblemTileOptions {
   scope: Scope;
   filters: ProblemFilters;
-  /** The instant an `overdue` filter is judged at (the route passes the start of the minute). */
-  now: Date;
-  /** Today in Asia/Shanghai (YYYY-MM-DD): a cell's `overdue` counts open problems due before it. */
-  today: string;
+  /** The instant an `overdue` filter is judged at (default now; the route passes the start of the minute). */
+  now?: Date;
+  /** Today in Asia/Shanghai (YYYY-MM-DD; default: of `now`): a cell's `overdue` counts open problems due before it. */
+  today?: string;
   /** At most this many features; the rest is counted in one `omitted` feature. */
   cap?: number;
 }
@@ -248,9 +249,11 @@ export async function problemTile(
   encoder: TileEncoder,
 ): Promise<Buffer | TileFeature[]> {
   const cap = opts.cap ?? PROBLEM_TILE_CAP;
+  const now = opts.now ?? new Date();
+  const today = opts.today ?? toShanghaiDate(now);
   const scope = problemScopeSql(opts.scope, 'p.region_code', 'p.category_code');
   if (t.z >= PROBLEM_POINT_MIN_ZOOM) {
-    const where = sql`${tileFilterSql(opts.filters, 'p', opts.now)} AND ${scope}`;
+    const where = sql`${tileFilterSql(opts.filters, 'p', now)} AND ${scope}`;
     const ctes = sql`${boundsCte(t)},
       hits AS (
         SELECT p.id AS fid, p.id, p.status, p.category_code, p.severity::int AS severity,
@@ -305,18 +308,18 @@ export async function problemTile(
     const span = 2 ** s - 1;
     ({ rows } = await sql<CellRow>`
       SELECT (r.gx - ${x0}::int) >> ${shift}::int AS cx, (r.gy - ${y0}::int) >> ${shift}::int AS cy,
-             sum(r.n)::int AS count, coalesce(sum(r.n) FILTER (WHERE r.due_day < ${opts.today}::date), 0)::int AS overdue
+             sum(r.n)::int AS count, coalesce(sum(r.n) FILTER (WHERE r.due_day < ${today}::date), 0)::int AS overdue
       FROM problem_tile_bins r
       WHERE r.gx BETWEEN ${x0}::int AND ${x0 + span}::int AND r.gy BETWEEN ${y0}::int AND ${y0 + span}::int
         AND ${problemScopeSql(opts.scope, 'r.region_code', 'r.category_code')} AND ${binFilterSql(opts.filters)}
       GROUP BY 1, 2 HAVING sum(r.n) > 0`.execute(db));
   } else {
-    const where = sql`${tileFilterSql(opts.filters, 'p', opts.now)} AND ${scope}`;
+    const where = sql`${tileFilterSql(opts.filters, 'p', now)} AND ${scope}`;
     ({ rows } = await sql<CellRow>`
       WITH ${boundsCte(t)},
       pts AS (
         SELECT ST_Transform(p.geom, ${sql.lit(WEB_MERCATOR)}) AS pg,
-               problem_rollup_due_day(p.status, p.due_at) < ${opts.today}::date AS overdue
+               problem_rollup_due_day(p.status, p.due_at) < ${today}::date AS overdue
         FROM problems p, bounds b
         -- The index finds candidates in a slightly larger box; the exact half-open test below
         -- puts a point on a tile edge in exactly one tile.
