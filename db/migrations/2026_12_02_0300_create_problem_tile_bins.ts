@@ -15,6 +15,8 @@
  * - Closed and voided problems are not binned: the tiles show open problems unless a filter asks
  *   for closed ones, and those tiles are computed from the problems (docs/performance.md).
  *
+ * `problems_open_geom_idx`: a partial GiST index of the open problems' points, for the point tiles.
+ *
  * `problem_tile_versions(street_code, version)`: bumped for the street of every row a statement
  * inserts, deletes or updates (any column: the point tiles carry severity, due_at, …), so a cached
  * problem tile is valid while the versions of the streets under it stand.
@@ -54,6 +56,10 @@ const STATEMENTS = [
     n int NOT NULL,
     PRIMARY KEY (${KEY})
   )`,
+
+  // The point tiles (z13 and up) show open problems by default: their own spatial index, so a
+  // tile reads the open problems under it and not years of closed ones.
+  `CREATE INDEX problems_open_geom_idx ON problems USING gist (geom) WHERE status IN ${OPEN}`,
 
   `CREATE TABLE problem_tile_versions (
     street_code text COLLATE "C" PRIMARY KEY,
@@ -126,6 +132,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const t of ['insert', 'update', 'delete', 'truncate'])
     await sql.raw(`DROP TRIGGER IF EXISTS problem_tile_bins_${t} ON problems`).execute(db);
   await sql.raw('DROP TABLE IF EXISTS problem_tile_bins').execute(db);
+  await sql.raw('DROP INDEX IF EXISTS problems_open_geom_idx').execute(db);
   await sql.raw('DROP TABLE IF EXISTS problem_tile_versions').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS problem_tile_bins_apply()').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS problem_tile_bins_truncate()').execute(db);
