@@ -203,7 +203,12 @@ interface CellRow {
 
 /** Cells → features (largest first up to the cap, then in row order) and one `omitted` feature. */
 function cellFeatures(rows: CellRow[], cap: number): TileFeature[] {
-  const cells = rows.map((r) => ({ cx: Number(r.cx), cy: Number(r.cy), count: Number(r.count), overdue: Number(r.overdue) }));
+  const cells = rows.map((r) => ({
+    cx: Number(r.cx),
+    cy: Number(r.cy),
+    count: Number(r.count),
+    overdue: Number(r.overdue),
+  }));
   let kept = cells;
   let omitted = 0;
   if (cells.length > cap) {

@@ -379,8 +379,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     // The numbers come from /api/stats/map (codes and values as arrays) for the open measure.
     const statsResponses: { codes: string[] }[] = [];
     page.on('response', (r) => {
-      if (r.url().includes('/api/stats/map?') && r.status() === 200)
-        void r.json().then((b) => statsResponses.push(b));
+      if (r.url().includes('/api/stats/map?') && r.status() === 200) void r.json().then((b) => statsResponses.push(b));
     });
     await page.goto(origin);
     await loginThroughForm(page, 'e2e-manager', PASSWORD);

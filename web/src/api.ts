@@ -220,7 +220,11 @@ const mapNumbersHeld = new Map<string, { etag: string; body: MapNumbers }>();
  * If-None-Match: an unchanged answer costs a 304 and no body. `no-store` keeps the browser's own
  * cache out of the way, so the 304 reaches this code.
  */
-async function fetchMapNumbers(level: Level, measure: 'open' | 'overdue', filters: URLSearchParams): Promise<MapNumbers> {
+async function fetchMapNumbers(
+  level: Level,
+  measure: 'open' | 'overdue',
+  filters: URLSearchParams,
+): Promise<MapNumbers> {
   const q = new URLSearchParams(filters);
   q.set('level', level);
   q.set('measure', measure);

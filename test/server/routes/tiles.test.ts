@@ -292,8 +292,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       for (const enc of ['sql', 'js'] as TileEncoder[]) {
         if (enc === 'sql' && !ctx.handle.hasMvt) continue;
         const out = await problemTile(ctx.handle.db, t, opts({ category: '06010' }, { cap: 2 }), enc);
-        const features = decode(Buffer.isBuffer(out) ? out : encodeTile([{ name: 'problems', features: out }]))
-          .problems;
+        const features = decode(
+          Buffer.isBuffer(out) ? out : encodeTile([{ name: 'problems', features: out }]),
+        ).problems;
         // The two most urgent (the overdue one first), then one feature at the centre counting the rest.
         expect(features.filter((f) => f.id !== undefined).map((f) => f.id)).toEqual([ids[0], ids[1]]);
         const left = features.filter((f) => f.properties.omitted !== undefined);
@@ -391,7 +392,9 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       const etag = first.headers.etag as string;
       const low = await get(tileUrl('problems', z10));
       const lowEtag = low.headers.etag as string;
-      await placeProblems(ctx.handle.db, [{ at: centre('430121002002001'), block: '430121002002001', category: '06010' }]);
+      await placeProblems(ctx.handle.db, [
+        { at: centre('430121002002001'), block: '430121002002001', category: '06010' },
+      ]);
       const same = await get(tileUrl('problems', t));
       expect(same.headers.etag).toBe(etag);
       expect(same.rawPayload.equals(first.rawPayload)).toBe(true);

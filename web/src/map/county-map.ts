@@ -219,7 +219,11 @@ export class CountyMap {
     m.addLayer(cellCountsLayer);
     m.addLayer(assessmentPointsLayer);
     m.addLayer(pointsLayer(Date.now() / 1000));
-    m.addLayer(omittedLayer((n) => (getLang() === 'en' ? ['concat', '+', n, ' not shown'] : ['concat', '另有 ', n, ' 个未显示'])));
+    m.addLayer(
+      omittedLayer((n) =>
+        getLang() === 'en' ? ['concat', '+', n, ' not shown'] : ['concat', '另有 ', n, ' 个未显示'],
+      ),
+    );
     m.addLayer(selectedProblemLayer);
     for (const level of REGION_LEVELS) m.addLayer(regionLabelLayer(level));
     m.addLayer(draftLayer);

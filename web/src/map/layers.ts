@@ -218,19 +218,7 @@ export const cellsLayer: CircleLayerSpecification = {
   maxzoom: POINT_MINZOOM,
   filter: ['has', 'count'],
   paint: {
-    'circle-radius': [
-      'interpolate',
-      ['linear'],
-      ['sqrt', ['to-number', ['get', 'count']]],
-      1,
-      5,
-      3,
-      8,
-      10,
-      14,
-      30,
-      22,
-    ],
+    'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count']]], 1, 5, 3, 8, 10, 14, 30, 22],
     'circle-color': [
       'interpolate',
       ['linear'],
