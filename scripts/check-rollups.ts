@@ -1,7 +1,7 @@
 /**
  * `npm run check:rollups [-- --repair]`
  *
- * Recounts the maintained rollups from the problems (DATABASE_URL, else the embedded PGlite under
+ * Recounts the maintained rollups and the problem-tile bins from the problems (DATABASE_URL, else the embedded PGlite under
  * DATA_DIR) and prints every key where they differ. Exit 0 when they agree, 1 when they do not
  * (with `--repair`, the rollups are then rebuilt from the problems), 2 on bad usage.
  */
@@ -27,14 +27,21 @@ try {
   const check = await checkRollups(handle.db);
   const ms = Date.now() - started;
   if (check.total === 0) {
-    console.log(`rollups consistent: ${check.keys} keys cover ${check.problems} problems (checked in ${ms} ms)`);
+    console.log(
+      `rollups consistent: ${check.keys} keys cover ${check.problems} problems; tile bins consistent: ${check.bins.keys} keys (checked in ${ms} ms)`,
+    );
   } else {
     console.log(`rollups differ from the problems at ${check.total} key(s) (checked in ${ms} ms):`);
     for (const d of check.differences)
       console.log(
         `  ${d.region_code} ${d.category_code} ${d.status} day ${d.day} due ${d.due_day}: stored ${d.stored}, actual ${d.actual}`,
       );
-    if (check.total > check.differences.length) console.log(`  … and ${check.total - check.differences.length} more`);
+    for (const d of check.bins.differences)
+      console.log(
+        `  tile bin ${d.gx}/${d.gy} ${d.region_code} ${d.category_code} ${d.status} due ${d.due_day}: stored ${d.stored}, actual ${d.actual}`,
+      );
+    const listed = check.differences.length + check.bins.differences.length;
+    if (check.total > listed) console.log(`  … and ${check.total - listed} more`);
     if (args.repair) {
       await rebuildRollups(handle.db);
       console.log('rebuilt from the problems');

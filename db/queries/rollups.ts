@@ -20,14 +20,72 @@ export interface RollupDifference {
   actual: number;
 }
 
+/** One key of the tile bins (migration 2026_12_02_0300) whose stored count differs from the recount. */
+export interface BinDifference {
+  gx: number;
+  gy: number;
+  region_code: string;
+  category_code: string;
+  status: string;
+  due_day: string;
+  stored: number;
+  actual: number;
+}
+
+export interface RollupCheck {
+  keys: number;
+  problems: number;
+  differences: RollupDifference[];
+  /** Differing keys of the rollups and of the tile bins together. */
+  total: number;
+  /** The problem-tile bins, recounted the same way. */
+  bins: { keys: number; differences: BinDifference[]; total: number };
+}
+
 /**
- * Recounts the rollups from `problems` and returns every key where they differ (empty = consistent),
- * at most `limit`, and the total number of differing keys.
+ * Recounts the tile bins (the open problems per zoom-18 cell × block × category × status × due
+ * day) and returns every key where they differ, at most `limit`, and how many differ.
  */
-export async function checkRollups(
+export async function checkTileBins(
   db: Kysely<DB>,
   limit = 100,
-): Promise<{ keys: number; problems: number; differences: RollupDifference[]; total: number }> {
+): Promise<{ keys: number; differences: BinDifference[]; total: number }> {
+  const { rows } = await sql<BinDifference & { total: number }>`
+    WITH actual AS (
+      SELECT problem_bin_x(p.geom) AS gx, problem_bin_y(p.geom) AS gy, p.region_code, p.category_code, p.status,
+             problem_rollup_due_day(p.status, p.due_at) AS due_day, count(*)::int AS n
+      FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY 1, 2, 3, 4, 5, 6
+    ), diff AS (
+      SELECT coalesce(a.gx, r.gx) AS gx, coalesce(a.gy, r.gy) AS gy, coalesce(a.region_code, r.region_code) AS region_code,
+             coalesce(a.category_code, r.category_code) AS category_code, coalesce(a.status, r.status) AS status,
+             coalesce(a.due_day, r.due_day) AS due_day, coalesce(r.n, 0) AS stored, coalesce(a.n, 0) AS actual
+      FROM actual a FULL JOIN problem_tile_bins r
+        ON (a.gx, a.gy, a.region_code, a.category_code, a.status, a.due_day) = (r.gx, r.gy, r.region_code, r.category_code, r.status, r.due_day)
+      WHERE coalesce(r.n, 0) <> coalesce(a.n, 0)
+    )
+    SELECT gx, gy, region_code, category_code, status,
+           CASE WHEN due_day = 'infinity' THEN 'infinity' ELSE to_char(due_day, 'YYYY-MM-DD') END AS due_day,
+           stored, actual, count(*) OVER ()::int AS total
+    FROM diff ORDER BY 1, 2, 3, 4, 5, 6 LIMIT ${limit}`.execute(db);
+  const size = await sql<{ keys: number }>`SELECT count(*)::int AS keys FROM problem_tile_bins`.execute(db);
+  return {
+    keys: Number(size.rows[0].keys),
+    differences: rows.map(({ total: _t, ...d }) => ({
+      ...d,
+      gx: Number(d.gx),
+      gy: Number(d.gy),
+      stored: Number(d.stored),
+      actual: Number(d.actual),
+    })),
+    total: Number(rows[0]?.total ?? 0),
+  };
+}
+
+/**
+ * Recounts the rollups from `problems` and returns every key where they differ (empty = consistent),
+ * at most `limit`, and the total number of differing keys; the same for the tile bins.
+ */
+export async function checkRollups(db: Kysely<DB>, limit = 100): Promise<RollupCheck> {
   const { rows } = await sql<RollupDifference & { total: number }>`
     WITH actual AS (
       SELECT p.region_code, p.category_code, p.status, problem_rollup_day(p.reported_at) AS day,
@@ -49,15 +107,17 @@ export async function checkRollups(
     SELECT (SELECT count(*)::int FROM problem_rollups) AS keys, (SELECT count(*)::int FROM problems) AS problems`.execute(
     db,
   );
+  const bins = await checkTileBins(db, limit);
   return {
     keys: Number(size.rows[0].keys),
     problems: Number(size.rows[0].problems),
     differences: rows.map(({ total: _t, ...d }) => ({ ...d, stored: Number(d.stored), actual: Number(d.actual) })),
-    total: Number(rows[0]?.total ?? 0),
+    total: Number(rows[0]?.total ?? 0) + bins.total,
+    bins,
   };
 }
 
-/** Rebuilds the rollups from `problems` (repair after a failed check; the triggers keep them current otherwise). */
+/** Rebuilds the rollups and the tile bins from `problems` (repair after a failed check; the triggers keep them current otherwise). */
 export async function rebuildRollups(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`LOCK TABLE problems IN SHARE MODE`.execute(trx);
@@ -65,6 +125,12 @@ export async function rebuildRollups(db: Kysely<DB>): Promise<void> {
     await sql`INSERT INTO problem_rollups (region_code, category_code, status, day, due_day, n)
       SELECT p.region_code, p.category_code, p.status, problem_rollup_day(p.reported_at),
              problem_rollup_due_day(p.status, p.due_at), count(*) FROM problems p GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    await sql`DELETE FROM problem_tile_bins`.execute(trx);
+    await sql`INSERT INTO problem_tile_bins (gx, gy, region_code, category_code, status, due_day, n)
+      SELECT problem_bin_x(p.geom), problem_bin_y(p.geom), p.region_code, p.category_code, p.status,
+             problem_rollup_due_day(p.status, p.due_at), count(*)
+      FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
+    await sql`UPDATE problem_tile_versions SET version = version + 1`.execute(trx);
   });
 }
 

@@ -11,11 +11,13 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
-import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
+import { OPEN_STATUS_SQL, problemFilterSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import { pointScopeSql } from './points.js';
-import { WEB_MERCATOR, WGS84, pointSql } from '../spatial.js';
-import type { TileFeature, TileGeometry } from '../../domain/tile-encode.js';
+import { WEB_MERCATOR, WGS84 } from '../spatial.js';
+import { encodeTile, type TileFeature, type TileGeometry } from '../../domain/tile-encode.js';
+import { OPEN_STATUSES } from '../../domain/workflow.js';
+import { toShanghaiDate } from '../../domain/time.js';
 
 /** Tile units per side. */
 export const TILE_EXTENT = 4096;
@@ -134,17 +136,116 @@ export async function regionTile(
 export interface ProblemTileOptions {
   scope: Scope;
   filters: ProblemFilters;
+  /** The instant an `overdue` filter is judged at (default now; the route passes the start of the minute). */
+  now?: Date;
+  /** Today in Asia/Shanghai (YYYY-MM-DD; default: of `now`): a cell's `overdue` counts open problems due before it. */
+  today?: string;
+  /** At most this many features; the rest is counted in one `omitted` feature. */
+  cap?: number;
 }
 
-/** True when the problem row `p` is open and past its deadline (judged at the database's now()). */
-const OVERDUE_SQL = overdueSql('p');
+/** Features per problem tile at most (points or cells); what is left out is counted, not drawn. */
+export const PROBLEM_TILE_CAP = 2000;
+
+/** Zoom of the maintained bin grid (migration 2026_12_02_0300): a z12 tile's 64-unit cell. */
+export const BIN_ZOOM = 18;
+
+const OPEN_SET = new Set<string>(OPEN_STATUSES);
+const statusList = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
+
+/** The filters with the tiles' default applied: open problems unless a status filter is given. */
+function tileFilterSql(f: ProblemFilters, alias: string, now: Date): RawBuilder<boolean> {
+  const base = problemFilterSql(f, alias, now);
+  if (statusList(f.status)) return base;
+  return sql<boolean>`(${base} AND ${sql.ref(`${alias}.status`)} IN ${OPEN_STATUS_SQL})`;
+}
 
 /**
- * The `problems` layer. From PROBLEM_POINT_MIN_ZOOM: one point per problem (feature id = problem
- * id; id, status, category_code, severity, overdue). Below: one point per cell of
- * AGGREGATE_CELL_UNITS tile units at the cell's centre, with `count` and `overdue`. Cells are
- * aligned with the tile grid and a problem counts in the tile that holds it (not its buffer), so
+ * True when the maintained bins answer these filters: statuses among the open ones (or none:
+ * open by default), category, group, tag, region. Report dates, source, text, escalation, an
+ * overdue flag and campaigns need the problem rows.
+ */
+export function binsAnswer(f: ProblemFilters): boolean {
+  if (f.source || f.q || f.from || f.to || f.escalated !== undefined || f.overdue !== undefined) return false;
+  if (f.campaign !== undefined) return false;
+  const statuses = statusList(f.status);
+  return !statuses || statuses.every((s) => OPEN_SET.has(s));
+}
+
+/** The bin-answerable filters over a problem_tile_bins row aliased `r`. */
+function binFilterSql(f: ProblemFilters): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = [];
+  const statuses = statusList(f.status);
+  if (statuses) parts.push(sql`r.status = ANY (${statuses}::text[])`);
+  const categories = statusList(f.category);
+  if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
+  const groups = statusList(f.group);
+  if (groups)
+    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
+  if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
+  if (parts.length === 0) return sql<boolean>`TRUE`;
+  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+}
+
+interface CellRow {
+  cx: number;
+  cy: number;
+  count: number;
+  overdue: number;
+}
+
+/** Cells → features (largest first up to the cap, then in row order) and one `omitted` feature. */
+function cellFeatures(rows: CellRow[], cap: number): TileFeature[] {
+  const cells = rows.map((r) => ({
+    cx: Number(r.cx),
+    cy: Number(r.cy),
+    count: Number(r.count),
+    overdue: Number(r.overdue),
+  }));
+  let kept = cells;
+  let omitted = 0;
+  if (cells.length > cap) {
+    kept = [...cells].sort((a, b) => b.count - a.count || a.cy - b.cy || a.cx - b.cx).slice(0, cap);
+    const keep = new Set(kept);
+    for (const c of cells) if (!keep.has(c)) omitted += c.count;
+  }
+  kept.sort((a, b) => a.cy - b.cy || a.cx - b.cx);
+  const half = AGGREGATE_CELL_UNITS / 2;
+  const out: TileFeature[] = kept.map((c) => ({
+    geometry: { type: 'Point', coordinates: [c.cx * AGGREGATE_CELL_UNITS + half, c.cy * AGGREGATE_CELL_UNITS + half] },
+    properties: { count: c.count, overdue: c.overdue },
+  }));
+  if (omitted > 0) out.push(omittedFeature(omitted));
+  return out;
+}
+
+/** The one feature saying how many problems a capped tile left out, at the tile's centre. */
+function omittedFeature(n: number): TileFeature {
+  return { geometry: { type: 'Point', coordinates: [TILE_EXTENT / 2, TILE_EXTENT / 2] }, properties: { omitted: n } };
+}
+
+/**
+ * The `problems` layer. Open problems unless the status filter names others.
+ *
+ * From PROBLEM_POINT_MIN_ZOOM: one point per problem (feature id = problem id; id, status,
+ * category_code, severity, `due` = deadline in Unix seconds when there is one — the page styles
+ * overdue against its own clock, so a tile does not change when a deadline passes). At most
+ * `cap` points (the most urgent: earliest deadline first, then oldest id); the rest are counted.
+ *
+ * Below: one point per cell of AGGREGATE_CELL_UNITS tile units at the cell's centre, with `count`
+ * and `overdue` (open problems whose deadline's Shanghai day is before `today`). Read from the
+ * maintained bins (sums of rows, no problem read) when {@link binsAnswer}; else counted from the
+ * problems with the same rule. A problem counts in the tile that holds it (not its buffer), so
  * the counts of all tiles of a zoom add up to the number of matching problems.
+ *
+ * A capped tile carries one more feature at its centre with `omitted` = what was left out.
  */
 export async function problemTile(
   db: Kysely<DB>,
@@ -152,58 +253,94 @@ export async function problemTile(
   opts: ProblemTileOptions,
   encoder: TileEncoder,
 ): Promise<Buffer | TileFeature[]> {
-  const where = sql`${problemFilterSql(opts.filters, 'p')} AND ${problemScopeSql(opts.scope, 'p.region_code', 'p.category_code')}`;
+  const cap = opts.cap ?? PROBLEM_TILE_CAP;
+  const now = opts.now ?? new Date();
+  const today = opts.today ?? toShanghaiDate(now);
+  const scope = problemScopeSql(opts.scope, 'p.region_code', 'p.category_code');
   if (t.z >= PROBLEM_POINT_MIN_ZOOM) {
+    const where = sql`${tileFilterSql(opts.filters, 'p', now)} AND ${scope}`;
     const ctes = sql`${boundsCte(t)},
-      sel AS (
-        SELECT p.id AS fid, p.id, p.status, p.category_code, p.severity::int AS severity, ${OVERDUE_SQL} AS overdue,
+      hits AS (
+        SELECT p.id AS fid, p.id, p.status, p.category_code, p.severity::int AS severity,
+               floor(extract(epoch FROM p.due_at))::bigint AS due, count(*) OVER ()::int AS total,
                ST_Transform(p.geom, ${sql.lit(WEB_MERCATOR)}) AS g
         FROM problems p, bounds b
         WHERE p.geom && ST_Transform(b.benv, ${sql.lit(WGS84)}) AND ${where}
-      )`;
-    const out = await encodeOrSelect(
-      db,
-      encoder,
-      'problems',
-      ctes,
-      ['fid', 'id', 'status', 'category_code', 'severity', 'overdue'],
-      ['id'],
-      'fid',
-    );
-    if (Buffer.isBuffer(out)) return out;
-    return out.map(({ geometry, fid, ...properties }) => ({
+        ORDER BY p.due_at ASC NULLS LAST, p.id
+        LIMIT ${cap}
+      ),
+      sel AS (SELECT * FROM hits),
+      left_out AS (SELECT max(total) - count(*) AS omitted FROM hits HAVING max(total) > count(*))`;
+    if (encoder === 'sql') {
+      const { rows } = await sql<{ tile: Uint8Array | null }>`
+        WITH ${ctes}
+        SELECT ST_AsMVT(q, 'problems', ${sql.lit(TILE_EXTENT)}, 'geom', 'fid') AS tile FROM (
+          SELECT * FROM (
+            SELECT sel.fid, sel.id, sel.status, sel.category_code, sel.severity, sel.due, NULL::int AS omitted,
+                   ST_AsMVTGeom(sel.g, b.env, ${sql.lit(TILE_EXTENT)}, ${sql.lit(TILE_BUFFER)}, true) AS geom
+            FROM sel, bounds b ORDER BY sel.id
+          ) pts WHERE pts.geom IS NOT NULL
+          UNION ALL
+          SELECT NULL, NULL, NULL, NULL, NULL, NULL, l.omitted::int,
+                 ST_MakePoint(${TILE_EXTENT / 2}, ${TILE_EXTENT / 2}) FROM left_out l
+        ) q`.execute(db);
+      const tile = rows[0]?.tile;
+      return tile ? Buffer.from(tile) : Buffer.alloc(0);
+    }
+    const { rows } = await sql<SelectedRow & { omitted: number | null }>`
+      WITH ${ctes}
+      SELECT q.fid, q.id, q.status, q.category_code, q.severity, q.due, ST_AsGeoJSON(q.tg, 0)::json AS geometry,
+             (SELECT omitted FROM left_out)::int AS omitted
+      FROM (SELECT sel.*, ${TO_TILE_SQL} AS tg FROM sel, bounds b) q
+      WHERE q.tg IS NOT NULL AND NOT ST_IsEmpty(q.tg)
+      ORDER BY q.id`.execute(db);
+    const out: TileFeature[] = rows.map(({ geometry, fid, omitted: _o, due, ...properties }) => ({
       id: Number(fid),
       geometry,
-      properties: properties as TileFeature['properties'],
+      properties: { ...(properties as TileFeature['properties']), ...(due === null ? {} : { due: Number(due) }) },
     }));
+    const omitted = Number(rows[0]?.omitted ?? 0);
+    if (omitted > 0) out.push(omittedFeature(omitted));
+    return out;
   }
-  const ctes = sql`${boundsCte(t)},
-    pts AS (
-      SELECT ST_Transform(p.geom, ${sql.lit(WEB_MERCATOR)}) AS pg, ${OVERDUE_SQL} AS overdue
-      FROM problems p, bounds b
-      -- The index finds candidates in a slightly larger box; the exact half-open test below
-      -- puts a point on a tile edge in exactly one tile.
-      WHERE p.geom && ST_Transform(ST_Expand(b.env, b.unit), ${sql.lit(WGS84)}) AND ${where}
-    ),
-    cells AS (
+  let rows: CellRow[];
+  if (binsAnswer(opts.filters)) {
+    // The tile's zoom-18 columns and rows; a 64-unit cell is 2^(12 − z) of them a side.
+    const s = BIN_ZOOM - t.z;
+    const shift = s - Math.log2(TILE_EXTENT / AGGREGATE_CELL_UNITS);
+    const x0 = t.x * 2 ** s;
+    const y0 = t.y * 2 ** s;
+    const span = 2 ** s - 1;
+    ({ rows } = await sql<CellRow>`
+      SELECT (r.gx - ${x0}::int) >> ${shift}::int AS cx, (r.gy - ${y0}::int) >> ${shift}::int AS cy,
+             sum(r.n)::int AS count, coalesce(sum(r.n) FILTER (WHERE r.due_day < ${today}::date), 0)::int AS overdue
+      FROM problem_tile_bins r
+      WHERE r.gx BETWEEN ${x0}::int AND ${x0 + span}::int AND r.gy BETWEEN ${y0}::int AND ${y0 + span}::int
+        AND ${problemScopeSql(opts.scope, 'r.region_code', 'r.category_code')} AND ${binFilterSql(opts.filters)}
+      GROUP BY 1, 2 HAVING sum(r.n) > 0`.execute(db));
+  } else {
+    const where = sql`${tileFilterSql(opts.filters, 'p', now)} AND ${scope}`;
+    ({ rows } = await sql<CellRow>`
+      WITH ${boundsCte(t)},
+      pts AS (
+        SELECT ST_Transform(p.geom, ${sql.lit(WEB_MERCATOR)}) AS pg,
+               problem_rollup_due_day(p.status, p.due_at) < ${today}::date AS overdue
+        FROM problems p, bounds b
+        -- The index finds candidates in a slightly larger box; the exact half-open test below
+        -- puts a point on a tile edge in exactly one tile.
+        WHERE p.geom && ST_Transform(ST_Expand(b.env, b.unit), ${sql.lit(WGS84)}) AND ${where}
+      )
       SELECT floor((ST_X(pts.pg) - b.xmin) / (b.unit * ${AGGREGATE_CELL_UNITS}))::int AS cx,
              floor((b.ymax - ST_Y(pts.pg)) / (b.unit * ${AGGREGATE_CELL_UNITS}))::int AS cy,
              count(*)::int AS count, (count(*) FILTER (WHERE pts.overdue))::int AS overdue
       FROM pts, bounds b
       WHERE ST_X(pts.pg) >= b.xmin AND ST_X(pts.pg) < b.xmin + b.w AND ST_Y(pts.pg) <= b.ymax AND ST_Y(pts.pg) > b.ymax - b.w
-      GROUP BY 1, 2
-    ),
-    sel AS (
-      SELECT c.cx, c.cy, c.count, c.overdue,
-             ${pointSql(sql<number>`b.xmin + (c.cx + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}`, sql<number>`b.ymax - (c.cy + 0.5) * b.unit * ${AGGREGATE_CELL_UNITS}`, WEB_MERCATOR)} AS g
-      FROM cells c, bounds b
-    )`;
-  const out = await encodeOrSelect(db, encoder, 'problems', ctes, ['count', 'overdue'], ['cy', 'cx']);
-  if (Buffer.isBuffer(out)) return out;
-  return out.map(({ geometry, count, overdue }) => ({
-    geometry,
-    properties: { count, overdue } as TileFeature['properties'],
-  }));
+      GROUP BY 1, 2`.execute(db));
+  }
+  // Cells are already aggregated (≤ 4,096 a tile, no geometry to clip): vt-pbf encodes them on
+  // both backends.
+  const features = cellFeatures(rows, cap);
+  return encoder === 'sql' ? encodeTile([{ name: 'problems', features }]) : features;
 }
 
 export interface PointTileOptions {
@@ -254,26 +391,34 @@ export interface TileVersions {
   regions: number;
   problems: number;
   points: number;
-  /**
-   * The latest deadline already passed by an open problem. Overdue flags change with the clock,
-   * not only with writes: this value moves exactly when another open problem becomes overdue, so
-   * problem tiles' ETags change then too. One backward scan of problems_due_open_idx.
-   */
-  overdueMark: string | null;
 }
 
 export async function tileVersions(db: Kysely<DB>): Promise<TileVersions> {
-  const { rows } = await sql<{ regions: number; problems: number; points: number; overdue_mark: Date | null }>`
-    SELECT d.regions, d.problems, d.points,
-           (SELECT max(due_at) FROM problems WHERE status NOT IN ('closed', 'voided') AND due_at <= now()) AS overdue_mark
+  const { rows } = await sql<{ regions: number; problems: number; points: number }>`
+    SELECT d.regions, d.problems, d.points FROM data_version d`.execute(db);
+  const r = rows[0];
+  return { regions: r?.regions ?? 0, problems: r?.problems ?? 0, points: r?.points ?? 0 };
+}
+
+/**
+ * The version of what a problem tile can show: the regions' version, plus the sum of the tile
+ * versions (migration 2026_12_02_0300) of the streets whose outline meets the buffered tile and
+ * of county-level codes (problems no street covers); with `global`, also the problems' global
+ * version (campaign rules can change without a problem write). Versions only grow, so the sum
+ * moves whenever one of them does; a write in a street elsewhere leaves it. One small statement:
+ * a GiST probe of the street outlines and a primary-key read per street.
+ */
+export async function problemTileVersion(db: Kysely<DB>, t: TileAddress, global = false): Promise<string> {
+  const { rows } = await sql<{ regions: number; problems: number; v: string }>`
+    WITH ${boundsCte(t)}
+    SELECT d.regions, d.problems,
+           (SELECT coalesce(sum(v.version), 0)::text FROM problem_tile_versions v
+             WHERE length(v.street_code) < 9
+                OR v.street_code IN (SELECT r.code FROM regions r, bounds b
+                                      WHERE r.level = 'street' AND r.geom && ST_Transform(b.benv, ${sql.lit(WGS84)}))) AS v
     FROM data_version d`.execute(db);
   const r = rows[0];
-  return {
-    regions: r?.regions ?? 0,
-    problems: r?.problems ?? 0,
-    points: r?.points ?? 0,
-    overdueMark: r?.overdue_mark ? new Date(r.overdue_mark).toISOString() : null,
-  };
+  return `${r?.regions ?? 0}.${r?.v ?? 0}${global ? `.${r?.problems ?? 0}` : ''}`;
 }
 
 /**

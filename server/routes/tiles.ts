@@ -4,11 +4,16 @@
  *
  * - The encoder is chosen once, when the routes are registered: `ST_AsMVT` in the database when it
  *   has protobuf (PostgreSQL), else the database selects and clips and vt-pbf encodes (PGlite).
- * - Problem tiles obey the problem filters (query string) and the caller's scope; region tiles
- *   show the caller's area and its ancestors.
- * - ETag = data version (+ the overdue mark for problems) + z/x/y + query + scope → 304 on a
- *   match; `Cache-Control: private, no-cache` (tiles are per user: revalidate, never share).
- *   Encoded tiles are kept in a small in-memory cache keyed by that ETag.
+ * - Problem tiles obey the problem filters (query string) and the caller's scope, and show open
+ *   problems unless the status filter names others; region tiles show the caller's area and its
+ *   ancestors.
+ * - ETag = version of what the tile covers + z/x/y + query + scope → 304 on a match;
+ *   `Cache-Control: private, no-cache` (tiles are per user: revalidate, never share). For a
+ *   problem tile the version is that of the streets under it (db/queries/tiles.ts
+ *   problemTileVersion), so a write elsewhere keeps it; below z13 also the Shanghai day (cells
+ *   count overdue by day), with an overdue filter the minute. Points carry their deadline, not an
+ *   overdue flag: the page judges overdue by its clock. Encoded tiles are kept in an LRU sized in
+ *   bytes, keyed by that ETag: a hit runs only the version statement.
  * - An empty tile is `204 No Content` (MapLibre and QGIS treat it as an empty tile).
  */
 import { createHash } from 'node:crypto';
@@ -29,11 +34,14 @@ import { AppError } from '../errors.js';
 import { filtersOf } from '../services/filters.js';
 import { ifNoneMatch } from '../services/http.js';
 import { encodeTile, type TileFeature } from '../../domain/tile-encode.js';
+import { toShanghaiDate } from '../../domain/time.js';
 import {
   MAX_TILE_ZOOM,
   PROBLEM_POINT_MIN_ZOOM,
   pointTile,
   problemTile,
+  problemTileVersion,
+  PROBLEM_TILE_CAP,
   regionTile,
   tileBounds,
   tileVersions,
@@ -46,6 +54,9 @@ export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
 const TILEJSON_MAXZOOM = 16;
 /** Bytes of encoded tiles kept in memory. */
 const CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The start of the minute `d` is in: an overdue filter is judged there, so a tile holds for a minute. */
+const minuteStart = (d: Date) => new Date(Math.floor(d.getTime() / 60_000) * 60_000);
 
 /** The query string without the token, in a stable order (part of the ETag). */
 function canonicalQuery(query: Record<string, unknown>): string {
@@ -67,8 +78,10 @@ const PROBLEM_FIELDS: Record<string, string> = {
   status: 'String',
   category_code: 'String',
   severity: 'Number',
-  overdue: 'Boolean (a problem) or Number (overdue problems in a cell, below z13)',
+  due: 'Number (a problem: its deadline in Unix seconds, absent without one)',
+  overdue: 'Number (open problems in a cell whose deadline day has passed, below z13)',
   count: 'Number (problems in a cell, below z13)',
+  omitted: 'Number (one feature at the centre of a capped tile: matching problems left out)',
 };
 
 const POINT_FIELDS: Record<string, string> = {
@@ -101,8 +114,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         'VALIDATION_FAILED',
         `tile ${t.z}/${t.x}/${t.y} does not exist: x and y must be below ${n} at zoom ${t.z}`,
       );
-    const v = await tileVersions(app.db);
-    const version = layer === 'regions' ? [v.regions] : layer === 'points' ? [v.points] : [v.problems, v.overdueMark];
+    // What the tile's content depends on: for problems the versions of the streets under it (and
+    // the day, for the cells' overdue counts, or the minute an overdue filter is judged at); for
+    // regions and points their global version.
+    let version: unknown[];
+    if (layer === 'problems') {
+      const f = filtersOf(query as never);
+      version = [
+        await problemTileVersion(app.db, t, f.campaign !== undefined),
+        t.z < PROBLEM_POINT_MIN_ZOOM ? toShanghaiDate(new Date()) : null,
+        f.overdue !== undefined ? minuteStart(new Date()).toISOString() : null,
+      ];
+    } else {
+      const v = await tileVersions(app.db);
+      version = [layer === 'regions' ? v.regions : v.points];
+    }
     const key = createHash('sha1')
       .update(JSON.stringify([layer, version, t.z, t.x, t.y, canonicalQuery(query), request.scope]))
       .digest('base64url');
@@ -156,7 +182,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       serve(request, reply, 'problems', request.params, request.query, () =>
-        problemTile(app.db, request.params, { scope: request.scope, filters: filtersOf(request.query) }, encoder),
+        problemTile(
+          app.db,
+          request.params,
+          {
+            scope: request.scope,
+            filters: filtersOf(request.query),
+            now: minuteStart(new Date()),
+            today: toShanghaiDate(new Date()),
+          },
+          encoder,
+        ),
       ),
   );
 
@@ -228,7 +264,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         name: regions ? '行政区划与网格 regions' : '问题 problems',
         description: regions
           ? 'Region outlines: county always; streets below z9, communities z9–11, blocks from z12 (?level= overrides). The demo partition is synthetic.'
-          : `Problems matching the filters: one point per problem from z${PROBLEM_POINT_MIN_ZOOM}; below, one point per 64-unit cell with count and overdue.`,
+          : `Problems matching the filters (open unless status= says otherwise): one point per problem from z${PROBLEM_POINT_MIN_ZOOM}; below, one point per 64-unit cell with count and overdue; at most ${PROBLEM_TILE_CAP} features a tile.`,
         scheme: 'xyz' as const,
         tiles: [base],
         minzoom: 0,
@@ -241,7 +277,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             id: layer,
             description: regions
               ? 'county, street, community or block outline'
-              : `z ≥ ${PROBLEM_POINT_MIN_ZOOM}: id, status, category_code, severity, overdue; below: count, overdue (counts per cell)`,
+              : `z ≥ ${PROBLEM_POINT_MIN_ZOOM}: id, status, category_code, severity, due; below: count, overdue (counts per cell); omitted on one feature when the tile hit its cap`,
             minzoom: 0,
             maxzoom: MAX_TILE_ZOOM,
             fields: regions ? REGION_FIELDS : PROBLEM_FIELDS,

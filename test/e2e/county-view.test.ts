@@ -157,8 +157,9 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     const streets = await sql<{ name: string }>`SELECT name FROM regions WHERE level = 'street'`.execute(handle.db);
     expect(streets.rows.map((r) => r.name)).toEqual(expect.arrayContaining(labels));
 
-    // The heat comes from the server's problem tiles.
+    // The heat comes from the server's problem tiles; the numbers from the compact map answer.
     expect(requests.some((u) => u.startsWith(`${origin}/tiles/problems/`))).toBe(true);
+    expect(requests.some((u) => u.startsWith(`${origin}/api/stats/map?`))).toBe(true);
     // Offline: nothing but this server was asked for anything.
     expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual(
       [],
@@ -215,7 +216,8 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     picked.forEach((row, i) => {
       const why = `block ${row.code} (TEST_SEED=${SEED})`;
       expect(states[i], why).toMatchObject({ open: row.open, overdue: row.overdue, value: row.open });
-      expect(states[i].on_time_rate, why).toBe(row.on_time_rate);
+      // Open and overdue come from /api/stats/map, which carries no rates.
+      expect(states[i].on_time_rate, why).toBeNull();
     });
   });
 
@@ -298,7 +300,9 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     await waitForMap(page, { level: 'block', afterSeq: seq });
     const after = requests.slice(before);
     expect(after.filter((u) => /\/api\/regions(\?|$)/.test(u) || u.includes('/tiles/regions/'))).toEqual([]);
-    expect(after.some((u) => u.includes('/api/stats/regions?') && u.includes('overdue=true'))).toBe(true);
+    // The open measure comes from the compact map numbers, not the full indicator table.
+    expect(after.some((u) => u.includes('/api/stats/map?') && u.includes('overdue=true'))).toBe(true);
+    expect(after.some((u) => u.includes('/api/stats/regions?'))).toBe(false);
     expect(after.some((u) => u.includes('/tiles/problems/') && u.includes('overdue=true'))).toBe(true);
     expect(page.url()).toContain('overdue=1');
 
@@ -372,9 +376,10 @@ describe('web map in Chromium (pglite, small demo county)', () => {
 
   it('shows a manager only their area, and no point of another block is drawn or opens', async () => {
     const { page } = await newPage();
-    const statsResponses: { regions: StatsRow[] }[] = [];
+    // The numbers come from /api/stats/map (codes and values as arrays) for the open measure.
+    const statsResponses: { codes: string[] }[] = [];
     page.on('response', (r) => {
-      if (r.url().includes('/api/stats/regions?') && r.ok()) void r.json().then((b) => statsResponses.push(b));
+      if (r.url().includes('/api/stats/map?') && r.status() === 200) void r.json().then((b) => statsResponses.push(b));
     });
     await page.goto(origin);
     await loginThroughForm(page, 'e2e-manager', PASSWORD);
@@ -382,7 +387,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     await page.waitForSelector('#manager-list li[data-id]');
 
     // Every number the page received belongs to the manager's block.
-    const codes = statsResponses.flatMap((b) => b.regions.map((r) => r.code));
+    const codes = statsResponses.flatMap((b) => b.codes);
     expect(codes.length).toBeGreaterThan(0);
     for (const c of codes) expect(c.startsWith(managerBlock)).toBe(true);
     // The map fits the area and greys out the rest.

@@ -18,6 +18,7 @@ import type {
 import type {
   StatsRow as StatsRowSchema,
   RegionStatsResponse as RegionStatsResponseSchema,
+  MapNumbersResponse as MapNumbersResponseSchema,
   RegionPanelResponse as RegionPanelResponseSchema,
 } from '../../server/schemas/stats.js';
 import type {
@@ -77,6 +78,8 @@ export interface ChainItem {
 
 export type RegionStats = Static<typeof StatsRowSchema>;
 export type StatsResponse = Static<typeof RegionStatsResponseSchema>;
+/** GET /api/stats/map: one measure per region as parallel arrays (regions not listed have 0). */
+export type MapNumbers = Static<typeof MapNumbersResponseSchema>;
 export type RegionPanelResponse = Static<typeof RegionPanelResponseSchema>;
 export type CreatedProblem = Static<typeof CreateProblemResponseSchema>;
 export type CreateProblemBody = Static<typeof CreateProblemBodySchema>;
@@ -221,6 +224,37 @@ export function withPeriod(filters: URLSearchParams): URLSearchParams {
   return q;
 }
 
+/** The last /api/stats/map answer per URL with its ETag: revalidated with If-None-Match, reused on 304. */
+const mapNumbersHeld = new Map<string, { etag: string; body: MapNumbers }>();
+
+/**
+ * The map's one number per region (open or overdue now) from /api/stats/map, revalidated with
+ * If-None-Match: an unchanged answer costs a 304 and no body. `no-store` keeps the browser's own
+ * cache out of the way, so the 304 reaches this code.
+ */
+async function fetchMapNumbers(
+  level: Level,
+  measure: 'open' | 'overdue',
+  filters: URLSearchParams,
+): Promise<MapNumbers> {
+  const q = new URLSearchParams(filters);
+  q.set('level', level);
+  q.set('measure', measure);
+  const path = `/api/stats/map?${q}`;
+  const held = mapNumbersHeld.get(path);
+  const res = await fetch(path, {
+    headers: { ...authHeaders(), ...(held ? { 'if-none-match': held.etag } : {}) },
+    cache: 'no-store',
+  });
+  if (res.status === 304 && held) return held.body;
+  if (res.status === 401) onUnauthorized();
+  if (!res.ok) throw await errorFrom(res);
+  const body = (await res.json()) as MapNumbers;
+  const etag = res.headers.get('etag');
+  if (etag) mapNumbersHeld.set(path, { etag, body });
+  return body;
+}
+
 /** Fixed simplification zoom per level, so each level's geometry URL is one cacheable resource. */
 export const GEOMETRY_ZOOM: Record<Level | 'county', number> = { county: 10, street: 11, community: 12, block: 14 };
 
@@ -244,6 +278,7 @@ export const api = {
     q.set('level', level);
     return get<StatsResponse>(`/api/stats/regions?${q}`);
   },
+  mapNumbers: fetchMapNumbers,
   regionPanel: (code: string, filters: URLSearchParams) =>
     get<RegionPanelResponse>(`/api/stats/regions/${code}${qs(withPeriod(filters))}`),
   problems: (params: URLSearchParams) => get<ProblemCollection>(`/api/problems?${params}`),

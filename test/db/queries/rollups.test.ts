@@ -11,7 +11,7 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, BLOCKS, centre, type RoleName } from '../../helpers/world.js';
 import { insertProblemRows } from '../../helpers/problems.js';
-import { checkRollups } from '../../../db/queries/rollups.js';
+import { checkRollups, rebuildRollups } from '../../../db/queries/rollups.js';
 import { rngFor, pick, intBetween } from '../../../domain/random.js';
 
 /** The seed of the random workload; a failure names it so the run can be repeated. */
@@ -106,6 +106,16 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
       [BLOCKS[1].code, 5, 1],
       [BLOCKS[2].code, 0, 1],
     ]);
+    // The problem-tile bins are checked the same way.
+    expect(check.bins.total).toBe(0);
+    await sql`UPDATE problem_tile_bins SET n = 7 WHERE region_code = ${BLOCKS[1].code}`.execute(ctx.handle.db);
+    const bins = await checkRollups(ctx.handle.db);
+    expect(bins.total).toBe(3);
+    expect(bins.bins.differences.map((d) => [d.region_code, d.status, d.stored, d.actual])).toEqual([
+      [BLOCKS[1].code, 'reported', 7, 1],
+    ]);
+    await rebuildRollups(ctx.handle.db);
+    expect((await checkRollups(ctx.handle.db)).total).toBe(0);
   });
 
   it(`stays equal to the recount after a random mix of writes through the API and SQL (seed ${WORKLOAD_SEED})`, async () => {
@@ -196,6 +206,8 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     );
     const check = await checkRollups(ctx.handle.db);
     expect(check.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
+    expect(check.bins.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
+    expect(check.bins.keys).toBeGreaterThan(10);
     expect(check.total).toBe(0);
     expect(check.problems).toBeGreaterThan(50);
     const one = async (q: RawBuilder<{ n: number }>) => (await q.execute(ctx.handle.db)).rows[0].n;

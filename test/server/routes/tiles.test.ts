@@ -5,7 +5,15 @@ import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, centre, COUNTY, MANAGER_BLOCK, NEIGHBOUR_BLOCK, REGIONS } from '../../helpers/world.js';
 import { around, placeProblems, type PlacedProblem } from '../../fixtures/hotspots/points.js';
-import { problemTile, regionTile, type TileAddress, type TileEncoder } from '../../../db/queries/tiles.js';
+import { sql } from 'kysely';
+import {
+  problemTile,
+  regionTile,
+  type ProblemTileOptions,
+  type TileAddress,
+  type TileEncoder,
+} from '../../../db/queries/tiles.js';
+import { toShanghaiDate } from '../../../domain/time.js';
 import { encodeTile } from '../../../domain/tile-encode.js';
 import { FULL_SCOPE } from '../../../db/queries/scope.js';
 
@@ -91,7 +99,8 @@ const CASE: PlacedProblem[] = [
     at,
     block: MANAGER_BLOCK,
     category: '06010',
-    dueInHours: i === 0 ? -5 : 24,
+    // 30 h ago is always an earlier Shanghai day: overdue for the points and for the cells.
+    dueInHours: i === 0 ? -30 : 24,
     severity: 1 + i,
   })),
   ...around(centre(NEIGHBOUR_BLOCK), 2).map((at) => ({ at, block: NEIGHBOUR_BLOCK, category: '09009' })),
@@ -106,9 +115,22 @@ const CASE: PlacedProblem[] = [
 describe.each(BACKENDS)('vector tiles on $name', (backend) => {
   const ctx = useApp(backend);
   let ids: number[];
+  /** Deadline of each problem of CASE in Unix seconds (what the point tiles carry as `due`). */
+  let dues: Map<number, number>;
   beforeAll(async () => {
     ids = await placeProblems(ctx.handle.db, CASE);
+    const { rows } = await sql<{ id: number; due_at: Date }>`SELECT id, due_at FROM problems`.execute(ctx.handle.db);
+    dues = new Map(rows.map((r) => [Number(r.id), Math.floor(new Date(r.due_at).getTime() / 1000)]));
   });
+  const opts = (filters: ProblemTileOptions['filters'] = {}, extra: Partial<ProblemTileOptions> = {}) => ({
+    scope: FULL_SCOPE,
+    filters,
+    now: new Date(),
+    today: toShanghaiDate(new Date()),
+    ...extra,
+  });
+  /** Open problems of CASE (the tiles' default). */
+  const OPEN = CASE.map((p, i) => [p, i] as const).filter(([p]) => (p.status ?? 'dispatched') !== 'closed');
 
   const tileUrl = (layer: string, t: TileAddress, q = '') =>
     `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${q ? `?${q}` : ''}`;
@@ -195,19 +217,25 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
   });
 
   describe('GET /tiles/problems/{z}/{x}/{y}.mvt', () => {
-    it('has one point per problem from z13, with id, status, category_code, severity and overdue', async () => {
+    it('has one point per open problem from z13, with id, status, category_code, severity and its deadline', async () => {
       const features = await county('problems', 14);
-      expect(features.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids);
+      // The closed one (the last of CASE) is not drawn unless the filter asks for it.
+      expect(features.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(OPEN.map(([, i]) => ids[i]));
       const first = features.find((f) => f.id === ids[0])!;
       expect(first.type).toBe(1);
+      // `due` (Unix seconds), not an overdue flag: the tile does not change when a deadline passes.
       expect(first.properties).toEqual({
         id: ids[0],
         status: 'dispatched',
         category_code: '06010',
         severity: 1,
-        overdue: true,
+        due: dues.get(ids[0]),
       });
-      expect(features.find((f) => f.id === ids[1])!.properties.overdue).toBe(false);
+      expect(features.find((f) => f.id === ids[1])!.properties.due).toBe(dues.get(ids[1]));
+      const closed = await county('problems', 14, 'status=closed');
+      expect(closed.map((f) => [f.id, f.properties.status])).toEqual([[ids[8], 'closed']]);
+      const both = await county('problems', 14, 'status=closed,dispatched');
+      expect(both.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids);
       // Where it is: within a tile unit of the projected point.
       const t = tileOf(CASE[0].at, 14);
       const res = decode((await get(tileUrl('problems', t))).rawPayload).problems.find((f) => f.id === ids[0])!;
@@ -222,8 +250,27 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
         expect(
           cells.every((c) => c.id === undefined && Object.keys(c.properties).sort().join() === 'count,overdue'),
         ).toBe(true);
-        expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(CASE.length);
+        expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(OPEN.length);
         expect(cells.reduce((a, c) => a + (c.properties.overdue as number), 0)).toBe(1);
+        // Cell by cell, the counts of the hand-placed problems (cells from this file's own maths).
+        const expected = new Map<string, number>();
+        for (const [p] of OPEN) {
+          const t = tileOf(p.at, z);
+          const [ux, uy] = toTileUnits(p.at, t);
+          const k = `${t.x}/${t.y}/${Math.floor(ux / 64)}/${Math.floor(uy / 64)}`;
+          expected.set(k, (expected.get(k) ?? 0) + 1);
+        }
+        const got = new Map<string, number>();
+        for (const t of countyTiles(z)) {
+          const res = await get(tileUrl('problems', t));
+          if (res.statusCode !== 200) continue;
+          for (const c of decode(res.rawPayload).problems)
+            got.set(
+              `${t.x}/${t.y}/${Math.floor(c.rings[0][0][0] / 64)}/${Math.floor(c.rings[0][0][1] / 64)}`,
+              c.properties.count as number,
+            );
+        }
+        expect(got).toEqual(expected);
       }
       // Cells are 64 × 64 units aligned with the tile: each point sits at a cell centre (32 + 64k).
       for (const t of countyTiles(12)) {
@@ -232,8 +279,38 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
         for (const c of decode(res.rawPayload).problems)
           expect(c.rings[0][0].map((v) => ((v % 64) + 64) % 64)).toEqual([32, 32]);
       }
+      // Closed ones only when asked (counted from the problems: the bins hold open ones).
       const closed = await county('problems', 10, 'status=closed');
       expect(closed.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(1);
+      expect(closed.reduce((a, c) => a + (c.properties.overdue as number), 0)).toBe(0);
+      const dispatched = await county('problems', 10, 'status=dispatched&category=09006');
+      expect(dispatched.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(3);
+    });
+
+    it('caps a tile and carries the count of what was left out', async () => {
+      const t = tileOf(CASE[0].at, 14);
+      for (const enc of ['sql', 'js'] as TileEncoder[]) {
+        if (enc === 'sql' && !ctx.handle.hasMvt) continue;
+        const out = await problemTile(ctx.handle.db, t, opts({ category: '06010' }, { cap: 2 }), enc);
+        const features = decode(
+          Buffer.isBuffer(out) ? out : encodeTile([{ name: 'problems', features: out }]),
+        ).problems;
+        // The two most urgent (the overdue one first), then one feature at the centre counting the rest.
+        expect(features.filter((f) => f.id !== undefined).map((f) => f.id)).toEqual([ids[0], ids[1]]);
+        const left = features.filter((f) => f.properties.omitted !== undefined);
+        expect(left.map((f) => [f.properties, f.rings[0][0]])).toEqual([[{ omitted: 1 }, [2048, 2048]]]);
+      }
+      // Cells: the largest kept, the others' problems counted.
+      const z8 = tileOf(CASE[0].at, 8);
+      const cells = await problemTile(ctx.handle.db, z8, opts({}, { cap: 1 }), 'js');
+      const feats = cells as Exclude<typeof cells, Buffer>;
+      const kept = feats.filter((f) => f.properties.count !== undefined);
+      const omitted = feats.find((f) => f.properties.omitted !== undefined)!.properties.omitted as number;
+      expect(kept).toHaveLength(1);
+      expect((kept[0].properties.count as number) + omitted).toBe(OPEN.length);
+      // Under the cap: no `omitted` feature.
+      const full = (await problemTile(ctx.handle.db, z8, opts(), 'js')) as typeof feats;
+      expect(full.some((f) => f.properties.omitted !== undefined)).toBe(false);
     });
 
     it('changes with the filters', async () => {
@@ -241,13 +318,22 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       expect(parking.map((f) => f.properties.category_code)).toEqual(['09009', '09009']);
       const overdue = await county('problems', 14, 'overdue=true');
       expect(overdue.map((f) => f.id)).toEqual([ids[0]]);
+      // The same filter below z13 counts from the problems, with the same cells.
+      const cells = await county('problems', 10, 'overdue=true');
+      expect(cells.map((c) => c.properties)).toEqual([{ count: 1, overdue: 1 }]);
     });
 
     it('shows a manager nothing outside their area, at any zoom', async () => {
       const points = await county('problems', 14, '', ctx.world.tokens.manager);
       expect(points.map((f) => f.id).sort((a, b) => a! - b!)).toEqual(ids.slice(0, 3));
-      const cells = await county('problems', 10, '', ctx.world.tokens.manager);
-      expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(3);
+      // The neighbour's two are ~1 km away: in the same cell at z8, yet never in the manager's count.
+      for (const z of [8, 10, 12]) {
+        const cells = await county('problems', z, '', ctx.world.tokens.manager);
+        expect(cells.reduce((a, c) => a + (c.properties.count as number), 0)).toBe(3);
+        expect(cells.reduce((a, c) => a + (c.properties.overdue as number), 0)).toBe(1);
+      }
+      const closed = await county('problems', 10, 'status=closed', ctx.world.tokens.manager);
+      expect(closed).toEqual([]);
     });
 
     it('answers 204 for an empty tile and 400 for a tile that does not exist', async () => {
@@ -294,6 +380,46 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
     });
   });
 
+  describe('the tile cache', () => {
+    // A z15 tile inside street 430121001 (west of lon 113.0164): nothing of street 430121002 (east
+    // of 113.02) is under it or its buffer.
+    const t = tileOf(centre(MANAGER_BLOCK), 15);
+    const z10 = tileOf(centre(MANAGER_BLOCK), 10);
+
+    it('keeps a tile (ETag and bytes) through a write in another street and moves it on one in its street', async () => {
+      const first = await get(tileUrl('problems', t));
+      expect(first.statusCode).toBe(200);
+      const etag = first.headers.etag as string;
+      const low = await get(tileUrl('problems', z10));
+      const lowEtag = low.headers.etag as string;
+      await placeProblems(ctx.handle.db, [
+        { at: centre('430121002002001'), block: '430121002002001', category: '06010' },
+      ]);
+      const same = await get(tileUrl('problems', t));
+      expect(same.headers.etag).toBe(etag);
+      expect(same.rawPayload.equals(first.rawPayload)).toBe(true);
+      expect((await get(tileUrl('problems', t), ctx.world.tokens.leader, { 'if-none-match': etag })).statusCode).toBe(
+        304,
+      );
+      // The z10 tile covers both streets: it moves, and counts the new problem.
+      const lowAfter = await get(tileUrl('problems', z10));
+      expect(lowAfter.headers.etag).not.toBe(lowEtag);
+      // A write in the tile's street, even in a block the tile does not show, moves its ETag.
+      const [moved] = await placeProblems(ctx.handle.db, [
+        { at: centre(NEIGHBOUR_BLOCK), block: NEIGHBOUR_BLOCK, category: '09009' },
+      ]);
+      const after = await get(tileUrl('problems', t), ctx.world.tokens.leader, { 'if-none-match': etag });
+      expect(after.statusCode).toBe(200);
+      expect(after.headers.etag).not.toBe(etag);
+      // An edit of a shown problem that changes no count (its severity) moves it too.
+      const before = (await get(tileUrl('problems', t))).headers.etag;
+      await sql`UPDATE problems SET severity = 3 WHERE id = ${ids[1]}`.execute(ctx.handle.db);
+      expect((await get(tileUrl('problems', t))).headers.etag).not.toBe(before);
+      await sql`UPDATE problems SET severity = 2 WHERE id = ${ids[1]}`.execute(ctx.handle.db);
+      await sql`DELETE FROM problems WHERE id = ${moved}`.execute(ctx.handle.db);
+    });
+  });
+
   describe('the two encoders', () => {
     const encode = (layer: string, out: Buffer | Parameters<typeof encodeTile>[0][number]['features']) =>
       Buffer.isBuffer(out) ? out : encodeTile([{ name: layer, features: out }]);
@@ -307,14 +433,14 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       const t = tileOf(CASE[0].at, 14);
       // The manager's block's three 暴露垃圾 (the ETag test above adds one in progress).
       const filters = { category: '06010', status: 'dispatched' };
-      const out = await problemTile(ctx.handle.db, t, { scope: FULL_SCOPE, filters }, 'js');
+      const out = await problemTile(ctx.handle.db, t, opts(filters), 'js');
       expect(Buffer.isBuffer(out)).toBe(false);
       const tile = decode(encode('problems', out));
       expect(Object.keys(tile)).toEqual(['problems']);
       expect(tile.problems.map((f) => [f.id, f.type, f.properties])).toEqual([
-        [ids[0], 1, { id: ids[0], status: 'dispatched', category_code: '06010', severity: 1, overdue: true }],
-        [ids[1], 1, { id: ids[1], status: 'dispatched', category_code: '06010', severity: 2, overdue: false }],
-        [ids[2], 1, { id: ids[2], status: 'dispatched', category_code: '06010', severity: 3, overdue: false }],
+        [ids[0], 1, { id: ids[0], status: 'dispatched', category_code: '06010', severity: 1, due: dues.get(ids[0]) }],
+        [ids[1], 1, { id: ids[1], status: 'dispatched', category_code: '06010', severity: 2, due: dues.get(ids[1]) }],
+        [ids[2], 1, { id: ids[2], status: 'dispatched', category_code: '06010', severity: 3, due: dues.get(ids[2]) }],
       ]);
       tile.problems.forEach((f, i) => {
         const [ex, ey] = toTileUnits(CASE[i].at, t);
@@ -361,7 +487,7 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
               const out =
                 layer === 'regions'
                   ? await regionTile(ctx.handle.db, t, { scope: FULL_SCOPE }, enc)
-                  : await problemTile(ctx.handle.db, t, { scope: FULL_SCOPE, filters: {} }, enc);
+                  : await problemTile(ctx.handle.db, t, opts({ status: 'dispatched,closed,in_progress' }), enc);
               expect(Buffer.isBuffer(out)).toBe(enc === 'sql');
               return decode(encode(layer, out));
             }),

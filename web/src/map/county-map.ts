@@ -46,6 +46,8 @@ import {
   LAYER_MASK_LINE,
   LAYER_POINTS,
   assessmentPointsLayer,
+  omittedLayer,
+  pointRingPaint,
   cellCountsLayer,
   cellsLayer,
   countyLineLayer,
@@ -87,12 +89,18 @@ export interface CountyMapOptions {
   onPointer?: (lngLat: [number, number] | null) => void;
 }
 
+/**
+ * One region's numbers as the map applies them: the full indicator row of /api/stats/regions
+ * (rates), or only open and overdue from /api/stats/map.
+ */
+export type MapRow = Pick<RegionStats, 'code'> & Partial<Pick<RegionStats, Measure>>;
+
 /** Applied numbers of one level, for the legend and the map element's data-stats-seq. */
 export interface AppliedStats {
   level: Level;
   measure: Measure;
   classes: ColourClass[];
-  rows: RegionStats[];
+  rows: MapRow[];
   /** Increments on every application, so tests can wait for the next one. */
   seq: number;
 }
@@ -210,12 +218,22 @@ export class CountyMap {
     m.addLayer(cellsLayer);
     m.addLayer(cellCountsLayer);
     m.addLayer(assessmentPointsLayer);
-    m.addLayer(pointsLayer);
+    m.addLayer(pointsLayer(Date.now() / 1000));
+    m.addLayer(
+      omittedLayer((n) =>
+        getLang() === 'en' ? ['concat', '+', n, ' not shown'] : ['concat', '另有 ', n, ' 个未显示'],
+      ),
+    );
     m.addLayer(selectedProblemLayer);
     for (const level of REGION_LEVELS) m.addLayer(regionLabelLayer(level));
     m.addLayer(draftLayer);
     if (m.getLayer(LAYER_BASEMAP_LABELS)) m.moveLayer(LAYER_BASEMAP_LABELS, regionLabelId('street'));
     this.setHeat(heat);
+    // Overdue rings follow the page's clock (the tiles carry deadlines, not flags).
+    window.setInterval(() => {
+      for (const [k, v] of Object.entries(pointRingPaint(Date.now() / 1000)))
+        m.setPaintProperty(LAYER_POINTS, k as 'circle-stroke-color', v);
+    }, 60_000);
 
     for (const layer of [LAYER_POINTS, LAYER_CELLS]) {
       m.on('mouseenter', layer, () => (m.getCanvas().style.cursor = 'pointer'));
@@ -285,23 +303,17 @@ export class CountyMap {
    * Applies one level's numbers as feature state (`value` drives the fill; every measure is kept
    * for the debug handle and tooltips) and rescales the fill colours.
    */
-  async applyStats(level: Level, rows: RegionStats[], measure: Measure): Promise<AppliedStats> {
+  async applyStats(level: Level, rows: MapRow[], measure: Measure): Promise<AppliedStats> {
     await this.loaded;
     await this.loadGeometry(level);
     const source = regionSourceId(level);
     const previous = this.statesSet.get(level) ?? new Set<string>();
     const next = new Set<string>();
     for (const row of rows) {
-      this.map.setFeatureState(
-        { source, id: row.code },
-        {
-          value: row[measure],
-          open: row.open,
-          overdue: row.overdue,
-          on_time_rate: row.on_time_rate,
-          closure_rate: row.closure_rate,
-        },
-      );
+      const state: Record<string, number | null> = { value: row[measure] ?? null };
+      // A measure the answer does not carry (the rates, from /api/stats/map) is null, not an older value.
+      for (const k of ['open', 'overdue', 'on_time_rate', 'closure_rate'] as const) state[k] = row[k] ?? null;
+      this.map.setFeatureState({ source, id: row.code }, state);
       next.add(row.code);
     }
     // Regions the new answer left out have no number any more.
@@ -309,7 +321,7 @@ export class CountyMap {
     this.statesSet.set(level, next);
     const classes = colourClasses(
       measure,
-      rows.map((r) => r[measure]),
+      rows.map((r) => r[measure] ?? null),
     );
     this.map.setPaintProperty(regionFillId(level), 'fill-color', fillColourExpression(classes));
     this.applied = { level, measure, classes, rows, seq: ++this.seq };

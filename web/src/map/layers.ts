@@ -36,6 +36,7 @@ export const LAYER_HEAT = 'problems-heat';
 export const LAYER_CELLS = 'problems-cells';
 export const LAYER_CELL_COUNTS = 'problems-cell-counts';
 export const LAYER_POINTS = 'problems-points';
+export const LAYER_OMITTED = 'problems-omitted';
 export const LAYER_SELECTED_PROBLEM = 'problem-selected';
 export const LAYER_MASK = 'scope-mask-fill';
 export const LAYER_MASK_LINE = 'scope-mask-line';
@@ -167,6 +168,8 @@ export const heatLayer: HeatmapLayerSpecification = {
   source: SOURCE_PROBLEMS,
   'source-layer': 'problems',
   maxzoom: 15,
+  // The one feature a capped tile carries to count what it left out is not a problem.
+  filter: ['!', ['has', 'omitted']],
   paint: {
     'heatmap-weight': [
       'interpolate',
@@ -202,18 +205,31 @@ export const heatLayer: HeatmapLayerSpecification = {
   },
 };
 
-/** Server-side clusters: the aggregated cells as sized circles with their count (z11–13). */
+/**
+ * Server-side bins below the point zoom: one circle per cell of the tile's 64 × 64 grid (~2.4 km
+ * at z8, ~150 m at z12), sized by its count (the area grows with it) and coloured by the share of
+ * it that is overdue (amber none, red all).
+ */
 export const cellsLayer: CircleLayerSpecification = {
   id: LAYER_CELLS,
   type: 'circle',
   source: SOURCE_PROBLEMS,
   'source-layer': 'problems',
-  minzoom: 11,
   maxzoom: POINT_MINZOOM,
   filter: ['has', 'count'],
   paint: {
-    'circle-radius': ['interpolate', ['linear'], ['to-number', ['get', 'count']], 1, 6, 10, 10, 100, 18],
-    'circle-color': ['case', ['>', ['to-number', ['coalesce', ['get', 'overdue'], 0]], 0], '#c0392b', '#e67e22'],
+    'circle-radius': ['interpolate', ['linear'], ['sqrt', ['to-number', ['get', 'count']]], 1, 5, 3, 8, 10, 14, 30, 22],
+    'circle-color': [
+      'interpolate',
+      ['linear'],
+      ['/', ['to-number', ['coalesce', ['get', 'overdue'], 0]], ['max', 1, ['to-number', ['get', 'count']]]],
+      0,
+      '#e6a23c',
+      0.5,
+      '#d9622b',
+      1,
+      '#b3261e',
+    ],
     'circle-opacity': 0.8,
     'circle-stroke-color': '#ffffff',
     'circle-stroke-width': 1,
@@ -225,34 +241,75 @@ export const cellCountsLayer: SymbolLayerSpecification = {
   type: 'symbol',
   source: SOURCE_PROBLEMS,
   'source-layer': 'problems',
-  minzoom: 11,
   maxzoom: POINT_MINZOOM,
   filter: ['has', 'count'],
   layout: {
-    'text-field': ['to-string', ['get', 'count']],
+    // Single problems need no label; the rest show their count (crowded labels give way).
+    'text-field': ['case', ['>', ['to-number', ['get', 'count']], 1], ['to-string', ['get', 'count']], ''],
     'text-font': LABEL_FONT,
     'text-size': 10,
-    'text-allow-overlap': true,
   },
-  paint: { 'text-color': '#ffffff' },
+  paint: { 'text-color': '#ffffff', 'text-halo-color': 'rgba(0,0,0,0.35)', 'text-halo-width': 0.8 },
 };
 
+/**
+ * A capped tile's note (the server draws at most 2,000 features a tile): "+N" at the tile's
+ * centre, N the matching problems it left out; zooming in shows them.
+ */
+export function omittedLayer(label: (n: ExpressionSpecification) => ExpressionSpecification): SymbolLayerSpecification {
+  return {
+    id: LAYER_OMITTED,
+    type: 'symbol',
+    source: SOURCE_PROBLEMS,
+    'source-layer': 'problems',
+    filter: ['has', 'omitted'],
+    layout: {
+      'text-field': label(['to-string', ['get', 'omitted']]),
+      'text-font': LABEL_FONT,
+      'text-size': 12,
+      'text-allow-overlap': true,
+    },
+    paint: { 'text-color': '#7a1f12', 'text-halo-color': 'rgba(255,255,255,0.95)', 'text-halo-width': 1.6 },
+  };
+}
+
+/**
+ * Whether a point is overdue at `nowSeconds`: the tiles carry each deadline (`due`, Unix
+ * seconds) rather than a flag, so a tile stays valid while deadlines pass; the page re-evaluates
+ * this every minute with its own clock.
+ */
+export function overdueExpression(nowSeconds: number): ExpressionSpecification {
+  return ['all', ['has', 'due'], ['<', ['to-number', ['get', 'due']], nowSeconds]];
+}
+
+/** The ring of a point: dark and thicker when overdue at `nowSeconds`. */
+export function pointRingPaint(nowSeconds: number): {
+  'circle-stroke-color': ExpressionSpecification;
+  'circle-stroke-width': ExpressionSpecification;
+} {
+  const overdue = overdueExpression(nowSeconds);
+  return {
+    'circle-stroke-color': ['case', overdue, '#000000', '#ffffff'],
+    'circle-stroke-width': ['case', overdue, 2, 1],
+  };
+}
+
 /** One problem per point from z13, coloured by status; overdue ones get a dark ring. */
-export const pointsLayer: CircleLayerSpecification = {
-  id: LAYER_POINTS,
-  type: 'circle',
-  source: SOURCE_PROBLEMS,
-  'source-layer': 'problems',
-  minzoom: POINT_MINZOOM,
-  filter: ['has', 'id'],
-  paint: {
-    'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 4, 17, 8],
-    'circle-color': statusColour,
-    // `overdue` is a boolean in the tile (PostGIS and the JS encoder both write MVT bools).
-    'circle-stroke-color': ['case', ['to-boolean', ['get', 'overdue']], '#000000', '#ffffff'],
-    'circle-stroke-width': ['case', ['to-boolean', ['get', 'overdue']], 2, 1],
-  },
-};
+export function pointsLayer(nowSeconds: number): CircleLayerSpecification {
+  return {
+    id: LAYER_POINTS,
+    type: 'circle',
+    source: SOURCE_PROBLEMS,
+    'source-layer': 'problems',
+    minzoom: POINT_MINZOOM,
+    filter: ['has', 'id'],
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 13, 4, 17, 8],
+      'circle-color': statusColour,
+      ...pointRingPaint(nowSeconds),
+    },
+  };
+}
 
 /** Colour of an assessment point by its standing (the legend uses the same table). */
 export const STANDING_COLOURS: Record<string, string> = {

@@ -35,8 +35,10 @@ export function regionSource(): GeoJSONSourceSpecification {
 }
 
 /**
- * Problem tiles (`/tiles/problems/{z}/{x}/{y}.mvt`, layer `problems`): aggregated cells with
- * `count` below z13, one point per problem from z13. Absolute URL: the worker resolves it.
+ * Problem tiles (`/tiles/problems/{z}/{x}/{y}.mvt`, layer `problems`): open problems unless the
+ * status filter says otherwise; aggregated cells with `count` and `overdue` below z13, one point
+ * per problem (with its deadline `due`) from z13; a capped tile adds one `omitted` feature.
+ * Absolute URL: the worker resolves it.
  */
 export function problemTilesSource(origin: string, query: string): VectorSourceSpecification {
   return { type: 'vector', tiles: [problemTilesUrl(origin, query)], minzoom: 0, maxzoom: 16, attribution: '' };
