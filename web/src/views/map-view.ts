@@ -4,8 +4,6 @@
  * filter change refetches numbers and the tiles' query only.
  */
 import { Marker } from 'maplibre-gl';
-import turfBbox from '@turf/bbox';
-import { api } from '../api.js';
 import { h, render } from '../dom.js';
 import { devicePosition } from '../panels/photo-input.js';
 import { WorkQueue } from '../panels/work-queue.js';
@@ -33,6 +31,7 @@ export function showMap(state: PageState, nav: Nav): void {
   // Read before the map writes its position into the address.
   const openAtStart = Number(new URLSearchParams(location.search).get('problem'));
   const regionAtStart = new URLSearchParams(location.search).get('region');
+  const positionAtStart = view.position;
   if (isManager && view.level === 'auto') view.level = 'block';
 
   const layout = mapLayout();
@@ -205,10 +204,7 @@ export function showMap(state: PageState, nav: Nav): void {
       // A region picked in the panel's ranking: open it and zoom the map to it.
       onPickRegion: (c) => {
         openRegion(c);
-        void api
-          .region(c)
-          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
-          .catch(() => undefined);
+        void countyMap.fitRegion(c);
       },
       onOpenProblem: (id) => void popup.open(id),
     });
@@ -263,6 +259,15 @@ export function showMap(state: PageState, nav: Nav): void {
         },
         level: () => countyMap.level(),
         onError: layout.showToast,
+        rankings: {
+          panel,
+          // Selected on the map and in the address; the rankings keep the panel (not the region's).
+          onPick: (c) => {
+            regionInUrl(c);
+            countyMap.selectRegion(c);
+            void countyMap.fitRegion(c, matchMedia('(max-width: 768px)').matches ? panel.offsetHeight : 0);
+          },
+        },
       }),
     );
   }
@@ -275,7 +280,11 @@ export function showMap(state: PageState, nav: Nav): void {
     if (isManager) await countyMap.setActiveArea(state.scopeFeatures, !view.position);
     else if (!view.position) await countyMap.fitCounty();
     void stats.refresh();
-    if (regionAtStart && /^\d{6,15}$/.test(regionAtStart)) openRegion(regionAtStart);
+    if (regionAtStart && /^\d{6,15}$/.test(regionAtStart)) {
+      openRegion(regionAtStart);
+      // A link to a region without a map position opens on that region.
+      if (!positionAtStart) void countyMap.fitRegion(regionAtStart);
+    }
     if (Number.isInteger(openAtStart) && openAtStart > 0) void popup.open(openAtStart, undefined, undefined, true);
   });
 
