@@ -286,7 +286,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header(
           'content-disposition',
-          attachmentHeader(`${county}创文巩卫问题处置${kind}通报-${result.period}.xlsx`, `rankings-${result.period}.xlsx`),
+          attachmentHeader(
+            `${county}创文巩卫问题处置${kind}通报-${result.period}.xlsx`,
+            `rankings-${result.period}.xlsx`,
+          ),
         );
       return reply.send(
         xlsxStream([
