@@ -64,7 +64,11 @@ export default defineConfig({
         icons: [{ src: '/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,woff2}'],
+        // mjs: MapLibre's worker (without it the map cannot draw offline).
+        globPatterns: ['**/*.{js,mjs,css,html,svg,woff2}'],
+        // Take over the page on the first visit, so the area is cached before the signal goes.
+        clientsClaim: true,
+        skipWaiting: true,
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/(api|tiles|ogc|open311)\//],

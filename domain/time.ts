@@ -100,6 +100,40 @@ export function monthWindow(month: string): { from: Date; to: Date } {
   };
 }
 
+const PERIOD_RE = /^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$/;
+
+/**
+ * An evaluation period (绩效评价周期): a month 'YYYY-MM', a quarter 'YYYY-Qn' (n 1–4) or a year
+ * 'YYYY', as the half-open instant range [first day 00:00, first day after 00:00) Asia/Shanghai.
+ */
+export function periodWindow(period: string): { from: Date; to: Date } {
+  const m = PERIOD_RE.exec(period);
+  if (!m) throw new RangeError(`invalid period ${JSON.stringify(period)}, expected YYYY-MM, YYYY-Qn or YYYY`);
+  const y = Number(m[1]);
+  // First month (0-based) and how many months the period spans; Date.UTC carries month 12 into the next year.
+  const [first, months] = m[2] ? [Number(m[2]) - 1, 1] : m[3] ? [(Number(m[3]) - 1) * 3, 3] : [0, 12];
+  return {
+    from: new Date(Date.UTC(y, first, 1) - SHANGHAI_OFFSET_MS),
+    to: new Date(Date.UTC(y, first + months, 1) - SHANGHAI_OFFSET_MS),
+  };
+}
+
+/** The period before a month, quarter or year, of the same kind ('2025-Q1' → '2024-Q4'). */
+export function previousPeriod(period: string): string {
+  const m = PERIOD_RE.exec(period);
+  if (!m) throw new RangeError(`invalid period ${JSON.stringify(period)}, expected YYYY-MM, YYYY-Qn or YYYY`);
+  const y = Number(m[1]);
+  if (m[2]) return previousMonth(period);
+  if (m[3]) return m[3] === '1' ? `${y - 1}-Q4` : `${y}-Q${Number(m[3]) - 1}`;
+  return String(y - 1);
+}
+
+/** True when `s` is a month, quarter or year (see {@link periodWindow}) within MIN_YEAR..MAX_YEAR. */
+export function isEvaluationPeriod(s: string): boolean {
+  const m = PERIOD_RE.exec(s);
+  return m !== null && Number(m[1]) >= MIN_YEAR && Number(m[1]) <= MAX_YEAR;
+}
+
 /** Years a date in a request may name: wider than any real record, narrow enough for every date type. */
 export const MIN_YEAR = 1900;
 export const MAX_YEAR = 2199;

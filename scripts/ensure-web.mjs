@@ -48,6 +48,10 @@ export async function ensureWeb({ force = false, mode = 'production', log = cons
   const outDir = OUT_DIRS[mode];
   log(`building the web map (vite build --mode ${mode} → ${outDir.slice(root.length + 1)})…`);
   const t = Date.now();
+  // Vite makes a production build (import.meta.env.PROD, dependencies' production code) only
+  // when NODE_ENV is 'production' or unset, and vitest sets it to 'test': a page built for the
+  // browser tests then had no service worker at all. Both builds are what ships.
+  process.env.NODE_ENV = 'production';
   const { build } = await import('vite');
   await build({
     configFile: join(root, 'vite.config.ts'),

@@ -14,7 +14,7 @@ import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
-import { isCalendarInstant, isCalendarMonth } from '../domain/time.js';
+import { isCalendarInstant, isCalendarMonth, isEvaluationPeriod } from '../domain/time.js';
 import type { DbHandle } from '../db/index.js';
 import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
@@ -175,6 +175,7 @@ export async function buildApp({
         formats: {
           'date-time-or-date': { type: 'string', validate: isCalendarInstant },
           'year-month': { type: 'string', validate: isCalendarMonth },
+          'evaluation-period': { type: 'string', validate: isEvaluationPeriod },
         },
       },
     },

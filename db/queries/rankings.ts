@@ -1,22 +1,22 @@
 /**
- * Monthly evaluation counts (绩效评价) per unit, for this month and the one before, from the same
- * single statement as the region statistics (db/queries/stats.ts) with calendar months of
- * Asia/Shanghai as the windows. The scoring itself is pure: domain/indicators.ts.
+ * Evaluation counts (绩效评价) per unit, for a month, quarter or year and the one before, from the same
+ * single statement as the region statistics (db/queries/stats.ts) with calendar months,
+ * quarters or years of Asia/Shanghai as the windows. The scoring itself is pure: domain/indicators.ts.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
 import type { ProblemFilters } from './filters.js';
 import type { Scope } from './scope.js';
 import { regionCounts, type RegionCountsRow } from './stats.js';
-import { monthWindow, previousMonth } from '../../domain/time.js';
+import { periodWindow, previousPeriod } from '../../domain/time.js';
 import { CODE_LENGTH } from '../../domain/regions.js';
 import type { PointCounts } from '../../domain/indicators.js';
 
-export interface MonthlyCountsQuery {
+export interface PeriodCountsQuery {
   level: RegionLevel;
   parent?: string | null;
-  /** 'YYYY-MM' (Asia/Shanghai). */
-  month: string;
+  /** A month 'YYYY-MM', quarter 'YYYY-Qn' or year 'YYYY' (Asia/Shanghai; domain/time.ts periodWindow). */
+  period: string;
   now: Date;
   filters: ProblemFilters;
   /**
@@ -27,13 +27,13 @@ export interface MonthlyCountsQuery {
   problemScope: Scope;
 }
 
-/** Counts of every unit at `level` (under `parent`) for `month` (current) and the month before (previous). */
-export function monthlyUnitCounts(db: Kysely<DB>, q: MonthlyCountsQuery): Promise<RegionCountsRow[]> {
+/** Counts of every unit at `level` (under `parent`) for `period` (current) and the period before (previous). */
+export function periodUnitCounts(db: Kysely<DB>, q: PeriodCountsQuery): Promise<RegionCountsRow[]> {
   return regionCounts(db, {
     level: q.level,
     parent: q.parent,
-    current: monthWindow(q.month),
-    previous: monthWindow(previousMonth(q.month)),
+    current: periodWindow(q.period),
+    previous: periodWindow(previousPeriod(q.period)),
     now: q.now,
     filters: q.filters,
     problemScope: q.problemScope,
@@ -41,29 +41,29 @@ export function monthlyUnitCounts(db: Kysely<DB>, q: MonthlyCountsQuery): Promis
   });
 }
 
-export interface MonthlyPointCountsQuery {
+export interface PeriodPointCountsQuery {
   level: RegionLevel;
   parent?: string | null;
-  /** 'YYYY-MM' (Asia/Shanghai). */
-  month: string;
+  /** A month 'YYYY-MM', quarter 'YYYY-Qn' or year 'YYYY' (Asia/Shanghai; domain/time.ts periodWindow). */
+  period: string;
   /** A department counts only the items of its categories (like its problem counts). */
   department: string | null;
 }
 
 /**
  * 点位达标率 inputs per unit at `level` (under `parent`): Σ weight of the checked (pass/fail) and of
- * the passed inspection items, over the inspections submitted in `month` (current) and the month
+ * the passed inspection items, over the inspections submitted in `period` (current) and the period
  * before (previous), at the points whose block lies in the unit. Retired points count for the
- * months they were inspected in (a past ranking does not change). Units without inspections in
- * either month are absent.
+ * periods they were inspected in (a past ranking does not change). Units without inspections in
+ * either period are absent.
  */
-export async function monthlyPointCounts(
+export async function periodPointCounts(
   db: Kysely<DB>,
-  q: MonthlyPointCountsQuery,
+  q: PeriodPointCountsQuery,
 ): Promise<Map<string, { current: PointCounts; previous: PointCounts }>> {
   const len = CODE_LENGTH[q.level];
-  const cur = monthWindow(q.month);
-  const prev = monthWindow(previousMonth(q.month));
+  const cur = periodWindow(q.period);
+  const prev = periodWindow(previousPeriod(q.period));
   const f1 = cur.from.toISOString();
   const t1 = cur.to.toISOString();
   const f2 = prev.from.toISOString();

@@ -147,6 +147,14 @@ const BULLETIN_COLUMNS: Column<BulletinRow>[] = [
 
 const LEVEL_ZH: Readonly<Record<string, string>> = { street: '街道（镇）', community: '社区（村）', block: '网格' };
 
+/** A period's Chinese name (2025年10月, 2025年第4季度, 2025年) and its bulletin's kind (月度, 季度, 年度). */
+function periodZh(period: string): { label: string; kind: string } {
+  const [year, part] = period.split('-');
+  if (!part) return { label: `${year}年`, kind: '年度' };
+  if (part.startsWith('Q')) return { label: `${year}年第${part.slice(1)}季度`, kind: '季度' };
+  return { label: `${year}年${Number(part)}月`, kind: '月度' };
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const indicatorConfig = app.indicatorConfig;
 
@@ -256,7 +264,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const req = rankingsRequestOf(request.query, request.scope, now);
       const result = await computeRankings(app.db, req, indicatorConfig, now);
       const county = (await countyName(app.db, req.parent ?? request.scope.regions?.[0])) ?? '';
-      const [year, month] = result.period.split('-').map(Number);
+      const { label, kind } = periodZh(result.period);
+      const firstDay = toShanghaiDate(result.from);
       const lastDay = toShanghaiDate(new Date(result.to.getTime() - 1));
       const weights = Object.entries(indicatorConfig.weights)
         .filter(([, w]) => w)
@@ -267,8 +276,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         .join(' + ');
       const g = indicatorConfig.grades;
       const title = [
-        `${county}创文巩卫问题处置月度通报`,
-        `考核周期：${year}年${month}月（${result.period}-01 至 ${lastDay}）　考核对象：${LEVEL_ZH[result.level]}　参评单位：${result.units_total} 个`,
+        `${county}创文巩卫问题处置${kind}通报`,
+        `考核周期：${label}（${firstDay} 至 ${lastDay}）　考核对象：${LEVEL_ZH[result.level]}　参评单位：${result.units_total} 个`,
         `综合指标值 = ${weights}（按权重折算为百分制）；等级 A≥${g.A}、B≥${g.B}、C≥${g.C}、D≥${g.D}、E<${g.D}；无应处置案件的单位不参与排名，列于表末。`,
       ];
       const sum = sumCounts(result.units);
@@ -277,12 +286,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
         .header(
           'content-disposition',
-          attachmentHeader(`${county}创文巩卫问题处置月度通报-${result.period}.xlsx`, `rankings-${result.period}.xlsx`),
+          attachmentHeader(
+            `${county}创文巩卫问题处置${kind}通报-${result.period}.xlsx`,
+            `rankings-${result.period}.xlsx`,
+          ),
         );
       return reply.send(
         xlsxStream([
           {
-            name: `${year}年${month}月通报`,
+            name: `${label}通报`,
             title,
             columns: BULLETIN_COLUMNS,
             rows: result.units,

@@ -16,8 +16,9 @@ export const RankingsQuery = Type.Object({
   level: Type.Optional(RankingLevel),
   period: Type.Optional(
     Type.String({
-      format: 'year-month',
-      description: 'month YYYY-MM (Asia/Shanghai, years 1900–2199); default: the current month',
+      format: 'evaluation-period',
+      description:
+        'month YYYY-MM, quarter YYYY-Qn (n 1–4) or year YYYY (Asia/Shanghai, years 1900–2199); default: the current month',
     }),
   ),
   parent: Type.Optional(Type.String({ ...RegionCode, description: 'rank only the units under this region' })),
@@ -63,10 +64,10 @@ export const RankedUnit = Type.Object({
 export const RankingsResponse = Type.Object({
   level: Type.String(),
   parent: Type.Union([Type.String(), Type.Null()]),
-  period: Type.String({ description: 'YYYY-MM' }),
+  period: Type.String({ description: 'YYYY-MM, YYYY-Qn or YYYY, as asked' }),
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
-  previous_period: Type.String(),
+  previous_period: Type.String({ description: 'the period before, of the same kind' }),
   weights: Type.Record(Type.String(), Type.Number()),
   grades: Type.Record(Type.String(), Type.Number()),
   /** How many units were ranked (a manager receives only their own rows, ranked among all). */

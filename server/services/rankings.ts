@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import { IndicatorWeightsFile, type RankingsQuery } from '../schemas/rankings.js';
 import { schemaProblems } from '../schemas/check.js';
 import { codeInScope, type Scope } from '../../db/queries/scope.js';
-import { monthlyPointCounts, monthlyUnitCounts } from '../../db/queries/rankings.js';
+import { periodPointCounts, periodUnitCounts } from '../../db/queries/rankings.js';
 import type { ProblemFilters } from '../../db/queries/filters.js';
 import type { DB } from '../../db/types.js';
 import {
@@ -20,7 +20,7 @@ import {
   type IndicatorConfig,
   type RankedUnit,
 } from '../../domain/indicators.js';
-import { monthWindow, previousMonth, shanghaiMonth } from '../../domain/time.js';
+import { periodWindow, previousPeriod, shanghaiMonth } from '../../domain/time.js';
 import { filtersOf } from './filters.js';
 import { checkParentAboveLevel } from './regions.js';
 
@@ -65,7 +65,8 @@ export function loadIndicatorConfig(overrideFile: string | null): IndicatorConfi
 export interface RankingsRequest {
   level: 'street' | 'community' | 'block';
   parent: string | null;
-  month: string;
+  /** A month 'YYYY-MM', quarter 'YYYY-Qn' or year 'YYYY'. */
+  period: string;
   filters: ProblemFilters;
   scope: Scope;
 }
@@ -86,7 +87,7 @@ export function rankingsRequestOf(q: RankingsQuery, scope: Scope, now: Date): Ra
   const level = q.level ?? 'street';
   const parent = q.parent ?? null;
   checkParentAboveLevel(parent, level);
-  return { level, parent, month: q.period ?? shanghaiMonth(now), filters: filtersOf(q), scope };
+  return { level, parent, period: q.period ?? shanghaiMonth(now), filters: filtersOf(q), scope };
 }
 
 /**
@@ -100,32 +101,32 @@ export async function computeRankings(
   config: IndicatorConfig,
   now: Date,
 ): Promise<Rankings> {
-  const rows = await monthlyUnitCounts(db, {
+  const rows = await periodUnitCounts(db, {
     level: r.level,
     parent: r.parent,
-    month: r.month,
+    period: r.period,
     now,
     filters: r.filters,
     problemScope: { regions: null, department: r.scope.department },
   });
-  const points = await monthlyPointCounts(db, {
+  const points = await periodPointCounts(db, {
     level: r.level,
     parent: r.parent,
-    month: r.month,
+    period: r.period,
     department: r.scope.department,
   });
   const ranked = rankUnits(
     rows.map((u) => ({ ...u, points: points.get(u.code) })),
     config,
   );
-  const window = monthWindow(r.month);
+  const window = periodWindow(r.period);
   return {
     level: r.level,
     parent: r.parent,
-    period: r.month,
+    period: r.period,
     from: window.from,
     to: window.to,
-    previous_period: previousMonth(r.month),
+    previous_period: previousPeriod(r.period),
     units_total: ranked.length,
     units: ranked.filter((u) => codeInScope(r.scope, u.code)),
   };

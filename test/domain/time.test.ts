@@ -9,7 +9,10 @@ import {
   formatShanghaiWall,
   fromShanghai,
   fromShanghaiWall,
+  isEvaluationPeriod,
   monthWindow,
+  periodWindow,
+  previousPeriod,
   previousMonth,
   shanghaiMidnight,
   shanghaiMonth,
@@ -84,6 +87,35 @@ describe('months', () => {
     const w = monthWindow('2025-12');
     expect(w.from.toISOString()).toBe('2025-11-30T16:00:00.000Z');
     expect(w.to.toISOString()).toBe('2025-12-31T16:00:00.000Z');
+  });
+});
+
+describe('evaluation periods', () => {
+  it('spans a quarter and a year from their first 00:00 Shanghai, and a month as monthWindow does', () => {
+    expect(periodWindow('2025-Q4')).toEqual({
+      from: new Date('2025-09-30T16:00:00.000Z'),
+      to: new Date('2025-12-31T16:00:00.000Z'),
+    });
+    expect(periodWindow('2025-Q1').from.toISOString()).toBe('2024-12-31T16:00:00.000Z');
+    expect(periodWindow('2025')).toEqual({
+      from: new Date('2024-12-31T16:00:00.000Z'),
+      to: new Date('2025-12-31T16:00:00.000Z'),
+    });
+    expect(periodWindow('2025-12')).toEqual(monthWindow('2025-12'));
+  });
+
+  it('steps back one period of the same kind, across a year end', () => {
+    expect(previousPeriod('2025-Q1')).toBe('2024-Q4');
+    expect(previousPeriod('2025-Q3')).toBe('2025-Q2');
+    expect(previousPeriod('2025')).toBe('2024');
+    expect(previousPeriod('2025-01')).toBe('2024-12');
+    expect(() => previousPeriod('2025-Q5')).toThrow(RangeError);
+  });
+
+  it('accepts months, quarters and years in 1900–2199 only', () => {
+    for (const ok of ['2025-10', '2025-Q2', '2025', '1900', '2199-Q4']) expect(isEvaluationPeriod(ok)).toBe(true);
+    for (const bad of ['2025-13', '2025-Q0', '2025-Q5', '1899', '2200-01', '25', '2025-q1', '2025-10-01'])
+      expect(isEvaluationPeriod(bad)).toBe(false);
   });
 });
 

@@ -34,6 +34,7 @@ import type {
 } from '../../server/schemas/campaigns.js';
 import type { InboxResponse as InboxResponseSchema, JobList as JobListSchema } from '../../server/schemas/messages.js';
 import type { Photo as PhotoSchema } from '../../server/schemas/photos.js';
+import type { RankingsResponse as RankingsResponseSchema } from '../../server/schemas/rankings.js';
 import type { QueueResponse as QueueResponseSchema } from '../../server/schemas/queues.js';
 import type {
   SubmitInspectionBody as SubmitInspectionBodySchema,
@@ -42,6 +43,8 @@ import type {
 import type { Level } from './state/url.js';
 
 export type Photo = Static<typeof PhotoSchema>;
+export type Rankings = Static<typeof RankingsResponseSchema>;
+export type RankedUnit = Rankings['units'][number];
 export type PhotoKind = Photo['kind'];
 export type QueueResponse = Static<typeof QueueResponseSchema>;
 export type QueueItem = QueueResponse['items'][number];
@@ -281,6 +284,8 @@ export const api = {
   mapNumbers: fetchMapNumbers,
   regionPanel: (code: string, filters: URLSearchParams) =>
     get<RegionPanelResponse>(`/api/stats/regions/${code}${qs(withPeriod(filters))}`),
+  /** GET /api/rankings: `level`, `period` (YYYY-MM, YYYY-Qn or YYYY) and the problem filters. */
+  rankings: (params: URLSearchParams) => get<Rankings>(`/api/rankings?${params}`),
   problems: (params: URLSearchParams) => get<ProblemCollection>(`/api/problems?${params}`),
   problem: (id: number) => get<ProblemDetail>(`/api/problems/${id}`),
   events: (id: number) => get<{ events: ProblemEvent[] }>(`/api/problems/${id}/events`),

@@ -240,6 +240,11 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
       expect(ws.getCell('A1').value).toBe('测试县创文巩卫问题处置月度通报');
       expect(String(ws.getCell('A2').value)).toContain('2025年10月（2025-10-01 至 2025-10-31）');
       expect(String(ws.getCell('A3').value)).toContain('处置率×30');
+      const quarter = await get('/api/exports/rankings.xlsx?level=street&period=2025-Q4');
+      expect(quarter.statusCode).toBe(200);
+      const qs = (await workbook(quarter.rawPayload)).getWorksheet('2025年第4季度通报')!;
+      expect(qs.getCell('A1').value).toBe('测试县创文巩卫问题处置季度通报');
+      expect(String(qs.getCell('A2').value)).toContain('2025年第4季度（2025-10-01 至 2025-12-31）');
       const header = (ws.getRow(4).values as unknown[]).slice(1);
       expect(header).toEqual([
         '排名',

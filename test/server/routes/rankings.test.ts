@@ -157,6 +157,29 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
     });
   });
 
+  it('ranks a quarter against the quarter before and a year against the year before', async () => {
+    const q4 = (await get('/api/rankings?level=street&period=2025-Q4')).json();
+    expect(q4).toMatchObject({
+      period: '2025-Q4',
+      previous_period: '2025-Q3',
+      from: '2025-09-30T16:00:00.000Z',
+      to: '2025-12-31T16:00:00.000Z',
+    });
+    // Q4 holds only October's cases; Q3 (August + September): street 2 all on time, street 1 one late.
+    expect(
+      q4.units.map((u: Record<string, unknown>) => [u.code, u.score, u.rank, u.previous_rank, u.rank_change]),
+    ).toEqual([
+      ['430121001', 100, 1, 2, 1],
+      ['430121002', 62, 2, 1, -1],
+    ]);
+    const year = (await get('/api/rankings?level=street&period=2025')).json();
+    expect(year).toMatchObject({ period: '2025', previous_period: '2024', from: '2024-12-31T16:00:00.000Z' });
+    expect(year.units.map((u: Record<string, unknown>) => [u.code, u.filed, u.previous_rank, u.rank_change])).toEqual([
+      ['430121001', 7, null, null],
+      ['430121002', 8, null, null],
+    ]);
+  });
+
   it('lists units with nothing due last, unranked', async () => {
     const body = (await get('/api/rankings?level=community&period=2025-10')).json();
     expect(body.units.map((u: Record<string, unknown>) => [u.code, u.rank, u.score])).toEqual([
@@ -237,6 +260,8 @@ describe.each(BACKENDS)('GET /api/rankings on $name', (backend) => {
 
   it('rejects a malformed period and a level it does not rank with 400', async () => {
     expect((await get('/api/rankings?period=2025-13')).statusCode).toBe(400);
+    expect((await get('/api/rankings?period=2025-Q5')).statusCode).toBe(400);
+    expect((await get('/api/rankings?period=2025-10-01')).statusCode).toBe(400);
     expect((await get('/api/rankings?level=county')).statusCode).toBe(400);
   });
 });

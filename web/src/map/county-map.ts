@@ -18,7 +18,7 @@ import {
 } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-import { authHeaders, fetchRegions, type Meta, type RegionStats } from '../api.js';
+import { api, authHeaders, fetchRegions, type Meta, type RegionStats } from '../api.js';
 import { effectiveLevel, type Level, type LevelChoice, type Measure, type MapPosition } from '../state/url.js';
 import { baseStyle } from './style.js';
 import {
@@ -391,6 +391,21 @@ export class CountyMap {
 
   fitBounds(box: [number, number, number, number], animate = true): void {
     this.map.fitBounds(box as LngLatBoundsLike, { padding: 40, animate, maxZoom: 16 });
+  }
+
+  /**
+   * Fits one region (`GET /api/regions/:code`), keeping `bottom` CSS pixels free for a panel or
+   * bottom sheet lying over the map on a phone. Resolves false when the region could not be read.
+   */
+  async fitRegion(code: string, bottom = 0): Promise<boolean> {
+    const feature = await api.region(code).catch(() => null);
+    const box = feature ? bboxOf([feature]) : null;
+    if (!box) return false;
+    this.map.fitBounds(box as LngLatBoundsLike, {
+      padding: { top: 40, left: 40, right: 40, bottom: 40 + bottom },
+      maxZoom: 16,
+    });
+    return true;
   }
 
   /** Fits the county outline (first load without a position in the URL). */

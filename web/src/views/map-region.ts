@@ -2,8 +2,6 @@
  * The region the user selected on the map page: highlighted on the map, its panel open, and part
  * of the address (?region=<code>) like the open problem.
  */
-import turfBbox from '@turf/bbox';
-import { api } from '../api.js';
 import type { CountyMap } from '../map/county-map.js';
 import { showRegionPanel } from '../panels/region-panel.js';
 import type { Measure } from '../state/url.js';
@@ -17,7 +15,7 @@ export interface RegionSelectionOptions {
   onOpenProblem: (id: number) => void;
 }
 
-function regionInUrl(code: string | null): void {
+export function regionInUrl(code: string | null): void {
   const url = new URL(location.href);
   if (code) url.searchParams.set('region', code);
   else url.searchParams.delete('region');
@@ -49,10 +47,7 @@ export class RegionSelection {
       // A region picked in the panel's ranking: open it and zoom the map to it.
       onPickRegion: (c) => {
         this.open(c);
-        void api
-          .region(c)
-          .then((f) => countyMap.fitBounds(turfBbox(f) as [number, number, number, number]))
-          .catch(() => undefined);
+        void countyMap.fitRegion(c);
       },
       onOpenProblem: this.o.onOpenProblem,
     });

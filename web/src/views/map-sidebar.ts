@@ -1,9 +1,13 @@
-/** The map page's sidebar: search (not for managers), the report button, the manager's list, filters, exports. */
+/**
+ * The map page's sidebar: search (not for managers), the report button, the manager's list,
+ * filters, the rankings view's entry, exports.
+ */
 import type { Category, RegionSearchHit } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { renderExports } from '../panels/exports.js';
 import { renderFilters } from '../panels/filters.js';
+import { showRankings } from '../panels/rankings.js';
 import { renderSearch } from '../panels/search.js';
 import type { Level, ViewState } from '../state/url.js';
 
@@ -25,6 +29,8 @@ export interface SidebarOptions {
   params: () => URLSearchParams;
   level: () => Level;
   onError: (message: string) => void;
+  /** The rankings view opens in this panel; a picked row selects its unit and zooms to it. */
+  rankings?: { panel: HTMLElement; onPick: (code: string) => void };
 }
 
 export function sidebarParts(o: SidebarOptions): HTMLElement[] {
@@ -48,6 +54,29 @@ export function sidebarParts(o: SidebarOptions): HTMLElement[] {
   if (o.list) parts.push(o.list);
   if (o.assessment) parts.push(o.assessment);
   parts.push(renderFilters({ view: o.view, categories: o.categories, onChange: o.onViewChange }));
+  const rankings = o.rankings;
+  if (rankings)
+    parts.push(
+      h(
+        'section',
+        { class: 'rankings-entry' },
+        h('h2', {}, t('rankings.title')),
+        h(
+          'button',
+          {
+            id: 'rankings-open',
+            onclick: () =>
+              showRankings(rankings.panel, {
+                level: o.level(),
+                filters: o.params,
+                onPick: rankings.onPick,
+                onClose: () => (rankings.panel.hidden = true),
+              }),
+          },
+          t('rankings.open'),
+        ),
+      ),
+    );
   parts.push(renderExports(o.params, o.level, (m) => o.onError(t('common.error', { message: m }))));
   return parts;
 }

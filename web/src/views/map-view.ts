@@ -13,7 +13,7 @@ import { tileQuery, writeUrl } from '../state/url-sync.js';
 import { MapClickModes } from './map-clicks.js';
 import { mapLayout } from './map-layout.js';
 import { rolePanels, type RolePanels } from './map-panels.js';
-import { RegionSelection } from './map-region.js';
+import { RegionSelection, regionInUrl } from './map-region.js';
 import { DraftReport } from './map-report.js';
 import { sidebarParts } from './map-sidebar.js';
 import { MapStats } from './map-stats.js';
@@ -26,7 +26,13 @@ function startOf(state: PageState) {
   // Read before the map writes its position into the address.
   const search = new URLSearchParams(location.search);
   if (isManager && view.level === 'auto') view.level = 'block';
-  return { isManager, view, openProblem: Number(search.get('problem')), openRegion: search.get('region') };
+  return {
+    isManager,
+    view,
+    position: view.position,
+    openProblem: Number(search.get('problem')),
+    openRegion: search.get('region'),
+  };
 }
 
 export function showMap(state: PageState, nav: Nav): void {
@@ -215,6 +221,15 @@ class MapPage {
         },
         level: () => countyMap.level(),
         onError: layout.showToast,
+        rankings: {
+          panel: layout.panel,
+          // Selected on the map and in the address; the rankings keep the panel (not the region's).
+          onPick: (c) => {
+            regionInUrl(c);
+            countyMap.selectRegion(c);
+            void countyMap.fitRegion(c, matchMedia('(max-width: 768px)').matches ? layout.panel.offsetHeight : 0);
+          },
+        },
       }),
     );
   }
@@ -235,7 +250,11 @@ class MapPage {
       if (start0.isManager) await countyMap.setActiveArea(this.state.scopeFeatures, !this.view.position);
       else if (!this.view.position) await countyMap.fitCounty();
       void this.stats.refresh();
-      if (start0.openRegion && /^\d{6,15}$/.test(start0.openRegion)) this.region.open(start0.openRegion);
+      if (start0.openRegion && /^\d{6,15}$/.test(start0.openRegion)) {
+        this.region.open(start0.openRegion);
+        // A link to a region without a map position opens on that region.
+        if (!start0.position) void countyMap.fitRegion(start0.openRegion);
+      }
       if (Number.isInteger(start0.openProblem) && start0.openProblem > 0)
         void this.popup.open(start0.openProblem, undefined, undefined, true);
     });
