@@ -5,3 +5,9 @@ declare module 'pg-copy-streams' {
   export function from(text: string): Writable & Submittable;
   export function to(text: string): Readable & Submittable;
 }
+
+/** node-postgres' conversion of a parameter value to the text it sends (untyped upstream). */
+declare module 'pg/lib/utils.js' {
+  const utils: { prepareValue(value: unknown): string | Buffer | null };
+  export default utils;
+}
