@@ -50,7 +50,9 @@ function rng(seed: number) {
 }
 
 async function makeCsv(handle: DbHandle): Promise<Buffer> {
-  const blocks = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM regions WHERE level = 'block'`.execute(handle.db)).rows[0].n);
+  const blocks = Number(
+    (await sql<{ n: number }>`SELECT count(*) AS n FROM regions WHERE level = 'block'`.execute(handle.db)).rows[0].n,
+  );
   const per = Math.ceil((ROWS * 1.02) / blocks);
   const t = performance.now();
   const pts = await sql<{ x: number; y: number }>`
@@ -97,7 +99,9 @@ function request(
           for (let i = 0; i < c.length; i++) if (c[i] === 10) lines++;
         } else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), bytes, lines }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), bytes, lines }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -201,7 +205,8 @@ try {
     const s = status(pid);
     if (res.status !== 201) throw new Error(`import ${res.status}: ${res.body.slice(0, 400)}`);
     const body = JSON.parse(res.body) as { created: number; possible_duplicates: unknown[] };
-    const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+    const q = (xs: number[], p: number) =>
+      [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
     results.import = {
       seconds: Number(seconds.toFixed(2)),
       created: body.created,

@@ -73,7 +73,8 @@ function copyLine(r: ImportRow): string {
   return `${r.line}\t${r.lon}\t${r.lat}\t${copyField(r.category_code)}\t${copyField(r.description)}\t${copyField(r.address)}\t${copyField(r.source)}\t${r.severity}\t${copyField(r.reporter)}\t${copyField(r.photos.join(PHOTO_SEP))}\t${r.reported_at.toISOString()}\n`;
 }
 
-const STAGE_COLUMNS = 'line, lon, lat, category_code, description, address, source, severity, reporter, photos, reported_at';
+const STAGE_COLUMNS =
+  'line, lon, lat, category_code, description, address, source, severity, reporter, photos, reported_at';
 
 export interface StreamImportOptions {
   partial: boolean;

@@ -233,10 +233,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           report.total = parsed.total;
           batches = [parsed.rows];
         }
-        const r = await importProblemStream(app.dbHandle, batches, { id: user.id, username: user.username }, {
-          partial,
-          report,
-        });
+        const r = await importProblemStream(
+          app.dbHandle,
+          batches,
+          { id: user.id, username: user.username },
+          {
+            partial,
+            report,
+          },
+        );
         const rejected = [...report.rejected, ...r.outside].sort((a, b) => a.line - b.line);
         // Nothing was written: the import is refused as a whole.
         if (r.created === 0) {
