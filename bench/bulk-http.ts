@@ -148,7 +148,7 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     DATA_DIR: dataDir ?? './data',
     DEMO: '0',
     JOBS: '0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     RATE_LIMIT_MAX: '100000',
     LOGIN_LIMIT_PER_USER: '100000',
     LOGIN_LIMIT_PER_ADDRESS: '100000',
