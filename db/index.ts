@@ -21,6 +21,8 @@ export interface DbHandle {
   hasMvt: boolean;
   /** The embedded instance (PGlite backend only): for dumps and tests. */
   pglite?: PGlite;
+  /** The main pool (PostgreSQL backend only): for COPY streams (bulk import and export). */
+  pool?: pg.Pool;
   /**
    * Resolves when the database answers a trivial query within about a second; rejects otherwise.
    * Never waits for the main pool (health checks must not queue behind imports and exports).
@@ -115,6 +117,7 @@ export async function openPostgres(url: string, opts: number | PgOptions = {}): 
     db,
     backend: 'pg',
     hasMvt,
+    pool,
     ping: () => pingPool(health),
     close: async () => {
       await Promise.all([db.destroy(), health.end()]);

@@ -5,7 +5,9 @@
  * (db/queries/problems.ts `importProblems`).
  */
 import { parse } from 'csv-parse/sync';
+import { parse as parseStream } from 'csv-parse';
 import iconv from 'iconv-lite';
+import type { Readable } from 'node:stream';
 import { coordinateProblem, toWgs84, type InputCrs } from './coords.js';
 import { fromShanghai } from './time.js';
 
@@ -443,13 +445,123 @@ export function readCsvRecords<F extends string>(
   });
 }
 
+/** The header's columns per field, or the {@link ImportFormatError} naming the missing ones. */
+function headerColumns<F extends string>(
+  header: string[],
+  aliases: Readonly<Record<F, readonly string[]>>,
+  required: Readonly<Partial<Record<F, string>>>,
+): Record<F, number[]> {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const fields = Object.keys(aliases) as F[];
+  const columns = Object.fromEntries(
+    fields.map((f) => [f, aliases[f].map((alias) => names.indexOf(alias)).filter((i) => i >= 0)]),
+  ) as Record<F, number[]>;
+  const missing = (Object.keys(required) as F[]).filter((f) => columns[f].length === 0);
+  if (missing.length > 0) {
+    throw new ImportFormatError(
+      `missing column ${missing.map((f) => required[f]).join(', ')}; the header has: ${header.join(', ')}`,
+    );
+  }
+  return columns;
+}
+
+/**
+ * {@link readCsvRecords} over a stream of already decoded text (see {@link csvTextStream}), in
+ * batches of up to `batch` records, with the same lines, header matching and
+ * {@link ImportFormatError}s (empty file, unreadable, missing columns, header without rows).
+ * Memory holds one batch, never the file.
+ */
+export async function* streamCsvRecords<F extends string>(
+  text: Readable,
+  aliases: Readonly<Record<F, readonly string[]>>,
+  required: Readonly<Partial<Record<F, string>>>,
+  batch = 5000,
+): AsyncGenerator<CsvRecord<F>[]> {
+  // String.prototype.trim() and \s agree on what whitespace is: "empty" means what it did.
+  let blank = true;
+  text.on('data', (chunk: string) => {
+    if (blank && /\S/.test(chunk)) blank = false;
+  });
+  const parser = text.pipe(parseStream({ info: true, relax_column_count: true, skip_empty_lines: true }));
+  text.on('error', (err) => parser.destroy(err));
+  const fields = Object.keys(aliases) as F[];
+  let columns: Record<F, number[]> | null = null;
+  let out: CsvRecord<F>[] = [];
+  let rows = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (columns === null) {
+        columns = headerColumns(record, aliases, required);
+        continue;
+      }
+      const embeddedBreaks = record.reduce((n, f) => n + (f.includes('\n') ? f.split('\n').length - 1 : 0), 0);
+      const raw: Partial<Record<F, string>> = {};
+      const all = {} as Record<F, string[]>;
+      for (const f of fields) {
+        const idx = columns[f][0];
+        if (idx !== undefined) raw[f] = record[idx];
+        all[f] = columns[f].map((i) => record[i]);
+      }
+      out.push({ line: info.lines - embeddedBreaks, raw, all });
+      rows++;
+      if (out.length >= batch) {
+        yield out;
+        out = [];
+      }
+    }
+  } catch (err) {
+    if (err instanceof ImportFormatError) throw err;
+    const e = err as { message?: string; lines?: number };
+    throw new ImportFormatError(`the CSV cannot be read: ${e.message ?? String(err)}`, e.lines ?? 1);
+  }
+  if (blank) throw new ImportFormatError('the CSV is empty', 1, true);
+  if (rows === 0) throw new ImportFormatError('the CSV has a header but no rows', 1, true);
+  if (out.length > 0) yield out;
+}
+
+/**
+ * A CSV file's bytes as a stream of text, decoded as {@link decodeCsv} decides (UTF-8 when the
+ * whole file is valid UTF-8 — the caller knows, having checked it while receiving — else GB18030),
+ * without the BOM.
+ */
+export function csvTextStream(bytes: Readable, utf8: boolean): Readable {
+  const decoded = bytes.pipe(iconv.decodeStream(utf8 ? 'utf8' : 'gb18030', { stripBOM: true })) as unknown as Readable;
+  bytes.on('error', (err) => decoded.destroy(err));
+  return decoded;
+}
+
+/**
+ * Validates a stream of CSV record batches as {@link parseProblemCsv} does, yielding the valid
+ * rows batch by batch and collecting every rejection into `rejected` (with `total` counting data
+ * rows): the caller stages the rows while the file is still being read.
+ */
+export async function* validateProblemCsvStream(
+  text: Readable,
+  ctx: ImportContext,
+  report: { rejected: Rejection[]; total: number },
+  batch = 5000,
+): AsyncGenerator<ImportRow[]> {
+  for await (const records of streamCsvRecords(text, HEADER_ALIASES, PROBLEM_REQUIRED, batch)) {
+    const rows: ImportRow[] = [];
+    for (const { line, raw, all } of records) {
+      const result = validateRecord(raw, line, ctx, all.category);
+      if (isRejection(result)) report.rejected.push(result);
+      else rows.push(result);
+    }
+    report.total += records.length;
+    if (rows.length > 0) yield rows;
+  }
+}
+
+const PROBLEM_REQUIRED = {
+  lon: 'lon or 经度',
+  lat: 'lat or 纬度',
+  category: 'category, 类别 or 事项',
+} as const;
+
 /** Parses a CSV import of problems (see {@link readCsvRecords} for lines and encodings). */
 export function parseProblemCsv(bytes: Uint8Array, ctx: ImportContext): ParsedImport {
-  const records = readCsvRecords(bytes, HEADER_ALIASES, {
-    lon: 'lon or 经度',
-    lat: 'lat or 纬度',
-    category: 'category, 类别 or 事项',
-  });
+  const records = readCsvRecords(bytes, HEADER_ALIASES, PROBLEM_REQUIRED);
   const rows: ImportRow[] = [];
   const rejected: Rejection[] = [];
   for (const { line, raw, all } of records) {

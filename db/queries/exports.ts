@@ -4,7 +4,9 @@
  * one batch in memory at a time, never a cursor or a transaction (PGlite's adapter has no cursor,
  * and its single connection must not be held while the download runs).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+// node-postgres' own conversion of a parameter to its text form.
+import pgUtils from 'pg/lib/utils.js';
 import type { DB } from '../types.js';
 import { problemFilterSql, overdueSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, type Scope } from './scope.js';
@@ -93,4 +95,60 @@ export async function countProblemExport(db: Kysely<DB>, q: ExportQuery): Promis
     db,
   );
   return Number(rows[0].n);
+}
+
+/** Text labels the CSV writes instead of codes (status, severity, source), as the route defines them. */
+export interface CsvLabels {
+  status: Readonly<Record<string, string>>;
+  severity: Readonly<Record<number, string>>;
+  source: Readonly<Record<string, string>>;
+}
+
+/**
+ * The CSV export as one SELECT whose every column is already the text the CSV cell holds — the
+ * same cells as the Node writer (`csvStream` with the route's columns): Asia/Shanghai
+ * 'YYYY-MM-DD HH:mm:ss', 是/否, labels, absolute photo links joined by spaces, and every text cell
+ * that would start a formula (= + - @ tab CR) prefixed with an apostrophe. PostgreSQL then writes
+ * the file itself (`COPY (…) TO STDOUT (FORMAT csv)`), which is what makes a million rows take
+ * seconds instead of Node's half a minute.
+ */
+export function problemExportCsvSql(q: ExportQuery, labels: CsvLabels, base: string) {
+  const t = (x: RawBuilder<unknown>) => sql`(CASE WHEN ${x} ~ '^[=+\\-@\t\r]' THEN '''' || ${x} ELSE ${x} END)`;
+  const when = (x: string) =>
+    sql`to_char((${sql.ref(x)} AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD HH24:MI:SS')`;
+  const label = (map: object, x: RawBuilder<unknown>) =>
+    sql`coalesce(${JSON.stringify(map)}::jsonb ->> (${x})::text, (${x})::text)`;
+  const yesNo = (x: RawBuilder<unknown>) => sql`CASE WHEN ${x} THEN '是' ELSE '否' END`;
+  return sql`
+    SELECT p.id, ${t(sql`p.category_code`)}, ${t(sql`c.name`)}, ${t(sql`c.group_name`)},
+           ${t(label(labels.status, sql`p.status`))}, ${t(label(labels.severity, sql`p.severity`))}, ${t(label(labels.source, sql`p.source`))},
+           ${t(sql`p.description`)}, ${t(sql`p.address`)}, ${t(sql`p.region_code`)}, ${t(sql`b.name`)}, ${t(sql`cm.name`)}, ${t(sql`st.name`)},
+           ST_X(p.geom), ST_Y(p.geom),
+           ${when('p.reported_at')}, ${when('p.filed_at')}, ${when('p.due_at')}, ${when('p.resolved_at')}, ${when('p.closed_at')},
+           ${yesNo(overdueSql('p', q.now))}, ${yesNo(sql`p.escalated`)}, p.rework_count, p.extension_count,
+           ${t(sql`array_to_string(ARRAY(SELECT CASE WHEN u LIKE '/%' THEN ${base} || u ELSE u END FROM unnest(
+             array_cat(ARRAY(SELECT u FROM unnest(p.photos) u WHERE u NOT LIKE '/api/photos/%'),
+                       ARRAY(SELECT '/api/photos/' || ph.id FROM photos ph WHERE ph.problem_id = p.id ORDER BY ph.id))) u), ' ')`)}
+    FROM problems p
+    JOIN categories c ON c.code = p.category_code
+    LEFT JOIN regions b ON b.code = p.region_code AND b.level = 'block'
+    LEFT JOIN regions cm ON cm.code = left(p.region_code, 12) AND cm.level = 'community'
+    LEFT JOIN regions st ON st.code = left(p.region_code, 9) AND st.level = 'street'
+    WHERE ${problemScopeSql(q.scope, 'p.region_code', 'p.category_code')} AND ${problemFilterSql(q.filters, 'p', q.now)}
+    ORDER BY p.id`;
+}
+
+/**
+ * A compiled query with its parameters written in as literals, for statements that take none
+ * (COPY). Each value becomes the very text node-postgres would have sent for the parameter
+ * (`prepareValue`), quoted as an untyped literal — which the server resolves exactly as it
+ * resolves an untyped parameter.
+ */
+export function inlineParameters(text: string, parameters: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, i: string) => {
+    const v = pgUtils.prepareValue(parameters[Number(i) - 1]) as string | null;
+    if (v === null || v === undefined) return 'NULL';
+    if (String(v).includes('\u0000')) throw new Error('NUL in an export parameter');
+    return `E'${String(v).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  });
 }

@@ -97,7 +97,13 @@ export default fp<{ config: Config }>(
     // are checked row by row instead, so its report names the feature).
     app.addHook('preValidation', async (request) => {
       const body = request.body as { type?: unknown } | undefined;
-      const checkBody = body && typeof body === 'object' && !Buffer.isBuffer(body) && body.type !== 'FeatureCollection';
+      // A streamed body (the problem CSV import) is a request stream, not data: never walked.
+      const checkBody =
+        body &&
+        typeof body === 'object' &&
+        !Buffer.isBuffer(body) &&
+        typeof (body as { pipe?: unknown }).pipe !== 'function' &&
+        body.type !== 'FeatureCollection';
       const where =
         nulPath(request.query, 'querystring') ??
         nulPath(request.params, 'params') ??

@@ -13,8 +13,11 @@ import { ProblemFilterQuery } from '../schemas/filters.js';
 import { RankingsQuery } from '../schemas/rankings.js';
 import { AppError } from '../errors.js';
 import { attachmentHeader, csvStream, geojsonStream, xlsxStream, type Column } from '../export/writers.js';
+import { copyCsvStream } from '../export/copy.js';
 import {
   countProblemExport,
+  inlineParameters,
+  problemExportCsvSql,
   problemExportRows,
   type ExportQuery,
   type ProblemExportRow,
@@ -49,6 +52,8 @@ const SOURCE_LABELS_ZH: Readonly<Record<string, string>> = {
   other: '其他',
 };
 const SEVERITY_LABELS_ZH: Readonly<Record<number, string>> = { 1: '一般', 2: '较重', 3: '紧急' };
+
+const CSV_LABELS = { status: STATUS_LABELS_ZH, severity: SEVERITY_LABELS_ZH, source: SOURCE_LABELS_ZH };
 
 type Kind = 'csv' | 'xlsx';
 
@@ -177,11 +182,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const rows = problemExportRows(app.db, exportQuery(request.query, request.scope));
+      const q = exportQuery(request.query, request.scope);
+      const columns = problemColumns('csv', baseOf(request));
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
-      return reply.send(csvStream(problemColumns('csv', baseOf(request)), rows));
+      // PostgreSQL writes the CSV itself (COPY … TO STDOUT); PGlite's rows go through the Node writer.
+      const pool = app.dbHandle.pool;
+      if (pool) {
+        const { sql: text, parameters } = problemExportCsvSql(q, CSV_LABELS, baseOf(request)).compile(app.db);
+        return reply.send(copyCsvStream(pool, columns, inlineParameters(text, parameters)));
+      }
+      return reply.send(csvStream(columns, problemExportRows(app.db, q)));
     },
   );
 

@@ -3,7 +3,8 @@
  * Workflow transitions and the event record live in server/routes/workflow.ts under the same prefix.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { parseImportBody } from '../services/imports.js';
+import type { Readable } from 'node:stream';
+import { importFormatToAppError, parseImportBody, spoolCsv, type SpooledCsv } from '../services/imports.js';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
 import { errors, IdempotencyHeaders, IdParam, parseBBox } from '../schemas/common.js';
@@ -22,10 +23,14 @@ import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
 import { REPORT_ROLES } from '../../domain/workflow.js';
 import {
   coordinateReason,
-  parseProblemCsv,
+  csvTextStream,
   parseProblemGeoJson,
   parseReportedAt,
+  validateProblemCsvStream,
+  type ImportRow,
+  type Rejection,
 } from '../../domain/problem-import.js';
+import { importProblemStream } from '../../db/queries/problem-import-stage.js';
 import {
   createProblem,
   decodeCursor,
@@ -34,7 +39,6 @@ import {
   findPossibleDuplicates,
   getCategoryLookup,
   getProblemFeature,
-  importProblems,
   listProblems,
 } from '../../db/queries/problems.js';
 import { findCategory } from '../../db/queries/categories.js';
@@ -53,7 +57,21 @@ function checkCoordinates(lon: number, lat: number): void {
     throw new AppError('UNPROCESSABLE', coordError, { lon, lat }, { reason: coordinateReason(coordError), lon, lat });
 }
 
+/**
+ * Largest CSV a problem import takes (the body streams to a temporary file: memory does not grow
+ * with it). A million rows of a typical sheet is 100–150 MB.
+ */
+const IMPORT_BODY_LIMIT = 512 * 1024 * 1024;
+
+const isStream = (v: unknown): v is Readable =>
+  typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function';
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
+  // In this plugin (POST /import is its only CSV route) CSV bodies are not read by Fastify: the
+  // route streams them (see IMPORT_BODY_LIMIT) instead of holding the whole file.
+  const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain', 'application/octet-stream'];
+  app.removeContentTypeParser(CSV_TYPES);
+  app.addContentTypeParser(CSV_TYPES, (_req, payload, done) => done(null, payload));
   app.post(
     '/',
     {
@@ -189,38 +207,55 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const user = userOf(request);
       const ctx = { crs: request.query.crs ?? 'wgs84', categories: await getCategoryLookup(app.db), now: new Date() };
-      const parsed = parseImportBody(
-        request.body,
-        (bytes) => parseProblemCsv(bytes, ctx),
-        (fc) => parseProblemGeoJson(fc, ctx),
-      );
       const partial = request.query.mode === 'partial';
-      // Refused already by a bad row? Still stage the good ones, so the one report also names the
-      // rows outside coverage; the transaction is then rolled back.
-      const checkOnly = !partial && parsed.rejected.length > 0;
-
-      const outcome = await app.db.transaction().execute(async (trx) => {
-        const r = await importProblems(
-          trx,
-          parsed.rows,
+      const report = { rejected: [] as Rejection[], total: 0 };
+      let spooled: SpooledCsv | null = null;
+      try {
+        let batches: AsyncIterable<ImportRow[]> | Iterable<ImportRow[]>;
+        if (isStream(request.body) || Buffer.isBuffer(request.body)) {
+          // CSV: received into a temporary file (never whole in memory), then parsed as a stream
+          // while the rows are staged.
+          spooled = await spoolCsv(request.body, IMPORT_BODY_LIMIT);
+          batches = validateProblemCsvStream(csvTextStream(spooled.open(), spooled.utf8), ctx, report);
+        } else {
+          const parsed = parseImportBody(
+            request.body,
+            () => {
+              throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send text/csv or a GeoJSON FeatureCollection');
+            },
+            (fc) => parseProblemGeoJson(fc, ctx),
+          );
+          report.rejected.push(...parsed.rejected);
+          report.total = parsed.total;
+          batches = [parsed.rows];
+        }
+        const steps = {};
+        const r = await importProblemStream(
+          app.dbHandle,
+          batches,
           { id: user.id, username: user.username },
-          { partial, checkOnly },
+          { partial, report },
+          steps,
         );
-        const rejected = [...parsed.rejected, ...r.outside].sort((a, b) => a.line - b.line);
-        // Throwing rolls the transaction back: a refused import writes nothing.
+        // Where a long import spent its time (stage = parse + COPY, which overlap; then SQL steps).
+        request.log.info({ steps, rows: report.total }, 'problem import steps (ms)');
+        const rejected = [...report.rejected, ...r.outside].sort((a, b) => a.line - b.line);
+        // Nothing was written: the import is refused as a whole.
         if (r.created === 0) {
           throw new AppError(
             'IMPORT_REJECTED',
-            `${rejected.length} of ${parsed.total} rows cannot be imported; nothing was imported`,
-            {
-              rejected,
-              total: parsed.total,
-            },
+            `${rejected.length} of ${report.total} rows cannot be imported; nothing was imported`,
+            { rejected, total: report.total },
           );
         }
-        return { created: r.created, rejected, possible_duplicates: r.possibleDuplicates };
-      });
-      return reply.code(201).send({ ...outcome, total: parsed.total });
+        return reply
+          .code(201)
+          .send({ created: r.created, rejected, possible_duplicates: r.possibleDuplicates, total: report.total });
+      } catch (err) {
+        throw importFormatToAppError(err);
+      } finally {
+        await spooled?.remove();
+      }
     },
   );
 
