@@ -7,6 +7,7 @@ import * as m20261201_2330r from './migrations/2026_12_01_2330_create_problem_ro
 import * as m20261201_2340 from './migrations/2026_12_01_2340_refuse_truncate_problem_events.js';
 import * as m20261202_0100 from './migrations/2026_12_02_0100_create_campaigns.js';
 import * as m20261202_0110 from './migrations/2026_12_02_0110_create_api_keys.js';
+import * as m20261202_0320 from './migrations/2026_12_02_0320_data_version_without_create_lock.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_26_0000_create_schema': m0000,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_01_2340_refuse_truncate_problem_events': m20261201_2340,
   '2026_12_02_0100_create_campaigns': m20261202_0100,
   '2026_12_02_0110_create_api_keys': m20261202_0110,
+  '2026_12_02_0320_data_version_without_create_lock': m20261202_0320,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

@@ -317,11 +317,10 @@ const chainCodesSql = (column: RawBuilder<unknown>) =>
  * The same statement answers what the route shows: the Feature, its region chain and the possible
  * duplicates (read from the statement's snapshot, which does not hold the new row — so it is not
  * its own duplicate). One round trip instead of six; on its own (not in a transaction) it is
- * atomic all the same. `data_version.problems` (the problem tiles' ETag) is bumped by the last
- * part of the statement, so its one-row lock is held only while the triggers finish and the
- * transaction commits — not across the reads that used to follow the insert (measured at S: see
- * docs/performance.md). Callers that go on writing in the same transaction hold it until their
- * commit.
+ * atomic all the same. No global row lock: `data_version.problems` (the problem tiles' ETag) moves
+ * through the street version the rollup trigger bumps (migration
+ * 2026_12_02_0320_data_version_without_create_lock), so concurrent creates in different streets
+ * never wait for each other.
  */
 export async function createProblem(
   db: Kysely<DB>,
@@ -361,8 +360,6 @@ export async function createProblem(
       INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status, photos, data)
       SELECT ins.id, ${actor.username}, ${actor.id}, 'create', NULL, 'reported', ${input.photos}::text[], ${origin ? JSON.stringify(origin) : null}::jsonb
       FROM ins
-    ), bump AS (
-      UPDATE data_version SET problems = problems + 1 WHERE EXISTS (SELECT 1 FROM ins)
     )
     SELECT p.id, p.category_code, c.name AS category_name, p.status, p.severity, p.source, p.description, p.address,
            p.reporter, p.photos, p.region_code, p.reported_at, p.due_at, p.resolved_at, p.closed_at, p.escalated,

@@ -169,7 +169,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const rows = problemExportRows(app.db, exportQuery(request.query, request.scope));
+      const rows = problemExportRows(app.dbFor(request), exportQuery(request.query, request.scope));
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
