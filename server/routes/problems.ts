@@ -353,7 +353,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (box[0] > box[2] || box[1] > box[3])
           throw new AppError('VALIDATION_FAILED', 'bbox must be minLon,minLat,maxLon,maxLat');
       }
-      const page = await listProblems(app.dbFor(request), request.scope, { filters, bbox: box, limit: limit ?? 100, after });
+      const page = await listProblems(app.dbFor(request), request.scope, {
+        filters,
+        bbox: box,
+        limit: limit ?? 100,
+        after,
+      });
       return {
         type: 'FeatureCollection' as const,
         features: page.features,

@@ -47,11 +47,24 @@ function createCluster(name: string, port: number): void {
   const conf = `/etc/postgresql/${VERSION}/${name}`;
   writeFileSync(
     `${conf}/pg_hba.conf`,
-    ['local all all trust', 'local replication all trust', 'host all all 127.0.0.1/32 trust', 'host replication all 127.0.0.1/32 trust', ''].join('\n'),
+    [
+      'local all all trust',
+      'local replication all trust',
+      'host all all 127.0.0.1/32 trust',
+      'host replication all 127.0.0.1/32 trust',
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     `${conf}/conf.d/test.conf`,
-    ["listen_addresses = '127.0.0.1'", 'wal_level = replica', 'max_wal_senders = 4', 'fsync = off', 'shared_buffers = 32MB', ''].join('\n'),
+    [
+      "listen_addresses = '127.0.0.1'",
+      'wal_level = replica',
+      'max_wal_senders = 4',
+      'fsync = off',
+      'shared_buffers = 32MB',
+      '',
+    ].join('\n'),
   );
 }
 
@@ -108,18 +121,37 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
     const data = `/var/lib/postgresql/${VERSION}/${REPLICA}`;
     // Emptied, not removed: the folder above belongs to root, the data folder to postgres.
     run('find', [data, '-mindepth', '1', '-delete']);
-    run('runuser', ['-u', 'postgres', '--', 'pg_basebackup', '-h', '127.0.0.1', '-p', String(p1), '-U', 'postgres', '-D', data, '-R', '-X', 'stream']);
+    run('runuser', [
+      '-u',
+      'postgres',
+      '--',
+      'pg_basebackup',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(p1),
+      '-U',
+      'postgres',
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+    ]);
     run('pg_ctlcluster', [VERSION, REPLICA, 'start']);
-    replicaClient = new pg.Client({ connectionString: replicaUrl });
-    await waitFor('the replica to accept connections', async () => {
-      await replicaClient.connect();
-      return true;
+    replicaClient = await waitFor('the replica to accept connections', async () => {
+      const c = new pg.Client({ connectionString: replicaUrl });
+      await c.connect().catch(async (err: unknown) => {
+        await c.end().catch(() => undefined);
+        throw err;
+      });
+      return c;
     });
     const recovery = await replicaClient.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
     expect(recovery.rows[0].r).toBe(true);
 
     app = await buildTestApp(handle, { databaseUrl: primaryUrl, readDatabaseUrl: replicaUrl });
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     await app?.close();
@@ -130,7 +162,10 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
   }, 120_000);
 
   const list = (role: 'inspector' | 'leader', extra: Record<string, string> = {}) =>
-    app.inject({ url: '/api/problems?limit=1000', headers: { authorization: `Bearer ${world.tokens[role]}`, ...extra } });
+    app.inject({
+      url: '/api/problems?limit=1000',
+      headers: { authorization: `Bearer ${world.tokens[role]}`, ...extra },
+    });
   const ids = (res: { json(): unknown }) => (res.json() as { features: { id: number }[] }).features.map((f) => f.id);
 
   it('serves reads from the replica, keeps a writer on the primary until the replica has replayed its write, and falls back when the replica stops', async () => {
