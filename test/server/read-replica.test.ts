@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { openPostgres, type DbHandle } from '../../db/index.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { upsertCategories } from '../../db/queries/categories.js';
+import { DEFAULT_CATEGORIES } from '../../db/seed/categories.js';
 import { buildTestApp } from '../helpers/app.js';
 import { centre, createWorld, MANAGER_BLOCK, type World } from '../helpers/world.js';
 
@@ -114,6 +116,7 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
     await admin.end();
     handle = await openPostgres(primaryUrl, 4);
     await migrateToLatest(handle.db);
+    await upsertCategories(handle.db, DEFAULT_CATEGORIES);
     world = await createWorld(handle.db);
 
     // The replica: a base backup of the primary with standby.signal and primary_conninfo (-R).
@@ -137,6 +140,8 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
       '-R',
       '-X',
       'stream',
+      '-c',
+      'fast',
     ]);
     run('pg_ctlcluster', [VERSION, REPLICA, 'start']);
     replicaClient = await waitFor('the replica to accept connections', async () => {
