@@ -18,6 +18,7 @@ import { isCalendarInstant, isCalendarMonth, isEvaluationPeriod } from '../domai
 import type { DbHandle } from '../db/index.js';
 import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
+import { ReadReplica } from '../db/replica.js';
 import authPlugin from './plugins/auth.js';
 import configPlugin from './plugins/config.js';
 import indicatorsPlugin from './plugins/indicators.js';
@@ -223,7 +224,17 @@ export async function buildApp({
   });
   await app.register(configPlugin, { config });
   await app.register(indicatorsPlugin);
-  await app.register(dbPlugin, { handle: db, owns: ownsDb });
+  // Reads on a streaming replica when READ_DATABASE_URL is set (PostgreSQL only).
+  let replica: ReadReplica | null = null;
+  if (config.readDatabaseUrl && config.databaseUrl && db.backend === 'pg') {
+    replica = new ReadReplica(config.readDatabaseUrl, config.databaseUrl, {
+      max: config.dbPoolMax,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+    });
+    await replica.start();
+  }
+  await app.register(dbPlugin, { handle: db, owns: ownsDb, replica });
   await app.register(swagger, {
     openapi: {
       info: {

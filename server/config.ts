@@ -14,6 +14,8 @@ export interface Config {
   port: number;
   /** PostgreSQL URL; when unset the embedded PGlite database under `dataDir` is used. */
   databaseUrl: string | null;
+  /** PostgreSQL streaming replica for reads (statistics, lists, hotspots, rankings); null = the primary. */
+  readDatabaseUrl: string | null;
   dataDir: string;
   /** Load the demo county: 'auto' = only into an empty embedded database. */
   demo: 'auto' | 'always' | 'never';
@@ -88,6 +90,7 @@ const Env = Type.Object({
   HOST: text('a host name or address'),
   PORT: matching('^[0-9]+$', 'an integer ≥ 0'),
   DATABASE_URL: matching('^postgres(ql)?://', 'a URL starting with postgres:// or postgresql://'),
+  READ_DATABASE_URL: matching('^postgres(ql)?://', 'a URL starting with postgres:// or postgresql://'),
   DATA_DIR: text('a folder'),
   DEMO: matching('^(auto|always|never|1|0|true|false)$', 'auto, 1 or 0'),
   NODE_ENV: text('an environment name'),
@@ -158,11 +161,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const ogcLimitMax = Number(e.OGC_LIMIT_MAX ?? 10_000);
   if (ogcLimitDefault > ogcLimitMax)
     throw new Error(`OGC_LIMIT_DEFAULT (${ogcLimitDefault}) must not exceed OGC_LIMIT_MAX (${ogcLimitMax})`);
+  if (e.READ_DATABASE_URL && !e.DATABASE_URL)
+    throw new Error('READ_DATABASE_URL needs DATABASE_URL (a replica of which primary?)');
   const demo = e.DEMO === '1' || e.DEMO === 'true' ? 'always' : e.DEMO === '0' || e.DEMO === 'false' ? 'never' : e.DEMO;
   return {
     host: e.HOST ?? '127.0.0.1',
     port: Number(e.PORT ?? 3000),
     databaseUrl: e.DATABASE_URL ?? null,
+    readDatabaseUrl: e.READ_DATABASE_URL ?? null,
     dataDir: resolve(e.DATA_DIR ?? './data'),
     demo: (demo ?? 'auto') as Config['demo'],
     nodeEnv: e.NODE_ENV ?? 'development',

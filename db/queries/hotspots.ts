@@ -125,6 +125,12 @@ export async function clusterProblemsDbscan(
              row_number() OVER (PARTITION BY cid ORDER BY count(*) DESC, category_code) AS rn
       FROM labelled WHERE cid IS NOT NULL GROUP BY cid, category_code
     ),
+    -- Each cluster's top three, once for all clusters (GROUP BY): a correlated subquery here used to
+    -- re-aggregate every labelled point once per cluster (clusters × points).
+    top AS (
+      SELECT k.cid, json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn) AS top_categories
+      FROM cats k JOIN categories cat ON cat.code = k.category_code WHERE k.rn <= 3 GROUP BY k.cid
+    ),
     shaped AS (
       SELECT c.cid, c.n, c.oldest_open, c.fallback_block,
              ST_Transform(ST_Centroid(c.gs), ${sql.lit(WGS84)}) AS centre,
@@ -136,10 +142,9 @@ export async function clusterProblemsDbscan(
     described AS (
       SELECT s.cid, s.n, ST_X(s.centre) AS lon, ST_Y(s.centre) AS lat, ST_AsGeoJSON(s.hull, 7)::json AS hull,
              extract(epoch FROM (now() - s.oldest_open)) / 3600.0 AS oldest_open_hours,
-             (SELECT coalesce(json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn), '[]'::json)
-                FROM cats k JOIN categories cat ON cat.code = k.category_code WHERE k.cid = s.cid AND k.rn <= 3) AS top_categories,
+             coalesce(t.top_categories, '[]'::json) AS top_categories,
              ${PLACE_COLUMNS}
-      FROM shaped s ${placeJoinSql(sel.scope, 's')}
+      FROM shaped s LEFT JOIN top t ON t.cid = s.cid ${placeJoinSql(sel.scope, 's')}
     )
     SELECT (SELECT count(*)::int FROM base) AS total,
            (SELECT count(*)::int FROM labelled WHERE cid IS NULL) AS noise,
@@ -218,16 +223,19 @@ export async function countProblemsPerHexagon(
              row_number() OVER (PARTITION BY i, j ORDER BY count(*) DESC, category_code) AS rn
       FROM assigned GROUP BY i, j, category_code
     ),
+    -- Each cell's top three, once for all cells (see the DBSCAN query's top).
+    top AS (
+      SELECT k.i, k.j, json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn) AS top_categories
+      FROM cats k JOIN categories cat ON cat.code = k.category_code WHERE k.rn <= 3 GROUP BY k.i, k.j
+    ),
     cells AS (SELECT g.i, g.j, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN counts c USING (i, j))
     SELECT (SELECT srid FROM zone WHERE EXISTS (SELECT 1 FROM base)) AS srid,
            (SELECT cells FROM est) AS estimated,
            -- One pass over the cells: the three arrays come out aligned, element k is one cell.
            a.i, a.j, a.n,
            (SELECT json_agg(json_build_object('i', c.i, 'j', c.j, 'fallback_block', c.fallback_block,
-               'top_categories', (SELECT coalesce(json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn), '[]'::json)
-                                  FROM cats k JOIN categories cat ON cat.code = k.category_code
-                                  WHERE k.i = c.i AND k.j = c.j AND k.rn <= 3)))
-             FROM counts c) AS details
+               'top_categories', coalesce(t.top_categories, '[]'::json)))
+             FROM counts c LEFT JOIN top t ON t.i = c.i AND t.j = c.j) AS details
     FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(n) AS n FROM cells) a`.execute(db);
   const r = rows[0];
   const details = new Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>();

@@ -14,6 +14,7 @@ import { isCalendarInstant } from '../../domain/time.js';
 import { asGeoJsonSql, envelopeSql, pointSql } from '../spatial.js';
 import { problemScopeSql, type Scope } from './scope.js';
 import { regionChain, type RegionRef } from './regions.js';
+import { CODE_LENGTH, REGION_LEVELS } from '../../domain/regions.js';
 import { problemFilterSql, OPEN_STATUS_SQL, overdueSql, type ProblemFilters } from './filters.js';
 import { allowedActions, type Action, type Role, type Status } from '../../domain/workflow.js';
 import type { ImportRow, NewProblem, Rejection } from '../../domain/problem-import.js';
@@ -247,7 +248,16 @@ export interface Actor {
 
 /** Like {@link EditOutcome} and TransitionOutcome: `kind` names the outcome. */
 export type CreateResult =
-  | { kind: 'ok'; id: number; region_code: string; recurrence_of: number | null }
+  | {
+      kind: 'ok';
+      id: number;
+      region_code: string;
+      recurrence_of: number | null;
+      /** The new problem as its detail Feature (with its chain; without allowed_actions). */
+      feature: ProblemFeature;
+      /** {@link findPossibleDuplicates} of the new problem, computed in the same statement. */
+      possible: PossibleDuplicate[];
+    }
   | { kind: 'outside_coverage' }
   | { kind: 'outside_scope' };
 
@@ -260,60 +270,128 @@ export async function findCoveringRegion(db: Kysely<DB>, lon: number, lat: numbe
 }
 
 /**
- * Inserts one problem and its 'create' event. The region is assigned inside the INSERT itself and
- * the recurrence link (same category, {@link RECURRENCE_RADIUS_M} m, closed within
- * {@link RECURRENCE_WINDOW_DAYS} days before the report) too, so the row is right the moment it
- * exists. The caller's scope applies to both: a manager cannot create outside their area, and a
+ * Problems with a point within `metres` of `point`, found through the GiST index alone: the
+ * `OFFSET 0` keeps the planner from intersecting the spatial hits with the category or status
+ * index (at 2 M problems a category holds ~100,000 rows; the box holds a handful). Callers filter
+ * the few candidates by category, time and status, then {@link nearSql} exactly.
+ */
+function spatialCandidatesSql(point: RawBuilder<unknown>, metres: number): RawBuilder<unknown> {
+  return sql`(SELECT q.id, q.geom, q.category_code, q.status, q.reported_at, q.closed_at, q.region_code
+     FROM problems q
+     WHERE q.geom && ST_Expand(${point}, ${metres}::float8 / (111320 * cos(radians(ST_Y(${point})))) * 1.01, ${metres}::float8 / 110574 * 1.01)
+     OFFSET 0)`;
+}
+
+/**
+ * Possible duplicates of a problem at `point` of category `category` reported at `reportedAt`
+ * (see {@link findPossibleDuplicates}), spatial candidates first; `except` is the problem's own id.
+ */
+function duplicatesSql(
+  point: RawBuilder<unknown>,
+  category: RawBuilder<unknown>,
+  reportedAt: RawBuilder<unknown>,
+  scope: Scope,
+  except: RawBuilder<unknown> | null,
+): RawBuilder<{ id: number; distance_m: number; status: string; reported_at: Date }> {
+  return sql`SELECT q.id, round(ST_Distance(q.geom::geography, ${point}::geography)::numeric, 1) AS distance_m, q.status, q.reported_at
+    FROM ${spatialCandidatesSql(point, DUPLICATE_RADIUS_M)} q
+    WHERE q.category_code = ${category}
+      AND q.status IN ${OPEN_STATUS_SQL}
+      AND q.reported_at BETWEEN ${reportedAt} - make_interval(hours => ${DUPLICATE_WINDOW_HOURS}) AND ${reportedAt} + make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
+      AND ${except === null ? sql`true` : sql`q.id <> ${except}`}
+      AND ${nearSql(sql`q.geom`, point, DUPLICATE_RADIUS_M)}
+      AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}`;
+}
+
+/** The region codes of `column`'s chain (county → itself), as an SQL list for `IN`. */
+const chainCodesSql = (column: RawBuilder<unknown>) =>
+  sql.join(REGION_LEVELS.map((l) => sql`left(${column}, ${sql.lit(CODE_LENGTH[l])})`));
+
+/**
+ * Inserts one problem and its 'create' event, in one statement. The region is assigned inside the
+ * INSERT itself and the recurrence link (same category, {@link RECURRENCE_RADIUS_M} m, closed
+ * within {@link RECURRENCE_WINDOW_DAYS} days before the report) too, so the row is right the moment
+ * it exists. The caller's scope applies to both: a manager cannot create outside their area, and a
  * recurrence is only linked to a problem the caller may see.
+ *
+ * The same statement answers what the route shows: the Feature, its region chain and the possible
+ * duplicates (read from the statement's snapshot, which does not hold the new row — so it is not
+ * its own duplicate). One round trip instead of six; on its own (not in a transaction) it is
+ * atomic all the same. No global row lock: `data_version.problems` (the problem tiles' ETag) moves
+ * through the street version the rollup trigger bumps (migration
+ * 2026_12_02_0320_data_version_without_create_lock), so concurrent creates in different streets
+ * never wait for each other.
  */
 export async function createProblem(
-  trx: Transaction<DB>,
+  db: Kysely<DB>,
   input: NewProblem,
   scope: Scope,
   actor: Actor,
   /** Where the report came from, written into the 'create' event's data (e.g. the inspection and item). */
   origin: Record<string, unknown> | null = null,
 ): Promise<CreateResult> {
-  const inserted = await sql<{ id: number; region_code: string; recurrence_of: number | null }>`
+  const point = sql`pt.geom`;
+  const inserted = await sql<
+    FeatureRow & {
+      chain: RegionRef[];
+      possible: { id: number; distance_m: number; status: string; reported_at: string }[];
+    }
+  >`
     WITH pt AS (
       SELECT ${pointSql(input.lon, input.lat)} AS geom,
-             ${input.category_code}::text AS category_code
+             ${input.category_code}::text AS category_code,
+             ${input.reported_at}::timestamptz AS reported_at
     ), region AS (
       SELECT r.code FROM regions r, pt WHERE ST_Covers(r.geom, pt.geom) ORDER BY length(r.code) DESC, r.code LIMIT 1
+    ), ins AS (
+      INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
+      SELECT pt.category_code, ${input.description}, ${input.severity}, ${input.source}, ${input.reporter}, ${input.address}, ${input.photos}::text[],
+             pt.geom, region.code, pt.reported_at, ${actor.id},
+             (SELECT q.id FROM ${spatialCandidatesSql(point, RECURRENCE_RADIUS_M)} q
+               WHERE q.category_code = pt.category_code AND q.status = 'closed'
+                 AND q.closed_at >= pt.reported_at - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
+                 AND ${nearSql(sql`q.geom`, point, RECURRENCE_RADIUS_M)}
+                 AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}
+               ORDER BY ST_Distance(q.geom::geography, pt.geom::geography), q.id LIMIT 1)
+      FROM pt, region
+      WHERE ${problemScopeSql(scope, 'region.code', 'pt.category_code')}
+      RETURNING *
+    ), ev AS (
+      INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status, photos, data)
+      SELECT ins.id, ${actor.username}, ${actor.id}, 'create', NULL, 'reported', ${input.photos}::text[], ${origin ? JSON.stringify(origin) : null}::jsonb
+      FROM ins
     )
-    INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
-    SELECT pt.category_code, ${input.description}, ${input.severity}, ${input.source}, ${input.reporter}, ${input.address}, ${input.photos}::text[],
-           pt.geom, region.code, ${input.reported_at}::timestamptz, ${actor.id},
-           (SELECT q.id FROM problems q
-             WHERE q.category_code = pt.category_code AND q.status = 'closed'
-               AND q.closed_at >= ${input.reported_at}::timestamptz - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
-               AND ${nearSql(sql`q.geom`, sql`pt.geom`, RECURRENCE_RADIUS_M)}
-               AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}
-             ORDER BY ST_Distance(q.geom::geography, pt.geom::geography), q.id LIMIT 1)
-    FROM pt, region
-    WHERE ${problemScopeSql(scope, 'region.code', 'pt.category_code')}
-    RETURNING id, region_code, recurrence_of`.execute(trx);
+    SELECT p.id, p.category_code, c.name AS category_name, p.status, p.severity, p.source, p.description, p.address,
+           p.reporter, p.photos, p.region_code, p.reported_at, p.due_at, p.resolved_at, p.closed_at, p.escalated,
+           p.rework_count, p.extension_count, p.duplicate_of, p.recurrence_of, p.version,
+           ${overdueSql('p')} AS overdue, ${asGeoJsonSql('p.geom')} AS geometry, p.reported_at::text AS cursor_at,
+           (SELECT coalesce(json_agg(json_build_object('code', r.code, 'name', r.name, 'level', r.level) ORDER BY length(r.code)), '[]'::json)
+              FROM regions r WHERE r.code IN (${chainCodesSql(sql`p.region_code`)})) AS chain,
+           (SELECT coalesce(json_agg(json_build_object('id', d.id, 'distance_m', d.distance_m, 'status', d.status, 'reported_at', d.reported_at)
+                     ORDER BY d.distance_m, d.id), '[]'::json)
+              FROM (${duplicatesSql(point, sql`pt.category_code`, sql`pt.reported_at`, scope, null)}) d) AS possible
+    FROM ins p JOIN categories c ON c.code = p.category_code, pt`.execute(db);
   const row = inserted.rows[0];
   if (!row) {
     // Only on refusal: tell "no block here" from "not your block".
-    const code = await findCoveringRegion(trx, input.lon, input.lat);
+    const code = await findCoveringRegion(db, input.lon, input.lat);
     return { kind: code === null ? 'outside_coverage' : 'outside_scope' };
   }
-  await trx
-    .insertInto('problem_events')
-    .values({
-      problem_id: row.id,
-      actor: actor.username,
-      actor_id: actor.id,
-      action: 'create',
-      from_status: null,
-      to_status: 'reported',
-      photos: input.photos,
-      data: origin ? JSON.stringify(origin) : null,
-    })
-    .execute();
-  await bumpProblemsVersion(trx);
-  return { kind: 'ok', id: row.id, region_code: row.region_code, recurrence_of: row.recurrence_of };
+  const feature = toFeature(row);
+  feature.properties.chain = row.chain;
+  return {
+    kind: 'ok',
+    id: row.id,
+    region_code: row.region_code,
+    recurrence_of: row.recurrence_of,
+    feature,
+    possible: row.possible.map((d) => ({
+      id: Number(d.id),
+      distance_m: Number(d.distance_m),
+      status: d.status,
+      reported_at: new Date(d.reported_at).toISOString(),
+    })),
+  };
 }
 
 export interface PossibleDuplicate {
@@ -331,14 +409,9 @@ export interface PossibleDuplicate {
  */
 export async function findPossibleDuplicates(db: Kysely<DB>, id: number, scope: Scope): Promise<PossibleDuplicate[]> {
   const r = await sql<{ id: number; distance_m: number; status: string; reported_at: Date }>`
-    SELECT q.id, round(ST_Distance(q.geom::geography, n.geom::geography)::numeric, 1) AS distance_m, q.status, q.reported_at
-    FROM problems n JOIN problems q ON q.category_code = n.category_code AND q.id <> n.id
+    SELECT d.* FROM problems n, LATERAL (${duplicatesSql(sql`n.geom`, sql`n.category_code`, sql`n.reported_at`, scope, sql`n.id`)}) d
     WHERE n.id = ${id}
-      AND q.status IN ${OPEN_STATUS_SQL}
-      AND q.reported_at BETWEEN n.reported_at - make_interval(hours => ${DUPLICATE_WINDOW_HOURS}) AND n.reported_at + make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
-      AND ${nearSql(sql`q.geom`, sql`n.geom`, DUPLICATE_RADIUS_M)}
-      AND ${problemScopeSql(scope, 'q.region_code', 'q.category_code')}
-    ORDER BY distance_m, q.id`.execute(db);
+    ORDER BY d.distance_m, d.id`.execute(db);
   return r.rows.map((d) => ({
     id: d.id,
     distance_m: d.distance_m,
@@ -347,7 +420,7 @@ export async function findPossibleDuplicates(db: Kysely<DB>, id: number, scope: 
   }));
 }
 
-/** Tiles and region ETags key on this counter: bump it in the same transaction as the write. */
+/** Tiles and region ETags key on this counter: bump it in the same transaction as the write, last. */
 export async function bumpProblemsVersion(trx: Kysely<DB>): Promise<void> {
   await sql`UPDATE data_version SET problems = problems + 1`.execute(trx);
 }

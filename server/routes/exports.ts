@@ -187,13 +187,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', attachmentHeader(`${fileStem()}.csv`, `${asciiStem()}.csv`));
-      // PostgreSQL writes the CSV itself (COPY … TO STDOUT); PGlite's rows go through the Node writer.
+      // PostgreSQL writes the CSV itself (COPY … TO STDOUT, on the primary: the replica handle has no
+      // COPY stream); PGlite's rows go through the Node writer.
       const pool = app.dbHandle.pool;
       if (pool) {
         const { sql: text, parameters } = problemExportCsvSql(q, CSV_LABELS, baseOf(request)).compile(app.db);
         return reply.send(copyCsvStream(pool, columns, inlineParameters(text, parameters)));
       }
-      return reply.send(csvStream(columns, problemExportRows(app.db, q)));
+      return reply.send(csvStream(columns, problemExportRows(app.dbFor(request), q)));
     },
   );
 

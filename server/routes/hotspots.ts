@@ -60,7 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: HotspotResponse, ...errors(400, 401) },
       },
     },
-    async (request) => runHotspots(app.db, request.query, request.scope),
+    async (request) => runHotspots(app.dbFor(request), request.query, request.scope),
   );
 
   const exportSchema = (what: string) => ({
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/exports/hotspots.csv', { schema: exportSchema('CSV (UTF-8 with BOM)') }, async (request, reply) => {
-    const answer = await runHotspots(app.db, request.query, request.scope);
+    const answer = await runHotspots(app.dbFor(request), request.query, request.scope);
     const columns = answer.method === 'dbscan' ? DBSCAN_COLUMNS : GISTAR_COLUMNS;
     reply
       .header('content-type', 'text/csv; charset=utf-8')
@@ -80,7 +80,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/exports/hotspots.xlsx', { schema: exportSchema('XLSX') }, async (request, reply) => {
-    const answer = await runHotspots(app.db, request.query, request.scope);
+    const answer = await runHotspots(app.dbFor(request), request.query, request.scope);
     const dbscan = answer.method === 'dbscan';
     const title = dbscan
       ? `问题热点（密度聚类 DBSCAN，半径 ${answer.eps_m} 米，最少 ${answer.min_points} 件）`
@@ -108,7 +108,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/exports/hotspots.geojson', { schema: exportSchema('GeoJSON') }, async (request, reply) => {
-    const answer = await runHotspots(app.db, request.query, request.scope);
+    const answer = await runHotspots(app.dbFor(request), request.query, request.scope);
     const { features, ...meta } = answer;
     reply
       .header('content-type', 'application/geo+json; charset=utf-8')

@@ -20,7 +20,7 @@ import {
   ProblemFeature,
 } from '../schemas/problems.js';
 import { coordinateProblem, toWgs84 } from '../../domain/coords.js';
-import { REPORT_ROLES } from '../../domain/workflow.js';
+import { allowedActions, REPORT_ROLES } from '../../domain/workflow.js';
 import {
   coordinateReason,
   csvTextStream,
@@ -113,71 +113,79 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
 
       const key = idempotencyKeyOf(request);
-      const result = await app.db.transaction().execute(async (trx) => {
-        const prior = key ? await claimKey(trx, user.id, key, 'POST /api/problems') : null;
-        if (prior) {
-          // A retry: answer with the problem the first attempt created, write nothing.
-          const problem = await getProblemFeature(trx, prior.problem_id!, request.scope, user.role);
-          if (!problem) throw notFound('problem');
-          const created = {
-            ok: true as const,
-            id: problem.id as number,
-            region_code: problem.properties.region_code,
-            recurrence_of: (problem.properties.recurrence_of as number | null | undefined) ?? null,
-          };
-          return {
-            created,
-            possible: await findPossibleDuplicates(trx, created.id, request.scope),
-            problem,
-            replay: true,
-          };
-        }
-        const created = await createProblem(
-          trx,
-          {
-            lon,
-            lat,
-            category_code: category.code,
-            description: b.description ?? '',
-            address: b.address ?? null,
-            source: b.source ?? 'inspection',
-            severity: b.severity ?? 1,
-            reporter: b.reporter ?? null,
-            photos: [...(b.photos ?? []), ...b.photo_ids.map(photoUrl)],
-            reported_at: reportedAt,
-          },
-          request.scope,
-          { id: user.id, username: user.username },
-        );
-        if (created.kind !== 'ok') {
-          if (created.kind === 'outside_coverage') {
-            throw new AppError(
-              'OUTSIDE_COVERAGE',
-              'the point is outside every block of the map',
-              { lon, lat, crs: b.crs ?? 'wgs84' },
-              { lon, lat },
-            );
-          }
-          // A refusal to create reveals nothing the caller did not send, so 403 (not 404) is honest here.
+      const input = {
+        lon,
+        lat,
+        category_code: category.code,
+        description: b.description ?? '',
+        address: b.address ?? null,
+        source: b.source ?? ('inspection' as const),
+        severity: b.severity ?? 1,
+        reporter: b.reporter ?? null,
+        photos: [...(b.photos ?? []), ...b.photo_ids.map(photoUrl)],
+        reported_at: reportedAt,
+      };
+      const actor = { id: user.id, username: user.username };
+      const refuse = (kind: 'outside_coverage' | 'outside_scope'): never => {
+        if (kind === 'outside_coverage') {
           throw new AppError(
-            'FORBIDDEN',
-            user.role === 'department'
-              ? `category ${category.code} is not handled by your department`
-              : 'the point is outside your area',
-            undefined,
-            user.role === 'department'
-              ? { reason: 'category_not_your_department', category: category.code }
-              : { reason: 'point_outside_your_area' },
+            'OUTSIDE_COVERAGE',
+            'the point is outside every block of the map',
+            { lon, lat, crs: b.crs ?? 'wgs84' },
+            { lon, lat },
           );
         }
-        // The URLs went into the row and its create event above (the record is append-only);
-        // attaching checks the photos are the caller's own, unused report photos, or rolls it all back.
-        await attachProblemPhotos(trx, b.photo_ids, 'report', created.id, user.id, 0);
-        if (key) await completeIdempotencyKey(trx, user.id, key, created.id, 201);
-        const possible = await findPossibleDuplicates(trx, created.id, request.scope);
-        const problem = await getProblemFeature(trx, created.id, request.scope, user.role);
-        return { created, possible, problem: problem!, replay: false };
-      });
+        // A refusal to create reveals nothing the caller did not send, so 403 (not 404) is honest here.
+        throw new AppError(
+          'FORBIDDEN',
+          user.role === 'department'
+            ? `category ${category.code} is not handled by your department`
+            : 'the point is outside your area',
+          undefined,
+          user.role === 'department'
+            ? { reason: 'category_not_your_department', category: category.code }
+            : { reason: 'point_outside_your_area' },
+        );
+      };
+      const done = (created: Extract<Awaited<ReturnType<typeof createProblem>>, { kind: 'ok' }>) => {
+        const p = created.feature.properties;
+        p.allowed_actions = allowedActions(p.status, user.role, { escalated: p.escalated });
+        return { created, possible: created.possible, problem: created.feature, replay: false };
+      };
+      // Without an idempotency key or photos to attach, the create is one statement (atomic on its
+      // own): no transaction, no second round trip, no lock held between statements.
+      const result =
+        !key && b.photo_ids.length === 0
+          ? await createProblem(app.db, input, request.scope, actor).then((created) =>
+              created.kind === 'ok' ? done(created) : refuse(created.kind),
+            )
+          : await app.db.transaction().execute(async (trx) => {
+              const prior = key ? await claimKey(trx, user.id, key, 'POST /api/problems') : null;
+              if (prior) {
+                // A retry: answer with the problem the first attempt created, write nothing.
+                const problem = await getProblemFeature(trx, prior.problem_id!, request.scope, user.role);
+                if (!problem) throw notFound('problem');
+                const created = {
+                  ok: true as const,
+                  id: problem.id as number,
+                  region_code: problem.properties.region_code,
+                  recurrence_of: (problem.properties.recurrence_of as number | null | undefined) ?? null,
+                };
+                return {
+                  created,
+                  possible: await findPossibleDuplicates(trx, created.id, request.scope),
+                  problem,
+                  replay: true,
+                };
+              }
+              const created = await createProblem(trx, input, request.scope, actor);
+              if (created.kind !== 'ok') return refuse(created.kind);
+              // The URLs went into the row and its create event above (the record is append-only);
+              // attaching checks the photos are the caller's own, unused report photos, or rolls it all back.
+              await attachProblemPhotos(trx, b.photo_ids, 'report', created.id, user.id, 0);
+              if (key) await completeIdempotencyKey(trx, user.id, key, created.id, 201);
+              return done(created);
+            });
       if (result.replay) reply.header('idempotent-replayed', 'true');
 
       return reply.code(201).send({
@@ -365,7 +373,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         if (box[0] > box[2] || box[1] > box[3])
           throw new AppError('VALIDATION_FAILED', 'bbox must be minLon,minLat,maxLon,maxLat');
       }
-      const page = await listProblems(app.db, request.scope, { filters, bbox: box, limit: limit ?? 100, after });
+      const page = await listProblems(app.dbFor(request), request.scope, {
+        filters,
+        bbox: box,
+        limit: limit ?? 100,
+        after,
+      });
       return {
         type: 'FeatureCollection' as const,
         features: page.features,

@@ -23,7 +23,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const now = new Date();
-      const result = await computeRankings(app.db, rankingsRequestOf(request.query, request.scope, now), config, now);
+      const result = await computeRankings(
+        app.dbFor(request),
+        rankingsRequestOf(request.query, request.scope, now),
+        config,
+        now,
+      );
       return {
         ...result,
         from: result.from.toISOString(),

@@ -123,6 +123,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      const db = app.dbFor(request);
       const q = request.query;
       const level = q.level ?? 'street';
       const parent = q.parent ?? null;
@@ -133,7 +134,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const key = JSON.stringify([level, parent, q.measure, filters, request.scope]);
       // From the rollups the answer is valid while the versions of the streets it covers stand;
       // otherwise (filters on the rows) it is computed each time and carries no ETag.
-      const version = fromRollups ? await mapNumbersVersion(app.db, parent ?? filters.region ?? null, now) : null;
+      const version = fromRollups ? await mapNumbersVersion(db, parent ?? filters.region ?? null, now) : null;
       const etag = version
         ? `W/"map-${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`
         : null;
@@ -144,7 +145,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const hit = mapCache.get(etag);
         if (hit) return sendCached(request.headers['accept-encoding'], reply, hit);
       }
-      const numbers = await mapNumbers(app.db, {
+      const numbers = await mapNumbers(db, {
         level,
         parent,
         measure: q.measure,
@@ -183,13 +184,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const db = app.dbFor(request);
       const q = request.query;
       const level = q.level ?? 'street';
       const parent = q.parent ?? null;
       checkParentAboveLevel(parent, level);
       const now = new Date();
       const periods = periodsOf(q, now);
-      const rows = await regionCounts(app.db, {
+      const rows = await regionCounts(db, {
         level,
         parent,
         ...periods,
@@ -221,13 +223,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const db = app.dbFor(request);
       const { code } = request.params;
       const q = request.query;
       // Outside the caller's area is the same answer as no such region: nothing leaks its existence.
       if (!codeInScope(request.scope, code)) throw notFound(`region ${code}`);
       const now = new Date();
       const periods = periodsOf(q, now);
-      const chain = await regionChain(app.db, code);
+      const chain = await regionChain(db, code);
       if (chain.at(-1)?.code !== code) throw notFound(`region ${code}`);
       const region = chain[chain.length - 1];
       const filters = filtersOf(q);
@@ -235,12 +238,12 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const panel = { code, window: periods.current, now, filters, scope: request.scope };
 
       // Five statements in sequence: PGlite has one connection, and each is an index range on the code.
-      const [own] = await regionCounts(app.db, { ...base, level: region.level, codes: [code] });
+      const [own] = await regionCounts(db, { ...base, level: region.level, codes: [code] });
       const childLevel = CHILD_LEVEL[region.level];
-      const children = childLevel ? await regionCounts(app.db, { ...base, level: childLevel, parent: code }) : [];
-      const categories = await openByCategory(app.db, panel);
-      const byDay = await dailyTrend(app.db, panel);
-      const overdue = await oldestOverdue(app.db, panel, 10);
+      const children = childLevel ? await regionCounts(db, { ...base, level: childLevel, parent: code }) : [];
+      const categories = await openByCategory(db, panel);
+      const byDay = await dailyTrend(db, panel);
+      const overdue = await oldestOverdue(db, panel, 10);
 
       const trend: { date: string; reported: number; closed: number }[] = [];
       const last = toShanghaiDate(new Date(periods.current.to.getTime() - 1));

