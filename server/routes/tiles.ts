@@ -21,6 +21,8 @@ import { LRUCache } from 'lru-cache';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/types.js';
 import { errors } from '../schemas/common.js';
 import {
   PointTileQuery,
@@ -106,7 +108,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     layer: 'regions' | 'problems' | 'points',
     t: TileAddress,
     query: Record<string, unknown>,
-    build: () => Promise<Buffer | TileFeature[]>,
+    build: (db: Kysely<DB>) => Promise<Buffer | TileFeature[]>,
   ) {
     const n = 2 ** t.z;
     if (t.x >= n || t.y >= n)
@@ -117,16 +119,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     // What the tile's content depends on: for problems the versions of the streets under it (and
     // the day, for the cells' overdue counts, or the minute an overdue filter is judged at); for
     // regions and points their global version.
+    // Reads (version and content alike) from the replica when one is configured and has caught up
+    // with this user's writes; one handle for both, so a tile is never cached under another's version.
+    const db = app.dbFor(request);
     let version: unknown[];
     if (layer === 'problems') {
       const f = filtersOf(query as never);
       version = [
-        await problemTileVersion(app.db, t, f.campaign !== undefined),
+        await problemTileVersion(db, t, f.campaign !== undefined),
         t.z < PROBLEM_POINT_MIN_ZOOM ? toShanghaiDate(new Date()) : null,
         f.overdue !== undefined ? minuteStart(new Date()).toISOString() : null,
       ];
     } else {
-      const v = await tileVersions(app.db);
+      const v = await tileVersions(db);
       version = [layer === 'regions' ? v.regions : v.points];
     }
     const key = createHash('sha1')
@@ -137,7 +142,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (ifNoneMatch(request, etag)) return reply.code(304).send();
     let tile = cache.get(etag);
     if (!tile) {
-      const out = await build();
+      const out = await build(db);
       tile = Buffer.isBuffer(out) ? out : encodeTile([{ name: layer, features: out }]);
       cache.set(etag, tile);
     }
@@ -164,8 +169,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      serve(request, reply, 'regions', request.params, request.query, () =>
-        regionTile(app.db, request.params, { scope: request.scope, level: request.query.level }, encoder),
+      serve(request, reply, 'regions', request.params, request.query, (db) =>
+        regionTile(db, request.params, { scope: request.scope, level: request.query.level }, encoder),
       ),
   );
 
@@ -181,9 +186,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      serve(request, reply, 'problems', request.params, request.query, () =>
+      serve(request, reply, 'problems', request.params, request.query, (db) =>
         problemTile(
-          app.db,
+          db,
           request.params,
           {
             scope: request.scope,
@@ -208,9 +213,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      serve(request, reply, 'points', request.params, request.query, () =>
+      serve(request, reply, 'points', request.params, request.query, (db) =>
         pointTile(
-          app.db,
+          db,
           request.params,
           { scope: request.scope, type: request.query.type, standing: request.query.standing },
           encoder,
