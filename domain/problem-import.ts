@@ -2,7 +2,7 @@
  * Parsing and row-level validation of a problem import (CSV or GeoJSON), before anything touches
  * the database. Pure: bytes or a parsed JSON body in, valid rows and rejected rows (with the line
  * a person can find in their spreadsheet) out. Region assignment and writing are SQL's job
- * (db/queries/problems.ts `importProblems`).
+ * (db/queries/problem-import-stage.ts).
  */
 import { parse } from 'csv-parse/sync';
 import { parse as parseStream } from 'csv-parse';

@@ -17,7 +17,7 @@ import { regionChain, type RegionRef } from './regions.js';
 import { CODE_LENGTH, REGION_LEVELS } from '../../domain/regions.js';
 import { problemFilterSql, OPEN_STATUS_SQL, overdueSql, type ProblemFilters } from './filters.js';
 import { allowedActions, type Action, type Role, type Status } from '../../domain/workflow.js';
-import type { ImportRow, NewProblem, Rejection } from '../../domain/problem-import.js';
+import type { NewProblem, Rejection } from '../../domain/problem-import.js';
 
 /** Same category, open, within this distance (metres) and {@link DUPLICATE_WINDOW_HOURS}: a possible duplicate. */
 export const DUPLICATE_RADIUS_M = 50;
@@ -25,8 +25,6 @@ export const DUPLICATE_WINDOW_HOURS = 24;
 /** Same category within this distance (metres) of a problem closed in the last {@link RECURRENCE_WINDOW_DAYS}: a recurrence. */
 export const RECURRENCE_RADIUS_M = 30;
 export const RECURRENCE_WINDOW_DAYS = 30;
-/** Rows per INSERT … SELECT FROM unnest(…) statement when staging an import. */
-export const IMPORT_CHUNK_ROWS = 10_000;
 
 /** Properties of a problem Feature (the API contract). Datetimes are ISO 8601 strings (UTC). */
 export interface ProblemProperties {
@@ -455,15 +453,6 @@ export interface ImportResult {
   possibleDuplicates: { line: number; id: number; distance_m: number }[];
 }
 
-/** [first line, last line] of consecutive IMPORT_CHUNK_ROWS-sized runs of the (unique) line numbers: disjoint ranges covering every row. */
-function lineRanges(rows: readonly ImportRow[]): [number, number][] {
-  const lines = rows.map((r) => r.line).sort((a, b) => a - b);
-  const out: [number, number][] = [];
-  for (let start = 0; start < lines.length; start += IMPORT_CHUNK_ROWS)
-    out.push([lines[start], lines[Math.min(start + IMPORT_CHUNK_ROWS, lines.length) - 1]]);
-  return out;
-}
-
 /** Lets other requests (a health check, a login) run between the batches of a long import. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -511,165 +500,6 @@ export async function assignStagedRegions(
   const outside = await sql<{ line: number }>`SELECT i.line FROM ${src} i
     WHERE NOT EXISTS (SELECT 1 FROM ${dst} a WHERE a.line = i.line) ORDER BY i.line`.execute(trx);
   return outside.rows.map((r) => r.line);
-}
-
-/**
- * Loads validated rows in one transaction, set-based: the rows go into a temporary staging table
- * {@link IMPORT_CHUNK_ROWS} at a time (one INSERT … FROM unnest(arrays) per chunk), one spatial
- * join assigns every row its region (polygons as the outer side of the join, so each polygon is
- * prepared once and probes the staging table's GiST index), one join links recurrences, and one
- * INSERT … SELECT … RETURNING writes the problems and their 'import' events.
- *
- * With `partial = false`, any row outside coverage stops before writing: the result has
- * `created: 0` and the caller must roll the transaction back. With `partial = true` the covered
- * rows are written and the others returned. `checkOnly` stages and assigns without writing (the
- * import is already refused, but the report should also name the rows outside coverage).
- */
-export async function importProblems(
-  trx: Transaction<DB>,
-  rows: readonly ImportRow[],
-  actor: Actor,
-  { partial, checkOnly = false }: { partial: boolean; checkOnly?: boolean },
-): Promise<ImportResult> {
-  if (rows.length === 0) return { created: 0, outside: [], possibleDuplicates: [] };
-  await stageImportRows(trx, rows);
-  const chunks = lineRanges(rows);
-  const rejected = await assignImportRegions(trx, chunks);
-  if (checkOnly || (rejected.length > 0 && !partial)) return { created: 0, outside: rejected, possibleDuplicates: [] };
-
-  const duplicates = await findImportDuplicates(trx);
-  await stageImportRecurrences(trx);
-  const n = await writeImportedProblems(trx, chunks, actor);
-  if (n > 0) await bumpProblemsVersion(trx);
-  return { created: n, outside: rejected, possibleDuplicates: duplicates };
-}
-
-/**
- * Copies the rows into the temporary staging table `problem_import`, {@link IMPORT_CHUNK_ROWS} at
- * a time (one INSERT … FROM unnest(arrays) per chunk), then indexes and analyses it so the
- * spatial joins that follow probe it by GiST. The table is dropped on commit, whether the
- * transaction commits or not.
- */
-async function stageImportRows(trx: Transaction<DB>, rows: readonly ImportRow[]): Promise<void> {
-  // ON COMMIT DROP: the staging tables vanish with the transaction, whether it commits or not.
-  await sql`CREATE TEMP TABLE problem_import (
-      line int PRIMARY KEY, geom geometry(Point, 4326) NOT NULL, category_code text NOT NULL, description text NOT NULL,
-      address text, source text NOT NULL, severity int NOT NULL, reporter text, photos text[] NOT NULL, reported_at timestamptz NOT NULL
-    ) ON COMMIT DROP`.execute(trx);
-  for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + IMPORT_CHUNK_ROWS);
-    // Photos travel as one string per row joined by the unit separator (U+001F, never in a URL):
-    // SQL arrays must be rectangular, so a text[][] cannot carry lists of different lengths.
-    await sql`INSERT INTO problem_import
-      SELECT u.line, ${pointSql(sql.ref('u.lon'), sql.ref('u.lat'))}, u.category_code, u.description, u.address, u.source, u.severity, u.reporter,
-             CASE WHEN u.photos = '' THEN '{}'::text[] ELSE string_to_array(u.photos, chr(31)) END, u.reported_at
-      FROM unnest(${chunk.map((r) => r.line)}::int[], ${chunk.map((r) => r.lon)}::float8[], ${chunk.map((r) => r.lat)}::float8[],
-                  ${chunk.map((r) => r.category_code)}::text[], ${chunk.map((r) => r.description)}::text[], ${chunk.map((r) => r.address)}::text[],
-                  ${chunk.map((r) => r.source)}::text[], ${chunk.map((r) => r.severity)}::int[], ${chunk.map((r) => r.reporter)}::text[],
-                  ${chunk.map((r) => r.photos.join('\u001f'))}::text[], ${chunk.map((r) => r.reported_at.toISOString())}::timestamptz[])
-        AS u(line, lon, lat, category_code, description, address, source, severity, reporter, photos, reported_at)`.execute(
-      trx,
-    );
-  }
-  await sql`CREATE INDEX ON problem_import USING gist (geom)`.execute(trx);
-  await sql`ANALYZE problem_import`.execute(trx);
-}
-
-/**
- * Assigns every staged row its finest covering region (into `problem_import_region`, the way
- * every spatial import does, see {@link assignStagedRegions}) and returns the rows no region
- * covers as rejections with their stable code, by line — the import report names every one.
- */
-async function assignImportRegions(trx: Transaction<DB>, chunks: readonly [number, number][]): Promise<Rejection[]> {
-  const outside = await assignStagedRegions(trx, 'problem_import', 'problem_import_region', 'geom', chunks);
-  return outside.map((line) => ({
-    line,
-    reason: 'outside every region (no block covers this point)',
-    code: 'outside_coverage' as const,
-    params: {},
-  }));
-}
-
-/**
- * Possible duplicates among the problems already on file (before this import's rows exist), one
- * per covered staged row at most: the nearest open problem of the same category within
- * {@link DUPLICATE_RADIUS_M} m and {@link DUPLICATE_WINDOW_HOURS} h. A warning for the report,
- * never a refusal.
- */
-async function findImportDuplicates(trx: Transaction<DB>): Promise<ImportResult['possibleDuplicates']> {
-  // The few open problems reported near the file's time window drive the join.
-  const duplicates = await sql<{ line: number; id: number; distance_m: number }>`
-    WITH recent AS MATERIALIZED (
-      SELECT q.id, q.geom, q.category_code, q.reported_at FROM problems q
-      WHERE q.status IN ${OPEN_STATUS_SQL}
-        AND q.reported_at >= (SELECT min(reported_at) FROM problem_import) - make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
-        AND q.reported_at <= (SELECT max(reported_at) FROM problem_import) + make_interval(hours => ${DUPLICATE_WINDOW_HOURS})
-    )
-    SELECT DISTINCT ON (i.line) i.line, r.id, round(ST_Distance(r.geom::geography, i.geom::geography)::numeric, 1) AS distance_m
-    FROM recent r JOIN problem_import i
-      ON i.category_code = r.category_code
-     AND abs(extract(epoch FROM i.reported_at - r.reported_at)) <= ${DUPLICATE_WINDOW_HOURS * 3600}
-     AND ${nearSql(sql`i.geom`, sql`r.geom`, DUPLICATE_RADIUS_M)}
-    JOIN problem_import_region a ON a.line = i.line
-    ORDER BY i.line, ST_Distance(r.geom::geography, i.geom::geography), r.id`.execute(trx);
-  return duplicates.rows;
-}
-
-/**
- * Links each staged row to the problem it recurs (same category, within
- * {@link RECURRENCE_RADIUS_M} m of one closed in the last {@link RECURRENCE_WINDOW_DAYS} days),
- * into the temporary table `problem_import_recurrence (line, id)` that the write joins.
- */
-async function stageImportRecurrences(trx: Transaction<DB>): Promise<void> {
-  // A set-based step of its own: the problems closed in the window are few, so they drive the
-  // join and probe the staging table's index. (A per-row subquery inside the INSERT of
-  // writeImportedProblems would rescan the very table being filled: quadratic.)
-  await sql`CREATE TEMP TABLE problem_import_recurrence ON COMMIT DROP AS
-    WITH closed AS MATERIALIZED (
-      SELECT q.id, q.geom, q.category_code, q.closed_at FROM problems q
-      WHERE q.status = 'closed' AND q.closed_at >= (SELECT min(reported_at) FROM problem_import) - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
-    )
-    SELECT DISTINCT ON (i.line) i.line, c.id
-    FROM closed c JOIN problem_import i
-      ON i.category_code = c.category_code
-     AND c.closed_at >= i.reported_at - make_interval(days => ${RECURRENCE_WINDOW_DAYS})
-     AND ${nearSql(sql`i.geom`, sql`c.geom`, RECURRENCE_RADIUS_M)}
-    ORDER BY i.line, ST_Distance(c.geom::geography, i.geom::geography), c.id`.execute(trx);
-}
-
-/**
- * Writes the covered staged rows as problems with their 'import' events, one INSERT … SELECT …
- * RETURNING per line range, yielding to the event loop in between so other requests still run
- * during a long import. Returns how many problems were created.
- */
-async function writeImportedProblems(
-  trx: Transaction<DB>,
-  chunks: readonly [number, number][],
-  actor: Actor,
-): Promise<number> {
-  let n = 0;
-  for (const [lo, hi] of chunks) {
-    await yieldToEventLoop();
-    const created = await sql<{ created: number }>`
-      WITH ins AS (
-        INSERT INTO problems (category_code, description, severity, source, reporter, address, photos, geom, region_code, reported_at, created_by, recurrence_of)
-        SELECT i.category_code, i.description, i.severity, i.source, i.reporter, i.address, i.photos, i.geom, a.code, i.reported_at, ${actor.id}, rec.id
-        FROM problem_import i JOIN problem_import_region a ON a.line = i.line
-        LEFT JOIN problem_import_recurrence rec ON rec.line = i.line
-        WHERE i.line BETWEEN ${lo} AND ${hi}
-        -- Block by block rather than in file order: neighbouring rows then land in the same GiST and
-        -- btree pages, which made the insert ~25 % faster at 100,000 rows. Ids follow that order.
-        ORDER BY a.code, i.line
-        RETURNING id
-      ), ev AS (
-        INSERT INTO problem_events (problem_id, actor, actor_id, action, from_status, to_status)
-        SELECT id, ${actor.username}, ${actor.id}, 'import', NULL, 'reported' FROM ins
-        RETURNING 1
-      )
-      SELECT count(*)::int AS created FROM ev`.execute(trx);
-    n += created.rows[0]?.created ?? 0;
-  }
-  return n;
 }
 
 /** Fields a PATCH may change; coordinates already WGS84 (degrees). */

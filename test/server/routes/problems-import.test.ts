@@ -32,7 +32,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
       (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
     );
   const problems = () =>
-    // Imports insert block by block (see importProblems), not in file order: read back by block.
+    // Imports insert block by block (see db/queries/problem-import-stage.ts), not in file order: read back by block.
     ctx.handle.db
       .selectFrom('problems')
       .select([
