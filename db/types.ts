@@ -352,6 +352,7 @@ export interface IdempotencyKeysTable {
   key: string;
   request: string;
   problem_id: number | null;
+  inspection_id: Generated<number | null>;
   status: number;
   created_at: DefaultTimestamp;
 }

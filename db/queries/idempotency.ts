@@ -14,6 +14,8 @@ import type { DB } from '../types.js';
 export interface IdempotencyRecord {
   request: string;
   problem_id: number | null;
+  /** The inspection a `POST /api/inspections` wrote. */
+  inspection_id: number | null;
   status: number;
 }
 
@@ -33,11 +35,11 @@ export async function claimIdempotencyKey(
   if (inserted.rows.length > 0) return null;
   const prior = await trx
     .selectFrom('idempotency_keys')
-    .select(['request', 'problem_id', 'status'])
+    .select(['request', 'problem_id', 'inspection_id', 'status'])
     .where('user_id', '=', userId)
     .where('key', '=', key)
     .executeTakeFirstOrThrow();
-  return prior;
+  return { ...prior, inspection_id: prior.inspection_id === null ? null : Number(prior.inspection_id) };
 }
 
 /** Records the outcome of the request that claimed `key` (same transaction). */
@@ -51,6 +53,21 @@ export async function completeIdempotencyKey(
   await trx
     .updateTable('idempotency_keys')
     .set({ problem_id: problemId, status })
+    .where('user_id', '=', userId)
+    .where('key', '=', key)
+    .execute();
+}
+
+/** Records the inspection the request that claimed `key` wrote (same transaction). */
+export async function completeInspectionKey(
+  trx: Transaction<DB>,
+  userId: number,
+  key: string,
+  inspectionId: number,
+): Promise<void> {
+  await trx
+    .updateTable('idempotency_keys')
+    .set({ inspection_id: inspectionId, status: 201 })
     .where('user_id', '=', userId)
     .where('key', '=', key)
     .execute();

@@ -5,9 +5,11 @@
  * items of its categories.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { completeInspectionKey } from '../../db/queries/idempotency.js';
+import { claimKey, idempotencyKeyOf } from '../services/idempotency.js';
 import { AppError, notFound } from '../errors.js';
 import { requireRole, userOf } from '../plugins/auth.js';
-import { errors, IdParam } from '../schemas/common.js';
+import { errors, IdempotencyHeaders, IdParam } from '../schemas/common.js';
 import {
   Inspection,
   InspectionList,
@@ -90,6 +92,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         summary:
           'Submit an inspection of a point, item by item, once; each failed item files a problem with its deadline',
+        headers: IdempotencyHeaders,
         body: SubmitInspectionBody,
         response: { 201: SubmitInspectionResponse, ...errors(400, 401, 403, 404, 409, 422) },
       },
@@ -102,9 +105,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const [lon, lat] = toWgs84(b.device.lon, b.device.lat, b.device.crs ?? 'wgs84');
         device = { lon, lat, accuracy_m: b.device.accuracy_m ?? null };
       }
+      const key = idempotencyKeyOf(request);
       const outcome = await app.db
         .transaction()
         .execute(async (trx) => {
+          // A retry (the outbox after a lost answer) gets the inspection the first request wrote.
+          const prior = key ? await claimKey(trx, user.id, key, 'POST /api/inspections') : null;
+          if (prior?.inspection_id != null) return { kind: 'replay' as const, id: prior.inspection_id };
           const o = await submitInspection(
             trx,
             {
@@ -121,6 +128,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             { id: user.id, username: user.username, role: user.role },
           );
           if (o.kind !== 'ok') throw refusal(o, b.point_id);
+          if (key) await completeInspectionKey(trx, user.id, key, o.id);
           return o;
         })
         .catch((err) => {
@@ -128,7 +136,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           throw err;
         });
       const inspection = await getInspection(app.db, outcome.id, request.scope);
-      return reply.code(201).send({ inspection: inspection!, problems: outcome.problems });
+      const problems =
+        outcome.kind === 'ok'
+          ? outcome.problems
+          : (inspection!.items ?? []).flatMap((i) =>
+              i.problem_id === null
+                ? []
+                : [{ item_code: i.code, problem_id: i.problem_id, category_code: i.category_code }],
+            );
+      return reply.code(201).send({ inspection: inspection!, problems });
     },
   );
 

@@ -159,8 +159,9 @@ describe.each(BACKENDS)('health during a long import on $name', (backend) => {
   /** True once the import's transaction holds its staging table (PGlite: the one session; PostgreSQL: another backend). */
   const importStaged = async (): Promise<boolean> => {
     if (ctx.handle.pglite) {
+      // The staged import's temporary table (db/queries/problem-import-stage.ts), one per import.
       const r = await ctx.handle.pglite.query<{ ok: boolean }>(
-        "SELECT to_regclass('pg_temp.problem_import') IS NOT NULL AS ok",
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname LIKE 'problem_import_%' AND relpersistence = 't') AS ok",
       );
       return r.rows[0].ok;
     }

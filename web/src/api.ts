@@ -318,7 +318,10 @@ export const api = {
   },
   problemPhotos: (id: number) => get<{ photos: Photo[] }>(`/api/problems/${id}/photos`),
   /** Submits an inspection once (photos uploaded first, by id per item). */
-  submitInspection: (body: InspectionBody) => request<SubmittedInspection>('POST', '/api/inspections', body),
+  submitInspection: (body: InspectionBody, idempotencyKey?: string) =>
+    request<SubmittedInspection>('POST', '/api/inspections', body, {
+      headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    }),
   todo: () => get<QueueResponse>('/api/queues/todo'),
   recheck: (near: { lon: number; lat: number } | null) =>
     get<QueueResponse>(`/api/queues/recheck${near ? qs({ sort: 'nearest', lon: near.lon, lat: near.lat }) : ''}`),

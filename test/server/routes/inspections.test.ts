@@ -451,4 +451,48 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     const seen = await ctx.app.inject({ method: 'GET', url: `/api/photos/${farPhoto}`, headers: as('leader') });
     expect(seen.statusCode).toBe(200);
   });
+
+  it('an Idempotency-Key makes a resent inspection (the outbox after a lost answer) the same one: one record, one problem', async () => {
+    const { standard, point } = await setup();
+    const count = async (table: 'inspections' | 'problems') =>
+      Number(
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
+      );
+    const [inspections0, problems0] = [await count('inspections'), await count('problems')];
+    const payload = {
+      point_id: point.id,
+      standard_id: standard.id,
+      items: standard.items.map((i: { id: number; code: string }) => ({
+        item_id: i.id,
+        result: i.code === 'CLEAN' ? 'fail' : 'pass',
+      })),
+    };
+    const send = (key: string) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/api/inspections',
+        headers: { ...as('inspector'), 'idempotency-key': key },
+        payload,
+      });
+    const first = await send('outbox-0001-inspection');
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await send('outbox-0001-inspection');
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json().inspection.id).toBe(first.json().inspection.id);
+    expect(again.json().problems).toEqual(first.json().problems);
+    expect(first.json().problems).toHaveLength(1);
+    expect(await count('inspections')).toBe(inspections0 + 1);
+    expect(await count('problems')).toBe(problems0 + 1);
+    // Another key is another inspection; the same key for another request is refused.
+    expect((await send('outbox-0002-inspection')).statusCode).toBe(201);
+    expect(await count('inspections')).toBe(inspections0 + 2);
+    const reused = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/problems',
+      headers: { ...as('inspector'), 'idempotency-key': 'outbox-0001-inspection' },
+      payload: { lon: 113.004, lat: 28.206, category: '03001', description: '同一个键' },
+    });
+    expect(reused.statusCode, reused.body).toBe(422);
+    expect(reused.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
 });

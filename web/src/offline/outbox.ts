@@ -43,8 +43,8 @@ export interface QueuedTransition extends Base {
   body: { action: string; version: number; note?: string; due_at?: string; duplicate_of?: number };
 }
 /**
- * An inspection of a point, item by item; each photo names its item. A retry after a lost answer
- * of a task's inspection is refused as "task done" (409), never recorded twice.
+ * An inspection of a point, item by item; each photo names its item. Sent with its key as
+ * Idempotency-Key: a retry after a lost answer gets the inspection already recorded, never a second.
  */
 export interface QueuedInspection extends Base {
   type: 'inspection';
@@ -108,10 +108,13 @@ async function sendOne(item: QueuedItem): Promise<unknown> {
       if (p.itemId === undefined) return;
       byItem.set(p.itemId, [...(byItem.get(p.itemId) ?? []), ids[i]]);
     });
-    return api.submitInspection({
-      ...item.body,
-      items: item.body.items.map((it) => ({ ...it, photo_ids: byItem.get(it.item_id) ?? [] })),
-    });
+    return api.submitInspection(
+      {
+        ...item.body,
+        items: item.body.items.map((it) => ({ ...it, photo_ids: byItem.get(it.item_id) ?? [] })),
+      },
+      item.key,
+    );
   }
   return api.transition(item.problemId, { ...item.body, ...(ids.length ? { photo_ids: ids } : {}) }, item.key);
 }
