@@ -113,7 +113,12 @@ export interface CsvLabels {
  * seconds instead of Node's half a minute.
  */
 export function problemExportCsvSql(q: ExportQuery, labels: CsvLabels, base: string) {
-  const t = (x: RawBuilder<unknown>) => sql`(CASE WHEN ${x} ~ '^[=+\\-@\t\r]' THEN '''' || ${x} ELSE ${x} END)`;
+  // One evaluation of each cell (a CASE would compute it twice): an apostrophe before a formula start.
+  // The photo links come from a lateral join, not subqueries in the select list, so the parallel
+  // workers compute them too: the legacy URLs kept on the row (in their order), then the uploaded
+  // photos by id; NULL when there are none — an empty cell as the Node writer leaves it (COPY
+  // writes an empty string as "").
+  const t = (x: RawBuilder<unknown>) => sql`regexp_replace(${x}, '^([=+\\-@\t\r])', '''\\1')`;
   const when = (x: string) =>
     sql`to_char((${sql.ref(x)} AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD HH24:MI:SS')`;
   const label = (map: object, x: RawBuilder<unknown>) =>
@@ -126,14 +131,20 @@ export function problemExportCsvSql(q: ExportQuery, labels: CsvLabels, base: str
            ST_X(p.geom), ST_Y(p.geom),
            ${when('p.reported_at')}, ${when('p.filed_at')}, ${when('p.due_at')}, ${when('p.resolved_at')}, ${when('p.closed_at')},
            ${yesNo(overdueSql('p', q.now))}, ${yesNo(sql`p.escalated`)}, p.rework_count, p.extension_count,
-           ${t(sql`array_to_string(ARRAY(SELECT CASE WHEN u LIKE '/%' THEN ${base} || u ELSE u END FROM unnest(
-             array_cat(ARRAY(SELECT u FROM unnest(p.photos) u WHERE u NOT LIKE '/api/photos/%'),
-                       ARRAY(SELECT '/api/photos/' || ph.id FROM photos ph WHERE ph.problem_id = p.id ORDER BY ph.id))) u), ' ')`)}
+           ${t(sql`ph.links`)}
     FROM problems p
     JOIN categories c ON c.code = p.category_code
     LEFT JOIN regions b ON b.code = p.region_code AND b.level = 'block'
     LEFT JOIN regions cm ON cm.code = left(p.region_code, 12) AND cm.level = 'community'
     LEFT JOIN regions st ON st.code = left(p.region_code, 9) AND st.level = 'street'
+    LEFT JOIN LATERAL (
+      SELECT string_agg(CASE WHEN l.u LIKE '/%' THEN ${base} || l.u ELSE l.u END, ' ' ORDER BY l.o) AS links
+      FROM (
+        SELECT x.u, x.o FROM unnest(p.photos) WITH ORDINALITY x(u, o) WHERE x.u NOT LIKE '/api/photos/%'
+        UNION ALL
+        SELECT '/api/photos/' || ph.id, 2147483648 + ph.id FROM photos ph WHERE ph.problem_id = p.id
+      ) l
+    ) ph ON TRUE
     WHERE ${problemScopeSql(q.scope, 'p.region_code', 'p.category_code')} AND ${problemFilterSql(q.filters, 'p', q.now)}
     ORDER BY p.id`;
 }
