@@ -277,3 +277,39 @@ export async function mapNumbersVersion(db: Kysely<DB>, prefix: string | null, n
              AND p.region_code LIKE ${prefix ? `${prefix}%` : '%'}) AS tail`.execute(db);
   return `${rows[0].v}.${rows[0].tail}.${toShanghaiDate(now)}`;
 }
+
+/** The data version of one street's map numbers (see {@link mapNumbersStreetVersions}). */
+export interface StreetVersion {
+  street: string;
+  version: string;
+}
+
+/**
+ * The data version of the map numbers of each street under `prefix` (null = the whole county; a
+ * code below a street = its one street): the street's rollup version, which the triggers bump with
+ * every write in it, plus how many of its open problems passed their deadline since today's
+ * Shanghai midnight (overdue moves with the clock, not only with writes), plus the date. At the
+ * street, community and block levels a street's numbers change only when its version does, so an
+ * answer can be kept street by street: a write in one street leaves the other streets' parts valid.
+ */
+export async function mapNumbersStreetVersions(
+  db: Kysely<DB>,
+  prefix: string | null,
+  now: Date,
+): Promise<StreetVersion[]> {
+  const under = `${prefix ?? ''}%`;
+  const { rows } = await sql<{ street: string; v: string; tail: number }>`
+    SELECT s.code AS street, coalesce(v.version, 0)::text AS v, coalesce(t.n, 0)::int AS tail
+    FROM regions s
+    LEFT JOIN problem_rollup_versions v ON v.street_code = s.code
+    LEFT JOIN (
+      SELECT left(p.region_code, ${CODE_LENGTH.street}) AS code, count(*)::int AS n FROM problems p
+      WHERE p.status IN ${OPEN_STATUS_SQL} AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
+        AND p.region_code LIKE ${under}
+      GROUP BY 1
+    ) t ON t.code = s.code
+    WHERE s.level = 'street' AND (s.code LIKE ${under} OR ${prefix ?? ''} LIKE s.code || '%')
+    ORDER BY s.code`.execute(db);
+  const day = toShanghaiDate(now);
+  return rows.map((r) => ({ street: r.street, version: `${r.v}.${Number(r.tail)}.${day}` }));
+}

@@ -33,7 +33,7 @@ import {
   type Window,
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
-import { mapNumbers, mapNumbersVersion, rollupsAnswer } from '../../db/queries/rollups.js';
+import { MapNumbersService } from '../services/map-numbers.js';
 import { CHILD_LEVEL } from '../../domain/regions.js';
 import { filtersOf } from '../services/filters.js';
 import { checkParentAboveLevel } from '../services/regions.js';
@@ -107,6 +107,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     maxSize: MAP_CACHE_BYTES,
     sizeCalculation: (v) => v.json.length + v.gzip.length || 1,
   });
+  const mapParts = new MapNumbersService();
 
   app.get(
     '/stats/map',
@@ -130,11 +131,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       checkParentAboveLevel(parent, level);
       const now = new Date();
       const filters = filtersOf(q);
-      const fromRollups = rollupsAnswer(filters);
       const key = JSON.stringify([level, parent, q.measure, filters, request.scope]);
       // From the rollups the answer is valid while the versions of the streets it covers stand;
       // otherwise (filters on the rows) it is computed each time and carries no ETag.
-      const version = fromRollups ? await mapNumbersVersion(db, parent ?? filters.region ?? null, now) : null;
+      const { version, compute } = await mapParts.prepare(db, {
+        level,
+        parent,
+        measure: q.measure,
+        filters,
+        now,
+        scope: request.scope,
+      });
       const etag = version
         ? `W/"map-${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`
         : null;
@@ -145,14 +152,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const hit = mapCache.get(etag);
         if (hit) return sendCached(request.headers['accept-encoding'], reply, hit);
       }
-      const numbers = await mapNumbers(db, {
-        level,
-        parent,
-        measure: q.measure,
-        filters,
-        now,
-        scope: request.scope,
-      });
+      const numbers = await compute();
       const body = JSON.stringify({
         level,
         parent,

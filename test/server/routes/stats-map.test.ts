@@ -111,6 +111,42 @@ describe.each(BACKENDS)('GET /api/stats/map on $name', (backend) => {
     ]);
   });
 
+  it('keeps a county-wide answer right street by street: each write shows, in its street only', async () => {
+    await fixture();
+    const url = '?level=block&measure=open';
+    expect((await get(url)).json().values).toEqual([3, 1, 1]);
+    const etag = (await get(url)).headers.etag as string;
+
+    // A write in the second street: the county-wide answer changes there and nowhere else.
+    await add(B5, 'filed', 10);
+    const second = await get(url, { 'if-none-match': etag });
+    expect(second.statusCode).toBe(200);
+    expect([second.json().codes, second.json().values]).toEqual([
+      [B1, B2, B5],
+      [3, 1, 2],
+    ]);
+    // Then one in the first street (closing B2's open problem), with the second street's part kept.
+    await sql`UPDATE problems SET status = 'closed' WHERE region_code = ${B2} AND status = 'reported'`.execute(
+      ctx.handle.db,
+    );
+    const first = (await get(url)).json();
+    expect([first.codes, first.values]).toEqual([
+      [B1, B5],
+      [3, 2],
+    ]);
+    // The community level and a street's own answer agree with it.
+    const communities = (await get('?level=community&measure=open')).json();
+    expect([communities.codes, communities.values]).toEqual([
+      ['430121001001', '430121002001'],
+      [3, 2],
+    ]);
+    const overdue = (await get('?level=block&measure=overdue')).json();
+    expect([overdue.codes, overdue.values]).toEqual([
+      [B1, B5],
+      [2, 1],
+    ]);
+  });
+
   it('sends a cached answer gzip-compressed once, the same numbers as uncompressed', async () => {
     await fixture();
     await get('?level=block&measure=open');
