@@ -263,16 +263,17 @@ export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<Ma
 
 /**
  * The data version of the numbers under `prefix` (null = everything): the sum of the street
- * versions it covers, plus how many open problems in it passed their deadline since today's
- * Shanghai midnight — overdue numbers move with the clock, not only with writes. Changes whenever
+ * versions it covers, plus the latest deadline of its open problems passed since today's Shanghai
+ * midnight — overdue numbers move with the clock, not only with writes (see
+ * {@link mapNumbersStreetVersions}). Changes whenever
  * a number of {@link mapNumbers} over that area can change.
  */
 export async function mapNumbersVersion(db: Kysely<DB>, prefix: string | null, now: Date): Promise<string> {
   const like = prefix ? `${prefix.slice(0, 9)}%` : '%';
-  const { rows } = await sql<{ v: string; tail: number }>`
+  const { rows } = await sql<{ v: string; tail: string }>`
     SELECT (SELECT coalesce(sum(version), 0)::text FROM problem_rollup_versions
              WHERE street_code LIKE ${like} OR ${prefix ?? ''} LIKE street_code || '%') AS v,
-           (SELECT count(*)::int FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL}
+           (SELECT coalesce(extract(epoch FROM max(p.due_at))::text, '0') FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL}
              AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
              AND p.region_code LIKE ${prefix ? `${prefix}%` : '%'}) AS tail`.execute(db);
   return `${rows[0].v}.${rows[0].tail}.${toShanghaiDate(now)}`;
@@ -287,8 +288,11 @@ export interface StreetVersion {
 /**
  * The data version of the map numbers of each street under `prefix` (null = the whole county; a
  * code below a street = its one street): the street's rollup version, which the triggers bump with
- * every write in it, plus how many of its open problems passed their deadline since today's
- * Shanghai midnight (overdue moves with the clock, not only with writes), plus the date. At the
+ * every write in it, plus the latest deadline of its open problems passed since today's Shanghai
+ * midnight, plus the date. Overdue moves with the clock, not only with writes: a deadline passing
+ * always raises that latest one (it lies after every deadline passed before), and one backward
+ * step of the partial due index per street finds it, where a count of today's passed deadlines
+ * read thousands of rows at L. At the
  * street, community and block levels a street's numbers change only when its version does, so an
  * answer can be kept street by street: a write in one street leaves the other streets' parts valid.
  */
@@ -298,18 +302,18 @@ export async function mapNumbersStreetVersions(
   now: Date,
 ): Promise<StreetVersion[]> {
   const under = `${prefix ?? ''}%`;
-  const { rows } = await sql<{ street: string; v: string; tail: number }>`
-    SELECT s.code AS street, coalesce(v.version, 0)::text AS v, coalesce(t.n, 0)::int AS tail
+  const { rows } = await sql<{ street: string; v: string; tail: string | null }>`
+    SELECT s.code AS street, coalesce(v.version, 0)::text AS v, t.tail
     FROM regions s
     LEFT JOIN problem_rollup_versions v ON v.street_code = s.code
-    LEFT JOIN (
-      SELECT left(p.region_code, ${CODE_LENGTH.street}) AS code, count(*)::int AS n FROM problems p
+    LEFT JOIN LATERAL (
+      SELECT extract(epoch FROM p.due_at)::text AS tail FROM problems p
       WHERE p.status IN ${OPEN_STATUS_SQL} AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
-        AND p.region_code LIKE ${under}
-      GROUP BY 1
-    ) t ON t.code = s.code
+        AND p.region_code LIKE s.code || '%'
+      ORDER BY p.due_at DESC LIMIT 1
+    ) t ON TRUE
     WHERE s.level = 'street' AND (s.code LIKE ${under} OR ${prefix ?? ''} LIKE s.code || '%')
     ORDER BY s.code`.execute(db);
   const day = toShanghaiDate(now);
-  return rows.map((r) => ({ street: r.street, version: `${r.v}.${Number(r.tail)}.${day}` }));
+  return rows.map((r) => ({ street: r.street, version: `${r.v}.${r.tail ?? 0}.${day}` }));
 }

@@ -147,6 +147,28 @@ describe.each(BACKENDS)('GET /api/stats/map on $name', (backend) => {
     ]);
   });
 
+  it('counts a deadline that passes with no write: the overdue answer and its ETag move with the clock', async () => {
+    await fixture();
+    // Due in 1.5 s: not overdue at the first request, overdue two seconds later.
+    const [lon, lat] = centre(B5);
+    await sql`INSERT INTO problems (category_code, status, source, geom, region_code, reported_at, due_at)
+      VALUES ('06010', 'filed', 'inspection', ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${B5},
+              ${new Date(Date.now() - HOUR)}, ${new Date(Date.now() + 1500)})`.execute(ctx.handle.db);
+    const url = '?level=block&measure=overdue';
+    const before = await get(url);
+    expect([before.json().codes, before.json().values]).toEqual([
+      [B1, B5],
+      [2, 1],
+    ]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const after = await get(url, { 'if-none-match': before.headers.etag as string });
+    expect(after.statusCode).toBe(200);
+    expect([after.json().codes, after.json().values]).toEqual([
+      [B1, B5],
+      [2, 2],
+    ]);
+  });
+
   it('sends a cached answer gzip-compressed once, the same numbers as uncompressed', async () => {
     await fixture();
     await get('?level=block&measure=open');
