@@ -34,6 +34,7 @@ import {
 } from '../../db/queries/stats.js';
 import { indicatorValues } from '../../domain/indicators.js';
 import { MapNumbersService } from '../services/map-numbers.js';
+import { ifNoneMatch } from '../services/http.js';
 import { CHILD_LEVEL } from '../../domain/regions.js';
 import { filtersOf } from '../services/filters.js';
 import { checkParentAboveLevel } from '../services/regions.js';
@@ -95,13 +96,6 @@ function sendCached(acceptEncoding: string | undefined, reply: FastifyReply, ent
   return reply.serializer((p: string) => p).send(entry.json as never);
 }
 
-/** True when the If-None-Match header names this ETag (weak or strong) or is `*`. */
-function etagMatches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
-}
-
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const mapCache = new LRUCache<string, CachedAnswer>({
     maxSize: MAP_CACHE_BYTES,
@@ -148,7 +142,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('cache-control', 'private, no-cache').header('vary', 'Authorization');
       if (etag) {
         reply.header('etag', etag);
-        if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+        if (ifNoneMatch(request, etag)) return reply.code(304).send(null);
         const hit = mapCache.get(etag);
         if (hit) return sendCached(request.headers['accept-encoding'], reply, hit);
       }
