@@ -292,8 +292,11 @@ export interface CapturingDb {
  */
 export function capturingDb(handle: DbHandle, url: string | null): CapturingDb {
   const captured: CompiledQuery[] = [];
-  const pool = handle.pglite
-    ? (new PGlitePool(handle.pglite) as unknown as pg.Pool)
+  // PGlitePool.end() closes the PGlite instance, which the bench's handle still uses: this one's
+  // end() only waits for its last caller.
+  const lent = handle.pglite ? new PGlitePool(handle.pglite) : null;
+  const pool = lent
+    ? ({ connect: () => lent.connect(), end: async () => undefined } as unknown as pg.Pool)
     : new pg.Pool({ connectionString: url ?? undefined, max: 2 });
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
@@ -316,7 +319,9 @@ export function capturingDb(handle: DbHandle, url: string | null): CapturingDb {
 }
 
 /** Real problem locations jittered by up to ~30 m, and the active categories: what creates report. */
-export async function createInputs(db: Kysely<DB>): Promise<{ pts: { lon: number; lat: number }[]; categories: string[] }> {
+export async function createInputs(
+  db: Kysely<DB>,
+): Promise<{ pts: { lon: number; lat: number }[]; categories: string[] }> {
   const pts = (
     await sql<{ lon: number; lat: number }>`
       SELECT ST_X(geom) + (random() - 0.5) * 0.0006 AS lon, ST_Y(geom) + (random() - 0.5) * 0.0006 AS lat
@@ -506,15 +511,28 @@ export async function createLoad(
  * events, in one transaction; resolves to how many. problem_events is append-only (a trigger
  * refuses DELETE): the bench's own events go with the triggers off for that one statement; the
  * problems then go with theirs on, so the rollups and tile bins follow.
+ *
+ * problems.duplicate_of and problems.recurrence_of reference problems without an index, so each
+ * deleted row's foreign-key checks scan the whole table (minutes for a few hundred rows at S, days
+ * for a run's worth at L). Two partial indexes made inside the transaction and dropped before it
+ * commits (nearly empty: most problems are neither) make each check an index probe and leave the
+ * schema as it was.
  */
 export async function removeBenchProblems(db: Kysely<DB>, userId: number): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    await sql`CREATE INDEX bench_cleanup_duplicate_of ON problems (duplicate_of) WHERE duplicate_of IS NOT NULL`.execute(
+      trx,
+    );
+    await sql`CREATE INDEX bench_cleanup_recurrence_of ON problems (recurrence_of) WHERE recurrence_of IS NOT NULL`.execute(
+      trx,
+    );
     await sql`SET LOCAL session_replication_role = replica`.execute(trx);
     await sql`DELETE FROM problem_events WHERE problem_id IN (SELECT id FROM problems WHERE created_by = ${userId})`.execute(
       trx,
     );
     await sql`SET LOCAL session_replication_role = origin`.execute(trx);
     const r = await sql`DELETE FROM problems WHERE created_by = ${userId}`.execute(trx);
+    await sql`DROP INDEX bench_cleanup_duplicate_of, bench_cleanup_recurrence_of`.execute(trx);
     return Number(r.numAffectedRows ?? 0);
   });
 }
