@@ -177,13 +177,18 @@ export async function benchUser(
 }
 
 /**
- * The app on `handle` (not owning it), demo loading off, warnings only, no request log. `NODE_ENV=test`
+ * The app on `handle` (not owning it), demo loading off, warnings only, no request log, `env` on top
+ * (e.g. `RATE_LIMIT_MAX: '0'` for a load run). `NODE_ENV=test`
  * turns the escalation timer off: its first sweep runs when the app gets ready and would write
  * (escalations, data_version) in the middle of the first timings.
  */
-export function benchApp(handle: DbHandle, url: string | null): Promise<FastifyInstance> {
+export function benchApp(
+  handle: DbHandle,
+  url: string | null,
+  env: Record<string, string> = {},
+): Promise<FastifyInstance> {
   return buildApp({
-    config: { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), databaseUrl: url, logLevel: 'warn' },
+    config: { ...loadConfig({ DEMO: '0', NODE_ENV: 'test', ...env }), databaseUrl: url, logLevel: 'warn' },
     db: handle,
     ownsDb: false,
     logger: false,
