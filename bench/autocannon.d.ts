@@ -5,6 +5,7 @@ declare module 'autocannon' {
       path?: string;
       method?: string;
       headers?: Record<string, string>;
+      body?: string;
       setupRequest?: (req: Request) => Request;
     }
     interface Options {
@@ -17,7 +18,11 @@ declare module 'autocannon' {
     interface Histogram {
       average: number;
       p50: number;
+      p90: number;
+      p97_5: number;
       p99: number;
+      /** Requests: how many responses in all. */
+      total: number;
     }
     interface Result {
       requests: Histogram;

@@ -12,14 +12,18 @@
  *   ends, so benches that write (imports, data_version bumps, bench users) leave the template as it was
  *   and every run starts from the same state.
  */
-import { appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
 import pg from 'pg';
-import { sql, type Kysely } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { openPostgres, type DbHandle } from '../db/index.js';
 import type { DB } from '../db/types.js';
+import { PGlitePool } from '../db/pglite-pool.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { isDemoLoaded, loadDemo } from '../db/seed/load.js';
 import { DEFAULT_PROBLEM_COUNT } from '../db/seed/problems.js';
@@ -173,13 +177,18 @@ export async function benchUser(
 }
 
 /**
- * The app on `handle` (not owning it), demo loading off, warnings only, no request log. `NODE_ENV=test`
+ * The app on `handle` (not owning it), demo loading off, warnings only, no request log, `env` on top
+ * (e.g. `RATE_LIMIT_MAX: '0'` for a load run). `NODE_ENV=test`
  * turns the escalation timer off: its first sweep runs when the app gets ready and would write
  * (escalations, data_version) in the middle of the first timings.
  */
-export function benchApp(handle: DbHandle, url: string): Promise<FastifyInstance> {
+export function benchApp(
+  handle: DbHandle,
+  url: string | null,
+  env: Record<string, string> = {},
+): Promise<FastifyInstance> {
   return buildApp({
-    config: { ...loadConfig({ DEMO: '0', NODE_ENV: 'test' }), databaseUrl: url, logLevel: 'warn' },
+    config: { ...loadConfig({ DEMO: '0', NODE_ENV: 'test', ...env }), databaseUrl: url, logLevel: 'warn' },
     db: handle,
     ownsDb: false,
     logger: false,
@@ -268,4 +277,334 @@ export function figure(name: string, value: string): void {
   console.log(`» ${name}: ${value}`);
   const file = process.env.BENCH_FIGURES;
   if (file) appendFileSync(file, JSON.stringify({ bench: BENCH, name, value, command: command() }) + '\n');
+}
+
+// --- Capturing a route's SQL, replaying it (pgbench), single create, per-request overhead ------------
+// Shared by bench/create.ts and bench/scale.ts.
+
+/** A Kysely on the same database that records every statement it sends (to EXPLAIN or replay it). */
+export interface CapturingDb {
+  db: Kysely<DB>;
+  captured: CompiledQuery[];
+  /** `EXPLAIN (ANALYZE, BUFFERS)` of a statement, one line per plan line. */
+  explain(q: CompiledQuery): Promise<string[]>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * The capturing Kysely over a pool of its own (PostgreSQL) or over the same PGlite instance (its
+ * one connection, lent in turn with the app's pool: use it while nothing else runs).
+ */
+export function capturingDb(handle: DbHandle, url: string | null): CapturingDb {
+  const captured: CompiledQuery[] = [];
+  // PGlitePool.end() closes the PGlite instance, which the bench's handle still uses: this one's
+  // end() only waits for its last caller.
+  const lent = handle.pglite ? new PGlitePool(handle.pglite) : null;
+  const pool = lent
+    ? ({ connect: () => lent.connect(), end: async () => undefined } as unknown as pg.Pool)
+    : new pg.Pool({ connectionString: url ?? undefined, max: 2 });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    log: (e) => {
+      if (e.level === 'query') captured.push(e.query);
+    },
+  });
+  return {
+    db,
+    captured,
+    async explain(q) {
+      const text = `EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`;
+      const rows = handle.pglite
+        ? (await handle.pglite.query<Record<string, string>>(text, q.parameters as unknown[])).rows
+        : (await pool.query(text, q.parameters as unknown[])).rows;
+      return rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+    },
+    destroy: () => db.destroy(),
+  };
+}
+
+/** Real problem locations jittered by up to ~30 m, and the active categories: what creates report. */
+export async function createInputs(
+  db: Kysely<DB>,
+): Promise<{ pts: { lon: number; lat: number }[]; categories: string[] }> {
+  const pts = (
+    await sql<{ lon: number; lat: number }>`
+      SELECT ST_X(geom) + (random() - 0.5) * 0.0006 AS lon, ST_Y(geom) + (random() - 0.5) * 0.0006 AS lat
+      FROM problems ORDER BY id % 97, id LIMIT 20000`.execute(db)
+  ).rows;
+  const categories = (
+    await sql<{ code: string }>`SELECT code FROM categories WHERE active ORDER BY code`.execute(db)
+  ).rows.map((r) => r.code);
+  return { pts, categories };
+}
+
+/** Bodies of `POST /api/problems` from `createInputs`, in a seeded order (seed 20261202). */
+export function createBodies(inputs: { pts: { lon: number; lat: number }[]; categories: string[] }): () => string {
+  let seed = 20261202;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return () => {
+    const p = inputs.pts[Math.floor(rand() * inputs.pts.length)];
+    return JSON.stringify({
+      lon: p.lon,
+      lat: p.lat,
+      category: inputs.categories[Math.floor(rand() * inputs.categories.length)],
+      description: '基准测试',
+    });
+  };
+}
+
+/** The statements of one create and of one `/api/auth/me`, as the route sends them (captured). */
+export interface RouteStatements {
+  create: CompiledQuery[];
+  me: CompiledQuery[];
+  /** The create's point: its lon and lat become pgbench variables when inlined. */
+  point: { lon: number; lat: number };
+}
+
+/** Runs one create and one /me through the app on a capturing Kysely and keeps their statements. */
+export async function captureCreateAndMe(
+  handle: DbHandle,
+  url: string | null,
+  token: string,
+  inputs: { pts: { lon: number; lat: number }[]; categories: string[] },
+): Promise<RouteStatements> {
+  const capturing = capturingDb(handle, url);
+  const captureApp = await benchApp({ ...handle, db: capturing.db }, url);
+  const point = { ...inputs.pts[0] };
+  try {
+    const res = await captureApp.inject({
+      method: 'POST',
+      url: '/api/problems',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: { ...point, category: inputs.categories[0], description: '基准测试' },
+    });
+    if (res.statusCode !== 201) throw new Error(`capture create: ${res.statusCode} ${res.body}`);
+    const create = capturing.captured.splice(0);
+    const me = await captureApp.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
+    if (me.statusCode !== 200) throw new Error(`capture me: ${me.statusCode}`);
+    return { create, me: capturing.captured.splice(0), point };
+  } finally {
+    await captureApp.close();
+    await capturing.destroy();
+  }
+}
+
+/** A statement with its parameters inlined as literals, the create's lon/lat as pgbench variables. */
+export function inlineForPgbench(q: CompiledQuery, point: { lon: number; lat: number }): string {
+  const lit = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (v === point.lon) return ':lon';
+    if (v === point.lat) return ':lat';
+    if (typeof v === 'number') return String(v);
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (v instanceof Date) return `'${v.toISOString()}'`;
+    if (Array.isArray(v)) return `ARRAY[${v.map(lit).join(',')}]::text[]`;
+    return `'${String(v).replace(/'/g, "''")}'`;
+  };
+  return q.sql.replace(/\$(\d+)/g, (_, i) => lit(q.parameters[Number(i) - 1])).replace(/\s+/g, ' ');
+}
+
+/**
+ * A pgbench script replaying the create's statements at a random point of `pts` (a table
+ * `bench_create_points` made here; `dropCreatePoints` removes it).
+ */
+export async function writeCreateScript(
+  db: Kysely<DB>,
+  pts: { lon: number; lat: number }[],
+  statements: RouteStatements,
+  file: string,
+): Promise<void> {
+  await sql`DROP TABLE IF EXISTS bench_create_points`.execute(db);
+  await sql`CREATE TABLE bench_create_points (i int PRIMARY KEY, lon float8, lat float8)`.execute(db);
+  await sql`INSERT INTO bench_create_points SELECT i, lon, lat FROM unnest(${pts.map((p) => p.lon)}::float8[], ${pts.map((p) => p.lat)}::float8[]) WITH ORDINALITY AS t(lon, lat, i)`.execute(
+    db,
+  );
+  writeFileSync(
+    file,
+    [
+      `\\set i random(1, ${pts.length})`,
+      'SELECT lon, lat FROM bench_create_points WHERE i = :i \\gset',
+      ...statements.create.map((q) => `${inlineForPgbench(q, statements.point)};`),
+    ].join('\n') + '\n',
+  );
+}
+
+export const dropCreatePoints = (db: Kysely<DB>) => sql`DROP TABLE IF EXISTS bench_create_points`.execute(db);
+
+export interface PgbenchResult {
+  tps: number;
+  latencyAvg: number;
+  /** pgbench -r: one line per statement, its average latency. */
+  perStatement: string;
+}
+
+/** pgbench with `clients` clients for `seconds` on the database of `url`. */
+export function runPgbench(url: string, script: string, clients: number, seconds: number): PgbenchResult {
+  const u = new URL(url);
+  const out = execFileSync(
+    'pgbench',
+    [
+      '-n',
+      '-c',
+      String(clients),
+      '-j',
+      '2',
+      '-T',
+      String(seconds),
+      '-r',
+      '-f',
+      script,
+      '-h',
+      u.hostname,
+      '-p',
+      u.port || '5432',
+      '-U',
+      decodeURIComponent(u.username) || 'postgres',
+      dbName(url),
+    ],
+    { encoding: 'utf8' },
+  );
+  return {
+    tps: Number(/tps = ([\d.]+)/.exec(out)?.[1]),
+    latencyAvg: Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]),
+    perStatement: out
+      .split('\n')
+      .filter((l) => /^\s+[\d.]+\s+\d+\s/.test(l))
+      .join('\n'),
+  };
+}
+
+export interface CreateLoad {
+  rps: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  /** Responses seen (2xx or not). */
+  requests: number;
+}
+
+/** `POST /api/problems` with autocannon: `connections` clients for `seconds`. */
+export async function createLoad(
+  base: string,
+  token: string,
+  body: () => string,
+  connections: number,
+  seconds: number,
+): Promise<CreateLoad> {
+  const r = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    requests: [{ method: 'POST', path: '/api/problems', setupRequest: (req) => ({ ...req, body: body() }) as never }],
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p97_5: r.latency.p97_5,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    requests: r.requests.total,
+  };
+}
+
+/**
+ * Removes every problem the bench user created (through the route or pgbench's replay), with their
+ * events, in one transaction; resolves to how many. problem_events is append-only (a trigger
+ * refuses DELETE): the bench's own events go with the triggers off for that one statement; the
+ * problems then go with theirs on, so the rollups and tile bins follow.
+ *
+ * problems.duplicate_of and problems.recurrence_of reference problems without an index, so each
+ * deleted row's foreign-key checks scan the whole table (minutes for a few hundred rows at S, days
+ * for a run's worth at L). Two partial indexes made inside the transaction and dropped before it
+ * commits (nearly empty: most problems are neither) make each check an index probe and leave the
+ * schema as it was.
+ */
+export async function removeBenchProblems(db: Kysely<DB>, userId: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await sql`CREATE INDEX bench_cleanup_duplicate_of ON problems (duplicate_of) WHERE duplicate_of IS NOT NULL`.execute(
+      trx,
+    );
+    await sql`CREATE INDEX bench_cleanup_recurrence_of ON problems (recurrence_of) WHERE recurrence_of IS NOT NULL`.execute(
+      trx,
+    );
+    await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+    await sql`DELETE FROM problem_events WHERE problem_id IN (SELECT id FROM problems WHERE created_by = ${userId})`.execute(
+      trx,
+    );
+    await sql`SET LOCAL session_replication_role = origin`.execute(trx);
+    const r = await sql`DELETE FROM problems WHERE created_by = ${userId}`.execute(trx);
+    await sql`DROP INDEX bench_cleanup_duplicate_of, bench_cleanup_recurrence_of`.execute(trx);
+    return Number(r.numAffectedRows ?? 0);
+  });
+}
+
+/** Removes a bench user and its tokens (after `removeBenchProblems`). */
+export async function removeBenchUser(db: Kysely<DB>, userId: number): Promise<void> {
+  await sql`DELETE FROM api_tokens WHERE user_id = ${userId}`.execute(db);
+  await sql`DELETE FROM users WHERE id = ${userId}`.execute(db);
+}
+
+export interface Overhead {
+  me: Timing;
+  sql: Timing;
+  meMean: number;
+  sqlMean: number;
+  /** Mean of the request minus mean of its SQL alone, ms. */
+  overheadMean: number;
+  overheadMedian: number;
+}
+
+/**
+ * Per-request overhead: `GET /api/auth/me` one at a time on a keep-alive connection, minus the
+ * same statements alone (`sqlAlone`), interleaved, after `warmup` untimed pairs.
+ */
+export async function requestOverhead(
+  base: string,
+  token: string,
+  sqlAlone: () => Promise<unknown>,
+  runs = 3000,
+  warmup = 200,
+): Promise<Overhead> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.get(`${base}/api/auth/me`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`me ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+    });
+  const ta: number[] = [];
+  const tb: number[] = [];
+  try {
+    for (let i = 0; i < warmup; i++) {
+      await get();
+      await sqlAlone();
+    }
+    for (let i = 0; i < runs; i++) {
+      let t = performance.now();
+      await get();
+      ta.push(performance.now() - t);
+      t = performance.now();
+      await sqlAlone();
+      tb.push(performance.now() - t);
+    }
+  } finally {
+    agent.destroy();
+  }
+  const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+  const me = summarise(ta);
+  const alone = summarise(tb);
+  return {
+    me,
+    sql: alone,
+    meMean: mean(ta),
+    sqlMean: mean(tb),
+    overheadMean: mean(ta) - mean(tb),
+    overheadMedian: me.median - alone.median,
+  };
 }

@@ -6,6 +6,8 @@
  *
  *   npm run bench                      # all benches
  *   npm run bench -- import-csv stats  # only these, in the order given
+ *   npm run bench -- --size S|L        # the scale bench (bench/scale.ts) on PostgreSQL, DATABASE_URL's server
+ *   npm run bench -- --embedded        # the scale bench on PGlite at S (EMBEDDED_DATA_DIR)
  *
  * Environment variables (BENCH_DATABASE_URL, PROBLEMS, RUNS, IMPORT_ROWS, EXPORT_ROWS, FILTER,
  * DATA_DIR …) pass through to every bench; see each file's header and bench/README.md. The load
@@ -29,8 +31,15 @@ const all = readdirSync(here)
   .map((f) => basename(f, '.ts'))
   .filter((n) => !NOT_BENCHES.has(n))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-// `--size S|L`: the scale bench (bench/scale.ts) at that size, alone unless benches are named too.
+// `--size S|L`: the scale bench (bench/scale.ts) at that size, alone unless benches are named too;
+// `--embedded`: the same on PGlite (size S, the default then), in EMBEDDED_DATA_DIR.
 const argv = process.argv.slice(2);
+const embeddedAt = argv.indexOf('--embedded');
+if (embeddedAt >= 0) {
+  process.env.BENCH_EMBEDDED = '1';
+  argv.splice(embeddedAt, 1);
+  if (!argv.includes('--size')) argv.push('--size', 'S');
+}
 const sizeAt = argv.indexOf('--size');
 if (sizeAt >= 0) {
   const size = argv[sizeAt + 1];
@@ -38,15 +47,13 @@ if (sizeAt >= 0) {
     console.error('--size takes S (2,000 blocks / 200,000 problems) or L (20,000 / 2,000,000)');
     process.exit(2);
   }
+  if (size === 'L' && process.env.BENCH_EMBEDDED === '1') {
+    console.error('--embedded runs at size S only (PGlite holds one county, not a province)');
+    process.exit(2);
+  }
   process.env.BENCH_SIZE = size;
   argv.splice(sizeAt, 2);
   if (argv.length === 0) argv.push('scale');
-}
-if (argv.includes('--embedded')) {
-  console.error(
-    '--embedded is not implemented for the scale bench yet (it needs ST_AsMVT-free tiles and no autocannon socket on PGlite)',
-  );
-  process.exit(2);
 }
 const wanted = argv.map((a) => a.replace(/\.ts$/, ''));
 const unknown = wanted.filter((w) => !all.includes(w));

@@ -8,10 +8,7 @@
  * Without pg_createcluster (postgresql-common) the test fails with a message saying so; CI
  * installs postgresql-15.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -19,78 +16,22 @@ import { openPostgres, type DbHandle } from '../../db/index.js';
 import { migrateToLatest } from '../../db/migrate.js';
 import { upsertCategories } from '../../db/queries/categories.js';
 import { DEFAULT_CATEGORIES } from '../../db/seed/categories.js';
+import {
+  VERSION,
+  createCluster,
+  createReplica,
+  dropCluster,
+  freePort,
+  run,
+  startCluster,
+  waitFor,
+} from '../../scripts/lib/pg-cluster.js';
 import { buildTestApp } from '../helpers/app.js';
 import { centre, createWorld, MANAGER_BLOCK, type World } from '../helpers/world.js';
 
-const VERSION = '15';
 const tag = `pmrr${process.pid}`;
 const PRIMARY = `${tag}p`;
 const REPLICA = `${tag}r`;
-
-function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A cluster of our own: trust auth on loopback, replication allowed, fsync off (a throwaway). */
-function createCluster(name: string, port: number): void {
-  run('pg_createcluster', [VERSION, name, '-p', String(port), '--start-conf=manual']);
-  const conf = `/etc/postgresql/${VERSION}/${name}`;
-  writeFileSync(
-    `${conf}/pg_hba.conf`,
-    [
-      'local all all trust',
-      'local replication all trust',
-      'host all all 127.0.0.1/32 trust',
-      'host replication all 127.0.0.1/32 trust',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    `${conf}/conf.d/test.conf`,
-    [
-      "listen_addresses = '127.0.0.1'",
-      'wal_level = replica',
-      'max_wal_senders = 4',
-      'fsync = off',
-      'shared_buffers = 32MB',
-      '',
-    ].join('\n'),
-  );
-}
-
-function dropCluster(name: string): void {
-  try {
-    run('pg_dropcluster', [VERSION, name, '--stop']);
-  } catch {
-    /* not created */
-  }
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
   let primaryUrl = '';
@@ -107,7 +48,7 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
       );
     const [p1, p2] = [await freePort(), await freePort()];
     createCluster(PRIMARY, p1);
-    run('pg_ctlcluster', [VERSION, PRIMARY, 'start']);
+    startCluster(PRIMARY);
     primaryUrl = `postgres://postgres@127.0.0.1:${p1}/pm`;
     replicaUrl = `postgres://postgres@127.0.0.1:${p2}/pm`;
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${p1}/postgres` });
@@ -120,30 +61,7 @@ describe('reads on a streaming replica (READ_DATABASE_URL)', () => {
     world = await createWorld(handle.db);
 
     // The replica: a base backup of the primary with standby.signal and primary_conninfo (-R).
-    createCluster(REPLICA, p2);
-    const data = `/var/lib/postgresql/${VERSION}/${REPLICA}`;
-    // Emptied, not removed: the folder above belongs to root, the data folder to postgres.
-    run('find', [data, '-mindepth', '1', '-delete']);
-    run('runuser', [
-      '-u',
-      'postgres',
-      '--',
-      'pg_basebackup',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(p1),
-      '-U',
-      'postgres',
-      '-D',
-      data,
-      '-R',
-      '-X',
-      'stream',
-      '-c',
-      'fast',
-    ]);
-    run('pg_ctlcluster', [VERSION, REPLICA, 'start']);
+    createReplica(REPLICA, p2, p1);
     replicaClient = await waitFor('the replica to accept connections', async () => {
       const c = new pg.Client({ connectionString: replicaUrl });
       await c.connect().catch(async (err: unknown) => {
