@@ -30,7 +30,7 @@ import {
   loginThroughForm,
   waitForMap,
 } from './harness.js';
-import { englishOn } from './zh-text.js';
+import { englishCollector } from './zh-text.js';
 
 const PASSWORD = 'e2e-password-1';
 const RESULTS = join(ROOT, 'test-results');
@@ -57,12 +57,7 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
   let street: string;
   let spot: [number, number];
   const contexts: BrowserContext[] = [];
-  const english: Record<string, string[]> = {};
-
-  const check = async (page: Page, step: string) => {
-    const found = await englishOn(page);
-    if (found.length) english[step] = found;
-  };
+  const { found: english, check } = englishCollector();
   const api = async <T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> => {
     const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${adminToken}` } });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBeLessThan(300);

@@ -28,7 +28,7 @@ import {
   loginThroughForm,
   waitForMap,
 } from './harness.js';
-import { englishOn } from './zh-text.js';
+import { englishCollector } from './zh-text.js';
 
 const PASSWORD = 'e2e-password-1';
 const RESULTS = join(ROOT, 'test-results');
@@ -44,12 +44,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
   let block: string;
   let spot: [number, number];
   const contexts: BrowserContext[] = [];
-  const english: Record<string, string[]> = {};
-
-  const check = async (page: Page, step: string) => {
-    const found = await englishOn(page);
-    if (found.length) english[step] = found;
-  };
+  const { found: english, check } = englishCollector();
   const api = async <T>(url: string): Promise<T> => {
     const res = await app.inject({ url, headers: { authorization: `Bearer ${adminToken}` } });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);
