@@ -208,26 +208,26 @@ export interface HexCellCounts {
 const HEX_H = 0.8660254037844387;
 
 /**
- * A point closer than this (metres) to a hexagon's edge by the arithmetic test is settled by
- * PostGIS's own point-in-polygon test instead. The arithmetic differs from the geometry's vertices
- * only by rounding (≈ 1e-9 m at UTM magnitudes), so outside this band both always agree.
+ * A point whose arithmetic distance inside its hexagon is below this (metres) is placed by the
+ * former geometric method instead. The arithmetic differs from the polygons' float vertices only
+ * by rounding (≈ 1e-9 m at UTM magnitudes), so a point farther inside than this is inside that
+ * hexagon alone, for PostGIS too.
  */
 const HEX_EDGE_BAND_M = 1e-6;
 
 /**
  * Problems per hexagon of edge `sizeMetres` (ST_HexagonGrid in the local UTM zone) over the
  * extent of the selection, grown by one cell so edge cells have their neighbours. Each problem
- * counts in exactly one cell: the first, in (i, j) order, among the candidates ST_HexagonGrid lays
- * over the point that contains it (a point on a shared slanted edge goes to the lower i; one on a
- * horizontal edge to the upper row, as ST_HexagonGrid offers only that row). Returns no cells when
- * the grid would exceed MAX_GISTAR_CELLS (`estimated` says how many it would have been).
+ * counts in exactly one cell: the first, in (i, j) order, among the hexagons ST_HexagonGrid lays
+ * over the point's (float-rounded) box that ST_Intersects the point. Returns no cells when the
+ * grid would exceed MAX_GISTAR_CELLS (`estimated` says how many it would have been).
  *
  * The cell of a point is computed arithmetically, with the formulas of ST_HexagonGrid
  * (lwgeom_generate_grid.c: columns 1.5·size apart, odd columns half a row up): at most two
- * candidate columns, one row in each, and a containment test against the regular hexagon. Points
- * within HEX_EDGE_BAND_M of an edge fall back to ST_Intersects with ST_Hexagon, so the cells are
- * exactly those of the former per-point `ST_HexagonGrid(size, point)` lateral (which cost a set-
- * returning call, seven-vertex polygons and a DISTINCT ON sort per point).
+ * candidate columns, one row in each, and the point's distance inside each regular hexagon.
+ * Only points within HEX_EDGE_BAND_M of an edge go through the former per-point
+ * `ST_HexagonGrid(size, point)` + ST_Intersects, so every cell is exactly what it was; the rest
+ * skip its set-returning call, seven-vertex polygons and DISTINCT ON sort.
  */
 export async function countProblemsPerHexagon(
   db: Kysely<DB>,
@@ -296,23 +296,20 @@ export async function countProblemsPerHexagon(
         ) r
       ) c OFFSET 0
     ),
+    -- Clearly inside a candidate: that cell. Within HEX_EDGE_BAND_M of an edge: the former per-point
+    -- ST_HexagonGrid lateral decides (it offers the cells around the point's float-rounded box, the
+    -- first that ST_Intersects holds for wins), so near-edge points land exactly where they did.
     picked AS (
-      SELECT category_code, region_code, i1, j1, i2, j2,
+      SELECT category_code, region_code,
              CASE
-               WHEN m1 > ${HEX_EDGE_BAND_M}::float8 THEN 1
-               WHEN m1 < -${HEX_EDGE_BAND_M}::float8 AND (i2 IS NULL OR m2 < -${HEX_EDGE_BAND_M}::float8) THEN NULL
-               WHEN m1 < -${HEX_EDGE_BAND_M}::float8 AND m2 > ${HEX_EDGE_BAND_M}::float8 THEN 2
-               -- Within the band of an edge: PostGIS decides, first candidate first.
-               WHEN ST_Intersects(ST_SetSRID(ST_Hexagon(${size}, i1, j1), (SELECT srid FROM zone)), ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) THEN 1
-               WHEN i2 IS NOT NULL AND ST_Intersects(ST_SetSRID(ST_Hexagon(${size}, i2, j2), (SELECT srid FROM zone)), ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) THEN 2
-             END AS pick
+               WHEN m1 > ${HEX_EDGE_BAND_M}::float8 THEN ARRAY[i1, j1]
+               WHEN m2 > ${HEX_EDGE_BAND_M}::float8 THEN ARRAY[i2, j2]
+               ELSE (SELECT ARRAY[h.i, h.j] FROM ST_HexagonGrid(${size}, ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) h
+                     WHERE ST_Intersects(h.geom, ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) ORDER BY h.i, h.j LIMIT 1)
+             END AS cell
       FROM candidates OFFSET 0
     ),
-    assigned AS (
-      SELECT category_code, region_code,
-             CASE pick WHEN 1 THEN i1 ELSE i2 END AS i, CASE pick WHEN 1 THEN j1 ELSE j2 END AS j
-      FROM picked WHERE pick IS NOT NULL
-    ),
+    assigned AS (SELECT category_code, region_code, cell[1] AS i, cell[2] AS j FROM picked WHERE cell IS NOT NULL),
     -- One hashed pass over the assigned points for both summaries: problems per cell and category,
     -- and per cell and block (a cell's count is the sum of the former; its fallback block the most
     -- frequent of the latter, the lowest code among equals, as mode() picks).
@@ -328,10 +325,12 @@ export async function countProblemsPerHexagon(
     -- subquery or a join on poorly estimated CTEs here re-aggregates the points once per cell.
     summary AS (
       SELECT k.i, k.j, sum(k.n) FILTER (WHERE k.by_block = 0)::int AS n,
-             json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn)
+             -- The name is looked up for the three kept rows only (FILTER is checked before the arguments).
+             json_agg(json_build_object('code', k.category_code, 'name', (SELECT cat.name FROM categories cat WHERE cat.code = k.category_code),
+                                        'count', k.n) ORDER BY k.rn)
                FILTER (WHERE k.by_block = 0 AND k.rn <= 3) AS top_categories,
              min(k.region_code) FILTER (WHERE k.by_block = 1 AND k.rn = 1) AS fallback_block
-      FROM ranked k LEFT JOIN categories cat ON cat.code = k.category_code
+      FROM ranked k
       GROUP BY k.i, k.j
     ),
     cells AS (SELECT g.i, g.j, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN summary c USING (i, j))
