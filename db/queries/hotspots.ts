@@ -250,7 +250,7 @@ export async function countProblemsPerHexagon(
       details: { i: number; j: number; top_categories: TopCategory[]; fallback_block: string | null }[] | null;
     }>`
     WITH base AS (
-      SELECT p.id, p.category_code, p.region_code, p.geom FROM problems p WHERE ${selectionSql(sel)}
+      SELECT p.category_code, p.region_code, p.geom FROM problems p WHERE ${selectionSql(sel)}
     ),
     zone AS (SELECT ${UTM_SRID_SQL} AS srid FROM base),
     -- Projected once; x and y as numbers (the cell arithmetic below reads them many times).
@@ -258,6 +258,7 @@ export async function countProblemsPerHexagon(
       SELECT t.category_code, t.region_code, ST_X(t.g) AS x, ST_Y(t.g) AS y
       FROM (SELECT b.category_code, b.region_code, ST_Transform(b.geom, zone.srid) AS g FROM base b CROSS JOIN zone OFFSET 0) t
     ),
+    -- The points' extent (what ST_Extent of their geometries gives: the coordinates' minima and maxima).
     ext AS (
       SELECT ST_SetSRID(ST_Expand(ST_MakeBox2D(ST_Point(min(x), min(y)), ST_Point(max(x), max(y))), ${size})::geometry, (SELECT srid FROM zone)) AS b
       FROM pts HAVING count(*) > 0
