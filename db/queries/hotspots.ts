@@ -19,6 +19,22 @@ export const HULL_PAD_M = 10;
 /** Most hexagons one Gi* run may lay over the selection's extent (memory and response size). */
 export const MAX_GISTAR_CELLS = 250_000;
 
+/**
+ * Runs a hotspot statement in a transaction of its own with JIT compilation off. The planner
+ * costs these statements (hundreds of thousands of rows through a dozen CTEs) far above
+ * `jit_above_cost`, and compiling them cost more than running them: at 2,000,000 problems
+ * (EXPLAIN ANALYZE, docs/performance.md) JIT took 4.3 s of a 16.2 s DBSCAN and 6.3 s of a
+ * 10.9 s Gi* count, and 2.6 s of a 3.1 s Gi* count at 200,000. The setting ends with the
+ * transaction. Inside a caller's transaction the statement runs as it is.
+ */
+async function withoutJit<T>(db: Kysely<DB>, run: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return run(db);
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL jit = off`.execute(trx);
+    return run(trx);
+  });
+}
+
 export interface HotspotSelection {
   filters: ProblemFilters;
   scope: Scope;
@@ -83,7 +99,11 @@ const UTM_SRID_SQL = sql`(CASE WHEN avg(ST_Y(geom)) >= 0 THEN 32600 ELSE 32700 E
 function placeJoinSql(scope: Scope, alias: string): RawBuilder<unknown> {
   return sql`
     LEFT JOIN LATERAL (
-      SELECT r.code FROM regions r
+      SELECT r.code
+      -- Regions whose box holds the centre, from the spatial index alone; then blocks only, then
+      -- the exact test. Unfenced, the planner may AND the spatial index with the level index,
+      -- which lists every block (1.7 ms per hotspot at 20,000 blocks).
+      FROM (SELECT r.code, r.level, r.geom FROM regions r WHERE r.geom ~ ${sql.ref(`${alias}.centre`)} OFFSET 0) r
       WHERE r.level = 'block' AND ST_Covers(r.geom, ${sql.ref(`${alias}.centre`)}) AND ${regionScopeSql(scope, 'r.code')}
       ORDER BY r.code LIMIT 1
     ) cov ON TRUE
@@ -106,14 +126,21 @@ export async function clusterProblemsDbscan(
   epsMetres: number,
   minPoints: number,
 ): Promise<DbscanResult> {
-  const { rows } = await sql<{ total: number; noise: number; srid: number | null; clusters: DbscanCluster[] | null }>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{ total: number; noise: number; srid: number | null; clusters: DbscanCluster[] | null }>`
     WITH base AS (
-      SELECT p.id, p.category_code, p.status, p.reported_at, p.region_code, p.geom
+      SELECT p.category_code, p.status, p.reported_at, p.region_code, p.geom
       FROM problems p WHERE ${selectionSql(sel)}
     ),
     zone AS (SELECT ${UTM_SRID_SQL} AS srid FROM base),
-    pts AS (SELECT b.*, ST_Transform(b.geom, zone.srid) AS g FROM base b CROSS JOIN zone),
-    labelled AS (SELECT pts.*, ST_ClusterDBSCAN(g, ${epsMetres}::float8, ${minPoints}::int) OVER () AS cid FROM pts),
+    -- Projected once, in the order base was read: ST_ClusterDBSCAN gives a border point within
+    -- reach of two clusters to the one it meets first, so the input order is part of the answer.
+    labelled AS (
+      SELECT t.category_code, t.status, t.reported_at, t.region_code, t.g,
+             ST_ClusterDBSCAN(t.g, ${epsMetres}::float8, ${minPoints}::int) OVER () AS cid
+      FROM (SELECT b.category_code, b.status, b.reported_at, b.region_code, ST_Transform(b.geom, zone.srid) AS g
+            FROM base b CROSS JOIN zone) t
+    ),
     clusters AS (
       SELECT cid, count(*)::int AS n, ST_Collect(g) AS gs,
              min(reported_at) FILTER (WHERE status IN ${OPEN_STATUS_SQL}) AS oldest_open,
@@ -131,13 +158,15 @@ export async function clusterProblemsDbscan(
       SELECT k.cid, json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn) AS top_categories
       FROM cats k JOIN categories cat ON cat.code = k.category_code WHERE k.rn <= 3 GROUP BY k.cid
     ),
-    shaped AS (
-      SELECT c.cid, c.n, c.oldest_open, c.fallback_block,
-             ST_Transform(ST_Centroid(c.gs), ${sql.lit(WGS84)}) AS centre,
+    -- Hull and centre once per cluster (MATERIALIZED: each is read three times below).
+    shaped AS MATERIALIZED (
+      SELECT h.cid, h.n, h.oldest_open, h.fallback_block,
+             ST_Transform(h.centroid, ${sql.lit(WGS84)}) AS centre,
              -- Two points make a line and one spot a point: pad them so every hotspot has an area.
-             ST_Transform(CASE WHEN ST_GeometryType(ST_ConvexHull(c.gs)) = 'ST_Polygon' THEN ST_ConvexHull(c.gs)
-                               ELSE ST_Buffer(ST_ConvexHull(c.gs), ${HULL_PAD_M}::float8, 'quad_segs=4') END, ${sql.lit(WGS84)}) AS hull
-      FROM clusters c
+             ST_Transform(CASE WHEN ST_GeometryType(h.hull) = 'ST_Polygon' THEN h.hull
+                               ELSE ST_Buffer(h.hull, ${HULL_PAD_M}::float8, 'quad_segs=4') END, ${sql.lit(WGS84)}) AS hull
+      FROM (SELECT c.cid, c.n, c.oldest_open, c.fallback_block, ST_Centroid(c.gs) AS centroid, ST_ConvexHull(c.gs) AS hull
+            FROM clusters c OFFSET 0) h
     ),
     described AS (
       SELECT s.cid, s.n, ST_X(s.centre) AS lon, ST_Y(s.centre) AS lat, ST_AsGeoJSON(s.hull, 7)::json AS hull,
@@ -146,15 +175,17 @@ export async function clusterProblemsDbscan(
              ${PLACE_COLUMNS}
       FROM shaped s LEFT JOIN top t ON t.cid = s.cid ${placeJoinSql(sel.scope, 's')}
     )
+    -- Noise as what the clusters leave of the total: one scan of the labelled points fewer.
     SELECT (SELECT count(*)::int FROM base) AS total,
-           (SELECT count(*)::int FROM labelled WHERE cid IS NULL) AS noise,
+           (SELECT count(*)::int FROM base) - (SELECT coalesce(sum(n), 0)::int FROM shaped) AS noise,
            (SELECT srid FROM zone WHERE EXISTS (SELECT 1 FROM base)) AS srid,
            (SELECT json_agg(json_build_object(
                'cluster', d.cid, 'count', d.n, 'lon', d.lon, 'lat', d.lat, 'hull', d.hull,
                'oldest_open_hours', d.oldest_open_hours, 'top_categories', d.top_categories,
                'block_code', d.block_code, 'block_name', d.block_name, 'community_code', d.community_code,
                'community_name', d.community_name, 'street_code', d.street_code, 'street_name', d.street_name)
-             ORDER BY d.n DESC, d.lon, d.lat) FROM described d) AS clusters`.execute(db);
+             ORDER BY d.n DESC, d.lon, d.lat) FROM described d) AS clusters`.execute(trx),
+  );
   const row = rows[0];
   // Cluster numbers follow the order of the answer (largest first), not ST_ClusterDBSCAN's ids.
   const clusters = (row.clusters ?? []).map((c, i) => ({ ...c, cluster: i + 1 }));
@@ -173,11 +204,30 @@ export interface HexCellCounts {
   details: Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>;
 }
 
+/** cos(π/6) exactly as PostGIS writes it (lwgeom_generate_grid.c, `H`): rows are `size · 2 · H` apart. */
+const HEX_H = 0.8660254037844387;
+
+/**
+ * A point whose arithmetic distance inside its hexagon is below this (metres) is placed by the
+ * former geometric method instead. The arithmetic differs from the polygons' float vertices only
+ * by rounding (≈ 1e-9 m at UTM magnitudes), so a point farther inside than this is inside that
+ * hexagon alone, for PostGIS too.
+ */
+const HEX_EDGE_BAND_M = 1e-6;
+
 /**
  * Problems per hexagon of edge `sizeMetres` (ST_HexagonGrid in the local UTM zone) over the
  * extent of the selection, grown by one cell so edge cells have their neighbours. Each problem
- * counts in exactly one cell (a point on a shared edge goes to the lowest i, j). Returns no cells
- * when the grid would exceed MAX_GISTAR_CELLS (`estimated` says how many it would have been).
+ * counts in exactly one cell: the first, in (i, j) order, among the hexagons ST_HexagonGrid lays
+ * over the point's (float-rounded) box that ST_Intersects the point. Returns no cells when the
+ * grid would exceed MAX_GISTAR_CELLS (`estimated` says how many it would have been).
+ *
+ * The cell of a point is computed arithmetically, with the formulas of ST_HexagonGrid
+ * (lwgeom_generate_grid.c: columns 1.5·size apart, odd columns half a row up): at most two
+ * candidate columns, one row in each, and the point's distance inside each regular hexagon.
+ * Only points within HEX_EDGE_BAND_M of an edge go through the former per-point
+ * `ST_HexagonGrid(size, point)` + ST_Intersects, so every cell is exactly what it was; the rest
+ * skip its set-returning call, seven-vertex polygons and DISTINCT ON sort.
  */
 export async function countProblemsPerHexagon(
   db: Kysely<DB>,
@@ -186,57 +236,116 @@ export async function countProblemsPerHexagon(
 ): Promise<HexCellCounts> {
   // Area of a regular hexagon of edge a: (3√3/2)·a².
   const hexArea = ((3 * Math.sqrt(3)) / 2) * sizeMetres * sizeMetres;
-  const { rows } = await sql<{
-    srid: number | null;
-    estimated: number | null;
-    i: number[] | null;
-    j: number[] | null;
-    n: number[] | null;
-    details: { i: number; j: number; top_categories: TopCategory[]; fallback_block: string | null }[] | null;
-  }>`
+  const size = sql`${sizeMetres}::float8`;
+  // Column width and row height as hexagon_grid_state computes them (1.5 · size, size · 2 · H).
+  const colWidth = sql`(1.5::float8 * ${size})`;
+  const rowHeight = sql`(${size} * 2 * ${HEX_H}::float8)`;
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<{
+      srid: number | null;
+      estimated: number | null;
+      i: number[] | null;
+      j: number[] | null;
+      n: number[] | null;
+      details: { i: number; j: number; top_categories: TopCategory[]; fallback_block: string | null }[] | null;
+    }>`
     WITH base AS (
-      SELECT p.id, p.category_code, p.region_code, p.geom FROM problems p WHERE ${selectionSql(sel)}
+      SELECT p.category_code, p.region_code, p.geom FROM problems p WHERE ${selectionSql(sel)}
     ),
     zone AS (SELECT ${UTM_SRID_SQL} AS srid FROM base),
-    pts AS (SELECT b.id, b.category_code, b.region_code, ST_Transform(b.geom, zone.srid) AS g FROM base b CROSS JOIN zone),
+    -- Projected once; x and y as numbers (the cell arithmetic below reads them many times).
+    pts AS (
+      SELECT t.category_code, t.region_code, ST_X(t.g) AS x, ST_Y(t.g) AS y
+      FROM (SELECT b.category_code, b.region_code, ST_Transform(b.geom, zone.srid) AS g FROM base b CROSS JOIN zone OFFSET 0) t
+    ),
+    -- The points' extent (what ST_Extent of their geometries gives: the coordinates' minima and maxima).
     ext AS (
-      SELECT ST_SetSRID(ST_Expand(ST_Extent(g), ${sizeMetres}::float8)::geometry, (SELECT srid FROM zone)) AS b FROM pts HAVING count(*) > 0
+      SELECT ST_SetSRID(ST_Expand(ST_MakeBox2D(ST_Point(min(x), min(y)), ST_Point(max(x), max(y))), ${size})::geometry, (SELECT srid FROM zone)) AS b
+      FROM pts HAVING count(*) > 0
     ),
     est AS (SELECT ceil(ST_Area(b) / ${hexArea}::float8)::int AS cells FROM ext),
     grid AS (
       SELECT h.i, h.j
-      FROM ext, est, ST_HexagonGrid(${sizeMetres}::float8, ext.b) h WHERE est.cells <= ${MAX_GISTAR_CELLS}
+      FROM ext, est, ST_HexagonGrid(${size}, ext.b) h WHERE est.cells <= ${MAX_GISTAR_CELLS}
     ),
-    -- The hexagon of each point: ST_HexagonGrid over the point's own bounds gives the candidates
-    -- (bounding-box test), ST_Intersects keeps the true one, DISTINCT ON settles shared edges.
-    assigned AS (
-      SELECT DISTINCT ON (pts.id) pts.id, pts.category_code, pts.region_code, h.i, h.j
-      FROM pts CROSS JOIN LATERAL ST_HexagonGrid(${sizeMetres}::float8, pts.g) h
-      WHERE ST_Intersects(h.geom, pts.g) AND (SELECT cells FROM est) <= ${MAX_GISTAR_CELLS}
-      ORDER BY pts.id, h.i, h.j
+    -- The cell of each point. Candidates as hexagon_grid_state lays them over a point (same float
+    -- steps): the first and the last column whose cells reach x (at most two), and in each the one
+    -- row whose band holds y (odd columns sit half a row up). m1, m2: how far inside each candidate
+    -- hexagon the point is, the smaller of its margins to the horizontal and the slanted edges
+    -- (negative outside). OFFSET 0 keeps each step a column computed once per point, rather than
+    -- an expression the planner copies into every use.
+    candidates AS (
+      SELECT c.*,
+             least(${rowHeight} / 2 - abs(c.y - c.cy1), (${size} - abs(c.x - c.cx1) - abs(c.y - c.cy1) / sqrt(3::float8)) * ${HEX_H}::float8) AS m1,
+             least(${rowHeight} / 2 - abs(c.y - c.cy2), (${size} - abs(c.x - c.cx2) - abs(c.y - c.cy2) / sqrt(3::float8)) * ${HEX_H}::float8) AS m2
+      FROM (
+        SELECT r.*,
+               ${colWidth} * r.i1 AS cx1, ${rowHeight} * (r.j1 + 0.5::float8 * (abs(r.i1) % 2)) AS cy1,
+               ${colWidth} * r.i2 AS cx2, ${rowHeight} * (r.j2 + 0.5::float8 * (abs(r.i2) % 2)) AS cy2
+        FROM (
+          SELECT q.category_code, q.region_code, q.x, q.y, q.i1, CASE WHEN q.last > q.i1 THEN q.last END AS i2,
+                 CASE WHEN q.i1 % 2 <> 0 THEN floor(q.y / ${rowHeight}) ELSE floor(q.y / ${rowHeight} + 0.5::float8) END::int AS j1,
+                 CASE WHEN q.last % 2 <> 0 THEN floor(q.y / ${rowHeight}) ELSE floor(q.y / ${rowHeight} + 0.5::float8) END::int AS j2
+          FROM (
+            SELECT pts.category_code, pts.region_code, pts.x, pts.y,
+                   CASE WHEN pts.x - floor(pts.x / ${colWidth})::int * ${colWidth} > ${size}
+                        THEN floor(pts.x / ${colWidth})::int + 1 ELSE floor(pts.x / ${colWidth})::int END AS i1,
+                   CASE WHEN ceil(pts.x / ${colWidth})::int * ${colWidth} - pts.x > ${size}
+                        THEN ceil(pts.x / ${colWidth})::int - 1 ELSE ceil(pts.x / ${colWidth})::int END AS last
+            FROM pts WHERE (SELECT cells FROM est) <= ${MAX_GISTAR_CELLS} OFFSET 0
+          ) q OFFSET 0
+        ) r
+      ) c OFFSET 0
     ),
-    counts AS (
-      SELECT i, j, count(*)::int AS n, mode() WITHIN GROUP (ORDER BY region_code) AS fallback_block FROM assigned GROUP BY i, j
+    -- Clearly inside a candidate: that cell. Within HEX_EDGE_BAND_M of an edge: the former per-point
+    -- ST_HexagonGrid lateral decides (it offers the cells around the point's float-rounded box, the
+    -- first that ST_Intersects holds for wins), so near-edge points land exactly where they did.
+    picked AS (
+      SELECT category_code, region_code,
+             CASE
+               WHEN m1 > ${HEX_EDGE_BAND_M}::float8 THEN ARRAY[i1, j1]
+               WHEN m2 > ${HEX_EDGE_BAND_M}::float8 THEN ARRAY[i2, j2]
+               ELSE (SELECT ARRAY[h.i, h.j] FROM ST_HexagonGrid(${size}, ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) h
+                     WHERE ST_Intersects(h.geom, ST_SetSRID(ST_Point(x, y), (SELECT srid FROM zone))) ORDER BY h.i, h.j LIMIT 1)
+             END AS cell
+      FROM candidates OFFSET 0
     ),
-    cats AS (
-      SELECT i, j, category_code, count(*)::int AS n,
-             row_number() OVER (PARTITION BY i, j ORDER BY count(*) DESC, category_code) AS rn
-      FROM assigned GROUP BY i, j, category_code
+    assigned AS (SELECT category_code, region_code, cell[1] AS i, cell[2] AS j FROM picked WHERE cell IS NOT NULL),
+    -- One hashed pass over the assigned points for both summaries: problems per cell and category,
+    -- and per cell and block (a cell's count is the sum of the former; its fallback block the most
+    -- frequent of the latter, the lowest code among equals, as mode() picks).
+    grouped AS (
+      SELECT i, j, category_code, region_code, count(*)::int AS n, GROUPING(category_code) AS by_block
+      FROM assigned GROUP BY GROUPING SETS ((i, j, category_code), (i, j, region_code))
     ),
-    -- Each cell's top three, once for all cells (see the DBSCAN query's top).
-    top AS (
-      SELECT k.i, k.j, json_agg(json_build_object('code', k.category_code, 'name', cat.name, 'count', k.n) ORDER BY k.rn) AS top_categories
-      FROM cats k JOIN categories cat ON cat.code = k.category_code WHERE k.rn <= 3 GROUP BY k.i, k.j
+    ranked AS (
+      SELECT g.*, row_number() OVER (PARTITION BY i, j, by_block ORDER BY n DESC, category_code, region_code) AS rn
+      FROM grouped g
     ),
-    cells AS (SELECT g.i, g.j, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN counts c USING (i, j))
+    -- Each cell's count, top three categories and fallback block, in one GROUP BY: a correlated
+    -- subquery or a join on poorly estimated CTEs here re-aggregates the points once per cell.
+    summary AS (
+      SELECT k.i, k.j, sum(k.n) FILTER (WHERE k.by_block = 0)::int AS n,
+             -- The name is looked up for the three kept rows only (FILTER is checked before the arguments).
+             json_agg(json_build_object('code', k.category_code, 'name', (SELECT cat.name FROM categories cat WHERE cat.code = k.category_code),
+                                        'count', k.n) ORDER BY k.rn)
+               FILTER (WHERE k.by_block = 0 AND k.rn <= 3) AS top_categories,
+             min(k.region_code) FILTER (WHERE k.by_block = 1 AND k.rn = 1) AS fallback_block
+      FROM ranked k
+      GROUP BY k.i, k.j
+    ),
+    cells AS (SELECT g.i, g.j, coalesce(c.n, 0) AS n FROM grid g LEFT JOIN summary c USING (i, j))
     SELECT (SELECT srid FROM zone WHERE EXISTS (SELECT 1 FROM base)) AS srid,
            (SELECT cells FROM est) AS estimated,
-           -- One pass over the cells: the three arrays come out aligned, element k is one cell.
+           -- One pass over the cells, in the grid's (i, j) order: element k of each array is one cell.
            a.i, a.j, a.n,
            (SELECT json_agg(json_build_object('i', c.i, 'j', c.j, 'fallback_block', c.fallback_block,
-               'top_categories', coalesce(t.top_categories, '[]'::json)))
-             FROM counts c LEFT JOIN top t ON t.i = c.i AND t.j = c.j) AS details
-    FROM (SELECT array_agg(i) AS i, array_agg(j) AS j, array_agg(n) AS n FROM cells) a`.execute(db);
+               'top_categories', coalesce(c.top_categories, '[]'::json)))
+             FROM summary c) AS details
+    FROM (SELECT array_agg(i ORDER BY i, j) AS i, array_agg(j ORDER BY i, j) AS j, array_agg(n ORDER BY i, j) AS n FROM cells) a`.execute(
+      trx,
+    ),
+  );
   const r = rows[0];
   const details = new Map<string, { top_categories: TopCategory[]; fallback_block: string | null }>();
   for (const d of r.details ?? [])
@@ -272,14 +381,17 @@ export async function describeHexagons(
   cells: readonly { i: number; j: number; fallback_block: string | null }[],
 ): Promise<HexCellShape[]> {
   if (cells.length === 0) return [];
-  const { rows } = await sql<HexCellShape>`
+  const { rows } = await withoutJit(db, (trx) =>
+    sql<HexCellShape>`
     WITH wanted AS (
       SELECT w.i, w.j, w.fallback_block, ST_Transform(ST_SetSRID(ST_Hexagon(${sizeMetres}::float8, w.i, w.j), ${srid}::int), ${sql.lit(WGS84)}) AS hex
       FROM unnest(${cells.map((c) => c.i)}::int[], ${cells.map((c) => c.j)}::int[], ${cells.map((c) => c.fallback_block)}::text[]) AS w(i, j, fallback_block)
     ),
-    centred AS (SELECT w.*, ST_Centroid(w.hex) AS centre FROM wanted w)
+    -- MATERIALIZED: the hexagon and its centre are computed once per cell, not once per use.
+    centred AS MATERIALIZED (SELECT w.*, ST_Centroid(w.hex) AS centre FROM wanted w)
     SELECT c.i, c.j, ST_X(c.centre) AS lon, ST_Y(c.centre) AS lat, ST_AsGeoJSON(c.hex, 7)::json AS geometry, ${PLACE_COLUMNS}
     FROM centred c ${placeJoinSql(scope, 'c')}
-    ORDER BY c.i, c.j`.execute(db);
+    ORDER BY c.i, c.j`.execute(trx),
+  );
   return rows;
 }
