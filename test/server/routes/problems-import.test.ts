@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
-import { auth, BLOCKS } from '../../helpers/world.js';
+import { auth } from '../../helpers/world.js';
+import { pointInBlock } from '../../helpers/import-rows.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'problems');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -236,12 +237,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     const lines = ['lon,lat,category,description,reported_at'];
     const expectedPerBlock = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
-      const block = BLOCKS[i % BLOCKS.length];
-      // A deterministic spread strictly inside the block (never on an edge).
-      const fx = 0.05 + 0.9 * (((i * 7919) % 1000) / 1000);
-      const fy = 0.05 + 0.9 * (((i * 104729) % 997) / 997);
-      const lon = block.box[0] + fx * (block.box[2] - block.box[0]);
-      const lat = block.box[1] + fy * (block.box[3] - block.box[1]);
+      const { block, lon, lat } = pointInBlock(i);
       lines.push(
         `${lon.toFixed(6)},${lat.toFixed(6)},${i % 2 ? '06010' : '暴露垃圾'},row ${i},2026-03-0${1 + (i % 9)} 08:${String(i % 60).padStart(2, '0')}`,
       );
