@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
-import { auth } from '../../helpers/world.js';
+import { auth, BLOCKS } from '../../helpers/world.js';
 import { pointInBlock } from '../../helpers/import-rows.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'problems');
@@ -205,6 +205,39 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
       ['09006', '430121001001001', null],
       ['06010', '430121002002002', null],
     ]);
+  });
+
+  it('links a recurrence in every direction within 30 m of a closed problem, and none at 35 m', async () => {
+    // One closed problem at the centre of each of four blocks, in different parts of the grid.
+    const centres = BLOCKS.slice(0, 4).map((b) => [(b.box[0] + b.box[2]) / 2, (b.box[1] + b.box[3]) / 2]);
+    await importCsv(
+      `lon,lat,category\n${centres.map(([x, y]) => `${x.toFixed(6)},${y.toFixed(6)},06010`).join('\n')}\n`,
+    );
+    const closed = await problems();
+    await sql`UPDATE problems SET status = 'closed', closed_at = now() - interval '2 days'`.execute(ctx.handle.db);
+    // Around each: 16 directions at 25 m (a recurrence) and at 35 m (not one); metres to degrees
+    // on the sphere, far enough from 30 m that the spheroid's few centimetres cannot matter.
+    const lines = ['lon,lat,category,description'];
+    const expected = new Map<string, number | null>();
+    centres.forEach(([x, y], c) => {
+      const id = closed.find((p) => p.description === '' && p.region_code === BLOCKS[c].code)!.id;
+      for (let k = 0; k < 16; k++) {
+        const angle = ((k * 22.5 + 7) * Math.PI) / 180;
+        for (const metres of [25, 35]) {
+          const lon = x + (metres * Math.sin(angle)) / (111_320 * Math.cos((y * Math.PI) / 180));
+          const lat = y + (metres * Math.cos(angle)) / 110_574;
+          const name = `c${c} k${k} ${metres}m`;
+          lines.push(`${lon.toFixed(7)},${lat.toFixed(7)},06010,${name}`);
+          expected.set(name, metres === 25 ? id : null);
+        }
+      }
+    });
+    const res = await importCsv(lines.join('\n') + '\n');
+    expect(res.statusCode).toBe(201);
+    const links = new Map(
+      (await problems()).filter((r) => r.description !== '').map((r) => [r.description, r.recurrence_of]),
+    );
+    expect(links).toEqual(expected);
   });
 
   it('flags rows that repeat an open problem (same category, 50 m, 24 h) — the same file uploaded twice', async () => {
