@@ -9,17 +9,14 @@ import { hash } from '@node-rs/argon2';
 import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
-import { auth, BLOCKS } from '../../helpers/world.js';
+import { auth } from '../../helpers/world.js';
+import { pointInBlock } from '../../helpers/import-rows.js';
 
 /** `n` rows strictly inside the test blocks (never on an edge), deterministic. */
 function csvOf(n: number, lastLine?: string): string {
   const lines = ['lon,lat,category,description,reported_at'];
   for (let i = 0; i < n; i++) {
-    const block = BLOCKS[i % BLOCKS.length];
-    const fx = 0.05 + 0.9 * (((i * 7919) % 1000) / 1000);
-    const fy = 0.05 + 0.9 * (((i * 104729) % 997) / 997);
-    const lon = block.box[0] + fx * (block.box[2] - block.box[0]);
-    const lat = block.box[1] + fy * (block.box[3] - block.box[1]);
+    const { lon, lat } = pointInBlock(i);
     lines.push(
       `${lon.toFixed(6)},${lat.toFixed(6)},06010,row ${i},2026-03-0${1 + (i % 9)} 08:${String(i % 60).padStart(2, '0')}`,
     );

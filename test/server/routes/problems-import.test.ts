@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { BACKENDS } from '../../helpers/db.js';
 import { useApp } from '../../helpers/app.js';
 import { auth, BLOCKS } from '../../helpers/world.js';
+import { pointInBlock } from '../../helpers/import-rows.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'problems');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -206,6 +207,39 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     ]);
   });
 
+  it('links a recurrence in every direction within 30 m of a closed problem, and none at 35 m', async () => {
+    // One closed problem at the centre of each of four blocks, in different parts of the grid.
+    const centres = BLOCKS.slice(0, 4).map((b) => [(b.box[0] + b.box[2]) / 2, (b.box[1] + b.box[3]) / 2]);
+    await importCsv(
+      `lon,lat,category\n${centres.map(([x, y]) => `${x.toFixed(6)},${y.toFixed(6)},06010`).join('\n')}\n`,
+    );
+    const closed = await problems();
+    await sql`UPDATE problems SET status = 'closed', closed_at = now() - interval '2 days'`.execute(ctx.handle.db);
+    // Around each: 16 directions at 25 m (a recurrence) and at 35 m (not one); metres to degrees
+    // on the sphere, far enough from 30 m that the spheroid's few centimetres cannot matter.
+    const lines = ['lon,lat,category,description'];
+    const expected = new Map<string, number | null>();
+    centres.forEach(([x, y], c) => {
+      const id = closed.find((p) => p.description === '' && p.region_code === BLOCKS[c].code)!.id;
+      for (let k = 0; k < 16; k++) {
+        const angle = ((k * 22.5 + 7) * Math.PI) / 180;
+        for (const metres of [25, 35]) {
+          const lon = x + (metres * Math.sin(angle)) / (111_320 * Math.cos((y * Math.PI) / 180));
+          const lat = y + (metres * Math.cos(angle)) / 110_574;
+          const name = `c${c} k${k} ${metres}m`;
+          lines.push(`${lon.toFixed(7)},${lat.toFixed(7)},06010,${name}`);
+          expected.set(name, metres === 25 ? id : null);
+        }
+      }
+    });
+    const res = await importCsv(lines.join('\n') + '\n');
+    expect(res.statusCode).toBe(201);
+    const links = new Map(
+      (await problems()).filter((r) => r.description !== '').map((r) => [r.description, r.recurrence_of]),
+    );
+    expect(links).toEqual(expected);
+  });
+
   it('flags rows that repeat an open problem (same category, 50 m, 24 h) — the same file uploaded twice', async () => {
     const csv =
       'lon,lat,category,reported_at\n113.005,28.21,06010,2026-03-05 09:30\n113.035,28.23,06042,2026-03-05 10:00\n';
@@ -236,12 +270,7 @@ describe.each(BACKENDS)('POST /api/problems/import on $name', (backend) => {
     const lines = ['lon,lat,category,description,reported_at'];
     const expectedPerBlock = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
-      const block = BLOCKS[i % BLOCKS.length];
-      // A deterministic spread strictly inside the block (never on an edge).
-      const fx = 0.05 + 0.9 * (((i * 7919) % 1000) / 1000);
-      const fy = 0.05 + 0.9 * (((i * 104729) % 997) / 997);
-      const lon = block.box[0] + fx * (block.box[2] - block.box[0]);
-      const lat = block.box[1] + fy * (block.box[3] - block.box[1]);
+      const { block, lon, lat } = pointInBlock(i);
       lines.push(
         `${lon.toFixed(6)},${lat.toFixed(6)},${i % 2 ? '06010' : '暴露垃圾'},row ${i},2026-03-0${1 + (i % 9)} 08:${String(i % 60).padStart(2, '0')}`,
       );
