@@ -6,7 +6,7 @@
  * after-photo and a note; the inspector closes it from 待核查 with a re-inspection photo; the
  * record shows the three photos. All along, the zh-CN page shows no English text.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
