@@ -14,8 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { sql } from 'kysely';
 import type { Static } from 'typebox';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { jpeg } from '../helpers/photos.js';
 import { loadDemo } from '../../db/seed/load.js';
 import type { StandardsResponse } from '../../server/schemas/standards.js';
@@ -55,8 +53,6 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'e2e',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: async (db) => {
         await loadDemo(db, { blocks: 40, problems: 120 });
         // A street with at least three public toilets (the demo places four in each urban 街道).

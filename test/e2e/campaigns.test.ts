@@ -8,8 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { createWorld } from '../helpers/world.js';
 import { insertProblemRows } from '../helpers/problems.js';
 import { CAMPAIGN_ROWS } from '../fixtures/campaign-problems.js';
@@ -22,8 +20,6 @@ describe('campaigns in Chromium (pglite)', () => {
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'e2e',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: async (db) => {
         await createWorld(db);
         await insertProblemRows(db, CAMPAIGN_ROWS);

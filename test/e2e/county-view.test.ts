@@ -9,9 +9,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
 import { jpeg } from '../helpers/photos.js';
-import { testConfig } from '../helpers/app.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { parseView } from '../../web/src/state/url.js';
 import { seededRandom, shuffle, testSeed } from '../helpers/random.js';
@@ -60,8 +58,6 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     console.log(`e2e random seed ${SEED} (replay with TEST_SEED=${SEED})`);
     e2e = await startE2e({
       web: 'e2e',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: async (db) => {
         await loadDemo(db, { blocks: 150, problems: 1500 });
         // The manager owns the block with the most open problems, so their list is not empty.

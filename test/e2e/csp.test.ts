@@ -5,8 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { E2E_PASSWORD, loginThroughForm, startE2e, waitForMap, type E2e } from './harness.js';
 
@@ -31,8 +29,6 @@ describe('CSP in Chromium (pglite, small demo county)', () => {
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'production',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: (db) => loadDemo(db, { blocks: 40, problems: 300 }),
       users: [{ username: 'csp-leader', display_name: '领导', role: 'leader' }],
     });

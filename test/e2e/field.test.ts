@@ -11,8 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { jpeg } from '../helpers/photos.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { DESKTOP, PHONE, RESULTS, ROOT, startE2e, waitForMap, type E2e } from './harness.js';
@@ -43,8 +41,6 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'e2e',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: async (db) => {
         await loadDemo(db, { blocks: 40, problems: 120 });
         const b = await sql<{ code: string; lon: number; lat: number }>`

@@ -101,10 +101,10 @@ export interface E2eOptions<Seeded> {
    * 'production' (dist/web, with its service worker). Built first when missing or stale.
    */
   web: 'e2e' | 'production';
-  /** Opens the migrated database; `close()` closes it. */
-  open: () => Promise<DbHandle>;
-  /** The app's config (the tests' `testConfig()`). */
-  config: Config;
+  /** Opens the migrated database; `close()` closes it. Default: the tests' PGlite (BACKENDS[0]). */
+  open?: () => Promise<DbHandle>;
+  /** The app's config. Default: the tests' `testConfig()`. */
+  config?: Config;
   /** Fills the database before the app is built; what it resolves to is `seeded`. */
   seed?: (db: Kysely<DB>) => Promise<Seeded>;
   /** Users created through POST /api/users (as an admin would), all with E2E_PASSWORD. */
@@ -179,11 +179,15 @@ export async function startE2e<Seeded = void>(options: E2eOptions<Seeded>): Prom
     await handle?.close();
   };
   try {
-    handle = await options.open();
+    // The defaults are imported here, not at the top: test/helpers needs the vitest runner, and
+    // bench/web-first-load.ts (which passes its own) runs without one.
+    const open = options.open ?? (await import('../helpers/db.js')).BACKENDS[0].open;
+    const config = options.config ?? (await import('../helpers/app.js')).testConfig();
+    handle = await open();
     const seeded = (await options.seed?.(handle.db)) as Seeded;
     const adminToken = await insertAdminToken(handle.db, options.adminName);
     const webDir = options.web === 'e2e' ? E2E_WEB_DIR : PRODUCTION_WEB_DIR;
-    app = await buildApp({ config: options.config, db: handle, ownsDb: false, logger: false, webDir });
+    app = await buildApp({ config, db: handle, ownsDb: false, logger: false, webDir });
     const users = typeof options.users === 'function' ? options.users(seeded) : (options.users ?? []);
     for (const user of users) await createUser(app, adminToken, { ...user, password: E2E_PASSWORD });
     const origin = await listen(app);

@@ -8,8 +8,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { PHONE, startE2e, waitForMap, type E2e } from './harness.js';
 
@@ -19,8 +17,6 @@ describe('the offline shell in Chromium (production build with its service worke
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'production',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: async (db) => {
         await loadDemo(db, { blocks: 40, problems: 400 });
         // The manager owns the block with the most open problems, so their list is not empty.

@@ -9,8 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { sql, type RawBuilder } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { testConfig } from '../helpers/app.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { shanghaiMonth } from '../../domain/time.js';
 import { DESKTOP, PHONE, RESULTS, startE2e, waitForMap, type E2e } from './harness.js';
@@ -71,8 +69,6 @@ describe('links, region picks and the rankings view in Chromium (pglite)', () =>
   beforeAll(async () => {
     e2e = await startE2e({
       web: 'e2e',
-      open: BACKENDS[0].open,
-      config: testConfig(),
       seed: (db) => loadDemo(db, { blocks: 60, problems: 600 }),
       users: [{ username: 'e2e-leader', display_name: '王县长', role: 'leader' }],
     });
