@@ -113,7 +113,10 @@ export interface CsvLabels {
  * seconds instead of Node's half a minute.
  */
 export function problemExportCsvSql(q: ExportQuery, labels: CsvLabels, base: string) {
-  const t = (x: RawBuilder<unknown>) => sql`(CASE WHEN ${x} ~ '^[=+\\-@\t\r]' THEN '''' || ${x} ELSE ${x} END)`;
+  // NULLIF: COPY quotes an empty string ("") where the Node writer leaves the cell empty (a
+  // problem without photos, a blank address); as NULL it is written empty, the same bytes.
+  const t = (x: RawBuilder<unknown>) =>
+    sql`NULLIF(CASE WHEN ${x} ~ '^[=+\\-@\t\r]' THEN '''' || ${x} ELSE ${x} END, '')`;
   const when = (x: string) =>
     sql`to_char((${sql.ref(x)} AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD HH24:MI:SS')`;
   const label = (map: object, x: RawBuilder<unknown>) =>
