@@ -20,6 +20,7 @@ const BURN_FAILS = { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' } as const;
 type Submitter = 'admin' | 'inspector' | 'manager';
 type Results = Record<string, 'pass' | 'fail' | 'na'>;
 type StandardRef = { id: number; items: { id: number; code: string }[] };
+type Photos = Record<string, number[]>;
 
 describe.each(BACKENDS)('inspections on $name', (backend) => {
   const ctx = useApp(backend, { world: 'each' });
@@ -56,6 +57,10 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
   /** Inspections and problems together: a refused inspection adds to neither. */
   const written = async () => (await count('inspections')) + (await count('problems'));
 
+  const postInspection = (who: Submitter, payload: object) =>
+    ctx.app.inject({ method: 'POST', url: '/api/inspections', headers: as(who), payload });
+
+  /** An unannounced inspection from a device beside the point, photos given as addresses. */
   const submit = (
     who: Submitter,
     pointId: number,
@@ -63,17 +68,12 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     results: Results,
     photos: Record<string, string[]> = {},
   ) =>
-    ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as(who),
-      payload: {
-        point_id: pointId,
-        standard_id: standard.id,
-        kind: 'unannounced',
-        device: { lon: 113.0041, lat: 28.2061, accuracy_m: 8 },
-        items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photos: photos[i.code] ?? [] })),
-      },
+    postInspection(who, {
+      point_id: pointId,
+      standard_id: standard.id,
+      kind: 'unannounced',
+      device: { lon: 113.0041, lat: 28.2061, accuracy_m: 8 },
+      items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photos: photos[i.code] ?? [] })),
     });
 
   it('a three-item inspection with one failure creates exactly one problem with the right category, block and deadline, on the record', async () => {
@@ -213,15 +213,10 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
   it('refuses an incomplete form, a failure without its required photo, and a point outside the manager’s area — writing nothing', async () => {
     const { standard, point } = await setup();
     const n0 = await written();
-    const partial = await ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as('inspector'),
-      payload: {
-        point_id: point.id,
-        standard_id: standard.id,
-        items: [{ item_id: standard.items[0].id, result: 'fail' }],
-      },
+    const partial = await postInspection('inspector', {
+      point_id: point.id,
+      standard_id: standard.id,
+      items: [{ item_id: standard.items[0].id, result: 'fail' }],
     });
     expect(partial.statusCode).toBe(422);
     expect(partial.json().error.details).toMatchObject({ reason: 'items_invalid', missing: ['BURN', 'SIGN'] });
@@ -305,26 +300,12 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     return res.json().id;
   }
 
-  const submitIds = (
-    who: Submitter,
-    pointId: number,
-    standard: StandardRef,
-    results: Results,
-    photoIds: Record<string, number[]>,
-  ) =>
-    ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as(who),
-      payload: {
-        point_id: pointId,
-        standard_id: standard.id,
-        items: standard.items.map((i) => ({
-          item_id: i.id,
-          result: results[i.code],
-          photo_ids: photoIds[i.code] ?? [],
-        })),
-      },
+  /** An inspection with uploaded photos given by id (no device position, no kind). */
+  const submitIds = (who: Submitter, pointId: number, standard: StandardRef, results: Results, photoIds: Photos) =>
+    postInspection(who, {
+      point_id: pointId,
+      standard_id: standard.id,
+      items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photo_ids: photoIds[i.code] ?? [] })),
     });
 
   it('takes uploaded photos by id: the failed item’s photo is on the record and the problem, scoped like the point; a wrong one writes nothing', async () => {
