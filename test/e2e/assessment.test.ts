@@ -18,19 +18,14 @@ import { jpeg } from '../helpers/photos.js';
 import { loadDemo } from '../../db/seed/load.js';
 import type { StandardsResponse } from '../../server/schemas/standards.js';
 import { DESKTOP, PHONE, RESULTS, ROOT, startE2e, waitForMap, type E2e } from './harness.js';
-import { englishOn } from './zh-text.js';
+import { englishCollector } from './zh-text.js';
 
 const TYPE = 'PUBLIC_TOILET';
 const SEED = 20261202;
 
 describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector, leader’s 达标率', () => {
   let e2e: E2e<{ street: string; spot: [number, number] }>;
-  const english: Record<string, string[]> = {};
-
-  const check = async (page: Page, step: string) => {
-    const found = await englishOn(page);
-    if (found.length) english[step] = found;
-  };
+  const { found: english, check } = englishCollector();
   const api = async <T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> => {
     const res = await e2e.app.inject({
       method,

@@ -14,16 +14,11 @@ import { sql } from 'kysely';
 import { jpeg } from '../helpers/photos.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { DESKTOP, PHONE, RESULTS, ROOT, startE2e, waitForMap, type E2e } from './harness.js';
-import { englishOn } from './zh-text.js';
+import { englishCollector } from './zh-text.js';
 
 describe('in the field in Chromium (pglite): phone inspector, desktop manager, offline outbox', () => {
   let e2e: E2e<{ block: string; spot: [number, number] }>;
-  const english: Record<string, string[]> = {};
-
-  const check = async (page: Page, step: string) => {
-    const found = await englishOn(page);
-    if (found.length) english[step] = found;
-  };
+  const { found: english, check } = englishCollector();
   const api = async <T>(url: string): Promise<T> => {
     const res = await e2e.app.inject({ url, headers: { authorization: `Bearer ${e2e.adminToken}` } });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);

@@ -29,3 +29,21 @@ export async function englishOn(page: Page): Promise<string[]> {
   const words = text.match(/[A-Za-z]{2,}/g) ?? [];
   return [...new Set(words.filter((w) => !ALLOWED_LATIN.has(w)))];
 }
+
+/**
+ * Collects, step by step, the English a zh-CN page shows: `check(page, step)` after each step,
+ * then `expect(found).toEqual({})` once at the end, so one failure names every step at fault.
+ */
+export function englishCollector(): {
+  found: Record<string, string[]>;
+  check(page: Page, step: string): Promise<void>;
+} {
+  const found: Record<string, string[]> = {};
+  return {
+    found,
+    async check(page, step) {
+      const words = await englishOn(page);
+      if (words.length) found[step] = words;
+    },
+  };
+}
