@@ -28,6 +28,7 @@ import { DEFAULT_CATEGORIES } from '../db/seed/categories.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { loadDemo } from '../db/seed/load.js';
 import { seedDemoUsers } from '../db/seed/users.js';
+import { mulberry32 } from '../domain/random.js';
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const SEED = Number(process.env.SEED ?? 20261202);
@@ -44,18 +45,6 @@ if (IMPORT && URL_ && /pm_bench_l\b/.test(URL_)) throw new Error('never import i
 /** Which exports to time (EXPORT_KINDS=csv skips the GeoJSON, minutes at a million rows). */
 const EXPORT_KINDS = (process.env.EXPORT_KINDS ?? 'csv,geojson').split(',');
 
-/** Mulberry32: a seeded generator for the CSV's other columns. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function makeCsv(handle: DbHandle): Promise<Buffer> {
   const blocks = Number(
     (await sql<{ n: number }>`SELECT count(*) AS n FROM regions WHERE level = 'block'`.execute(handle.db)).rows[0].n,
@@ -68,7 +57,7 @@ async function makeCsv(handle: DbHandle): Promise<Buffer> {
          LATERAL ST_Dump(ST_GeneratePoints(r.geom, ${per}, ${SEED})) d
     LIMIT ${ROWS}`.execute(handle.db);
   console.log(`  ${pts.rows.length} points in ${blocks} blocks in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const rand = rng(SEED);
+  const rand = mulberry32(SEED);
   // Shuffled (a real file is in report order, not block order).
   const order = pts.rows.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {

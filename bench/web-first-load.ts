@@ -12,60 +12,46 @@
  * the time to a coloured map, and the largest transfers. Exits 1 when the total is 2 MB or more.
  */
 import { loadConfig } from '../server/config.js';
-import { buildApp } from '../server/app.js';
-import { createDb, type DbHandle } from '../db/index.js';
+import { createDb } from '../db/index.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { isDemoLoaded, loadDemo } from '../db/seed/load.js';
-import {
-  TransferMeter,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from '../test/e2e/harness.js';
+import { TransferMeter, loginThroughForm, startE2e, waitForMap, E2E_PASSWORD } from '../test/e2e/harness.js';
 import { figure, mb, openDemoCopy, type BenchDb } from './lib.js';
 
 const LIMIT = 2 * 1024 * 1024;
-const PASSWORD = 'bench-password-1';
 
-ensureWebBuilt();
 // PGlite when DATA_DIR is given, else a copy of the PostgreSQL demo template (loaded once for all benches).
 const copy: BenchDb | null = process.env.DATA_DIR ? null : await openDemoCopy();
 const config = {
   ...loadConfig({ ...process.env, DEMO: '0', NODE_ENV: 'test', DATABASE_URL: copy?.url ?? '' }),
   logLevel: 'warn',
 };
-let handle: DbHandle;
-if (copy) handle = copy.handle;
-else {
-  handle = await createDb(config);
-  await migrateToLatest(handle.db);
-  if (!(await isDemoLoaded(handle.db))) {
-    console.log('loading the full demo county (first run only)…');
-    await loadDemo(handle.db, { log: (m: string) => console.log(`  ${m}`) });
-  }
-}
+// A kept PGlite database outlives the run: the users are new each time.
 const username = `bench-leader-${Date.now()}`;
-const adminToken = await insertAdminToken(handle.db, `bench-admin-${Date.now()}`);
-const app = await buildApp({ config, db: handle, ownsDb: copy === null, logger: false });
-await createUser(app, adminToken, { username, display_name: '基准 领导', role: 'leader', password: PASSWORD });
-const origin = await listen(app);
-const browser = await launchChromium();
+const e2e = await startE2e({
+  web: 'production',
+  config,
+  async open() {
+    if (copy) return copy.handle;
+    const handle = await createDb(config);
+    await migrateToLatest(handle.db);
+    if (!(await isDemoLoaded(handle.db))) {
+      console.log('loading the full demo county (first run only)…');
+      await loadDemo(handle.db, { log: (m: string) => console.log(`  ${m}`) });
+    }
+    return handle;
+  },
+  adminName: `bench-admin-${Date.now()}`,
+  users: [{ username, display_name: '基准 领导', role: 'leader' }],
+});
+const { handle, origin } = e2e;
 let total = 0;
 try {
-  const context = await browser.newContext({
-    viewport: { width: 1400, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
-  });
-  const page = await context.newPage();
+  const { page } = await e2e.newPage({ viewport: { width: 1400, height: 900 } });
   const meter = await TransferMeter.attach(page);
   const started = Date.now();
   await page.goto(origin);
-  await loginThroughForm(page, username, PASSWORD);
+  await loginThroughForm(page, username, E2E_PASSWORD);
   await waitForMap(page, { level: 'street', timeout: 60_000 });
   const ms = Date.now() - started;
   await meter.settle();
@@ -86,11 +72,9 @@ try {
   for (const [url, bytes] of meter.top(10))
     console.log(`  ${(bytes / 1024).toFixed(1).padStart(8)} KiB  ${url.replace(origin, '')}`);
   console.log(total < LIMIT ? 'OK: under 2 MB' : 'OVER the 2 MB budget');
-  await context.close();
 } finally {
-  await browser.close();
-  await app.close();
-  await copy?.dispose();
+  await e2e.close();
+  await copy?.dispose({ handleClosed: true });
 }
 figure(
   `county view first load (${handle.backend === 'pg' ? 'PostgreSQL' : 'PGlite'} demo, cache off, target < 2 MB)`,

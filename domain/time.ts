@@ -161,9 +161,3 @@ export function isCalendarInstant(s: string): boolean {
   }
   return true;
 }
-
-/** True when `s` is a real month YYYY-MM within MIN_YEAR..MAX_YEAR. */
-export function isCalendarMonth(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})$/.exec(s);
-  return m !== null && Number(m[1]) >= MIN_YEAR && Number(m[1]) <= MAX_YEAR && Number(m[2]) >= 1 && Number(m[2]) <= 12;
-}

@@ -14,7 +14,7 @@ import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { constants as zlib } from 'node:zlib';
 import type { Config } from './config.js';
-import { isCalendarInstant, isCalendarMonth, isEvaluationPeriod } from '../domain/time.js';
+import { isCalendarInstant, isEvaluationPeriod } from '../domain/time.js';
 import type { DbHandle } from '../db/index.js';
 import errorsPlugin from './plugins/errors.js';
 import dbPlugin from './plugins/db.js';
@@ -172,10 +172,9 @@ export async function buildApp({
         removeAdditional: false,
         useDefaults: true,
         // Filter bounds accept a date (Asia/Shanghai day) or an ISO date-time, both real
-        // (2026-02-30, T25:61, +99:99 and year 0000 are 400, not a database error); months likewise.
+        // (2026-02-30, T25:61, +99:99 and year 0000 are 400, not a database error); evaluation periods likewise.
         formats: {
           'date-time-or-date': { type: 'string', validate: isCalendarInstant },
-          'year-month': { type: 'string', validate: isCalendarMonth },
           'evaluation-period': { type: 'string', validate: isEvaluationPeriod },
         },
       },

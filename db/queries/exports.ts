@@ -113,12 +113,13 @@ export interface CsvLabels {
  * seconds instead of Node's half a minute.
  */
 export function problemExportCsvSql(q: ExportQuery, labels: CsvLabels, base: string) {
-  // One evaluation of each cell (a CASE would compute it twice): an apostrophe before a formula start.
-  // The photo links come from a lateral join, not subqueries in the select list, so the parallel
+  // One evaluation of each cell (a CASE would compute it twice): an apostrophe before a formula
+  // start. NULLIF: COPY quotes an empty string ("") where the Node writer leaves the cell empty (a
+  // problem without photos, a blank address); as NULL it is written empty, the same bytes. The
+  // photo links come from a lateral join, not subqueries in the select list, so the parallel
   // workers compute them too: the legacy URLs kept on the row (in their order), then the uploaded
-  // photos by id; NULL when there are none — an empty cell as the Node writer leaves it (COPY
-  // writes an empty string as "").
-  const t = (x: RawBuilder<unknown>) => sql`regexp_replace(${x}, '^([=+\\-@\t\r])', '''\\1')`;
+  // photos by id.
+  const t = (x: RawBuilder<unknown>) => sql`NULLIF(regexp_replace(${x}, '^([=+\\-@\t\r])', '''\\1'), '')`;
   const when = (x: string) =>
     sql`to_char((${sql.ref(x)} AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD HH24:MI:SS')`;
   const label = (map: object, x: RawBuilder<unknown>) =>

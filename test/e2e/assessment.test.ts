@@ -8,117 +8,78 @@
  * the new problem's card with the failed item's category and photo. All along, the zh-CN page
  * shows no English text.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
+import type { Static } from 'typebox';
 import { jpeg } from '../helpers/photos.js';
-import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
-import {
-  E2E_WEB_DIR,
-  ROOT,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
+import type { StandardsResponse } from '../../server/schemas/standards.js';
+import { DESKTOP, PHONE, RESULTS, ROOT, startE2e, waitForMap, type E2e } from './harness.js';
 import { englishCollector } from './zh-text.js';
 
-const PASSWORD = 'e2e-password-1';
-const RESULTS = join(ROOT, 'test-results');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1366, height: 768 };
 const TYPE = 'PUBLIC_TOILET';
 const SEED = 20261202;
 
-interface StandardItem {
-  id: number;
-  code: string;
-  text: string;
-  category_code: string;
-  weight: number;
-  photo_required: boolean;
-}
-
 describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector, leader’s 达标率', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  let adminToken: string;
-  let street: string;
-  let spot: [number, number];
-  const contexts: BrowserContext[] = [];
+  let e2e: E2e<{ street: string; spot: [number, number] }>;
   const { found: english, check } = englishCollector();
   const api = async <T>(method: 'GET' | 'POST', url: string, payload?: object): Promise<T> => {
-    const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${adminToken}` } });
+    const res = await e2e.app.inject({
+      method,
+      url,
+      payload,
+      headers: { authorization: `Bearer ${e2e.adminToken}` },
+    });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBeLessThan(300);
     return res.json() as T;
   };
   const inspections = async () =>
-    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM inspections`.execute(handle.db)).rows[0].n);
+    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM inspections`.execute(e2e.handle.db)).rows[0].n);
+  /** True once `images` are `n` thumbnails that have loaded (with the token: a real picture). */
+  const thumbnailsLoaded = (images: Locator, n: number) =>
+    images.evaluateAll(
+      (imgs, n) => imgs.length === n && imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0),
+      n,
+    );
 
   beforeAll(async () => {
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 40, problems: 120 });
-    adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    // A street with at least three public toilets (the demo places four in each urban 街道).
-    const s = await sql<{ street: string; lon: number; lat: number }>`
-      SELECT left(region_code, 9) AS street, min(ST_X(geom)) AS lon, min(ST_Y(geom)) AS lat FROM points
-      WHERE type_code = ${TYPE} AND retired_at IS NULL
-      GROUP BY 1 HAVING count(*) >= 3 ORDER BY 1 LIMIT 1`.execute(handle.db);
-    expect(s.rows, 'a street with three public toilets').toHaveLength(1);
-    street = s.rows[0].street;
-    spot = [Number(s.rows[0].lon), Number(s.rows[0].lat)];
-    for (const [username, display_name, role] of [
-      ['e2e-inspector', '赵督查', 'inspector'],
-      ['e2e-leader', '钱领导', 'leader'],
-    ] as const)
-      await createUser(app, adminToken, { username, display_name, role, password: PASSWORD });
-    origin = await listen(app);
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: async (db) => {
+        await loadDemo(db, { blocks: 40, problems: 120 });
+        // A street with at least three public toilets (the demo places four in each urban 街道).
+        const s = await sql<{ street: string; lon: number; lat: number }>`
+          SELECT left(region_code, 9) AS street, min(ST_X(geom)) AS lon, min(ST_Y(geom)) AS lat FROM points
+          WHERE type_code = ${TYPE} AND retired_at IS NULL
+          GROUP BY 1 HAVING count(*) >= 3 ORDER BY 1 LIMIT 1`.execute(db);
+        expect(s.rows, 'a street with three public toilets').toHaveLength(1);
+        return { street: s.rows[0].street, spot: [Number(s.rows[0].lon), Number(s.rows[0].lat)] };
+      },
+      users: [
+        { username: 'e2e-inspector', display_name: '赵督查', role: 'inspector' },
+        { username: 'e2e-leader', display_name: '钱领导', role: 'leader' },
+      ],
+    });
   }, 180_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
-  const open = async (username: string, viewport: { width: number; height: number }, path = '/') => {
-    const context = await browser.newContext({
-      viewport,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      permissions: ['geolocation'],
-      geolocation: { longitude: spot[0], latitude: spot[1], accuracy: 8 },
-      isMobile: viewport.width < 500,
-      hasTouch: viewport.width < 500,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${origin}${path}`);
-    await loginThroughForm(page, username, PASSWORD);
-    await waitForMap(page);
-    return { context, page };
-  };
+  /** Logs in at `path`, the browser placed at the street's toilets (a phone: touch). */
+  const open = (username: string, viewport = DESKTOP, path = '/') =>
+    e2e.openAs(username, { viewport, path, at: e2e.seeded.spot, touch: viewport === PHONE });
 
   it('draws three points, walks them on the phone with a failed item and its photo, and the leader sees the street’s 达标率 and the problem', async () => {
+    const { street } = e2e.seeded;
     // ---- the admin draws the sample (seed recorded) and hands it to the inspector
     const inspectorId = (
-      await handle.db.selectFrom('users').select('id').where('username', '=', 'e2e-inspector').executeTakeFirstOrThrow()
+      await e2e.handle.db
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', 'e2e-inspector')
+        .executeTakeFirstOrThrow()
     ).id;
     const drawn = await api<{
       sample: { id: number; seed: number; sizes: Record<string, number>; tasks_total: number };
@@ -140,10 +101,7 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
     }
 
     // The checklist the inspector will fill in; the failure is its photo-required item.
-    const { standards } = await api<{ standards: { id: number; items: StandardItem[] }[] }>(
-      'GET',
-      `/api/standards?type=${TYPE}`,
-    );
+    const { standards } = await api<Static<typeof StandardsResponse>>('GET', `/api/standards?type=${TYPE}`);
     const items = standards[0].items;
     const failed = items.find((i) => i.photo_required)!;
     expect(failed, 'a photo-required item').toBeDefined();
@@ -203,13 +161,7 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
         const row = record.locator(`li.record-item[data-item="${failed.code}"]`);
         expect(await row.getAttribute('data-result')).toBe('fail');
         // The record shows the photo's thumbnail (a real image, loaded with the token) and the problem.
-        await expect
-          .poll(() =>
-            row
-              .locator('.photo-strip img.photo-thumb')
-              .evaluateAll((imgs) => imgs.length === 1 && imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)),
-          )
-          .toBe(true);
+        await expect.poll(() => thumbnailsLoaded(row.locator('.photo-strip img.photo-thumb'), 1)).toBe(true);
         const filed = row.locator('[data-problem]');
         problemId = Number(await filed.getAttribute('data-problem'));
         expect(await filed.innerText()).toContain(failedCategory);
@@ -245,19 +197,13 @@ describe('a mock assessment in Chromium (pglite): drawn sample, phone inspector,
     expect(await row.locator('td.rate').innerText()).toBe(`${expectedRate.toFixed(1)}%`);
     expect((await row.locator('td').nth(2).innerText()).startsWith('3/')).toBe(true);
     await check(l, 'leader standing');
-    await l.goto(`${origin}/?problem=${problemId}`);
+    await l.goto(`${e2e.origin}/?problem=${problemId}`);
     await waitForMap(l);
     const card = l.locator(`.problem-popup[data-problem-id="${problemId}"]`);
     await card.waitFor();
     expect(await card.innerText()).toContain(`#${problemId} ${failedCategory}`);
     await card.locator('details.history summary').click();
-    await expect
-      .poll(() =>
-        card
-          .locator('.history img.photo-thumb')
-          .evaluateAll((imgs) => imgs.length === 1 && imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)),
-      )
-      .toBe(true);
+    await expect.poll(() => thumbnailsLoaded(card.locator('.history img.photo-thumb'), 1)).toBe(true);
     await check(l, 'leader problem card');
     await l.screenshot({ path: join(RESULTS, 'assessment-leader.png') });
 

@@ -8,66 +8,43 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
 import { createWorld } from '../helpers/world.js';
 import { insertProblemRows } from '../helpers/problems.js';
 import { CAMPAIGN_ROWS } from '../fixtures/campaign-problems.js';
-import type { DbHandle } from '../../db/index.js';
-import { E2E_WEB_DIR, createUser, ensureWebBuilt, launchChromium, listen, loginThroughForm } from './harness.js';
-
-const PASSWORD = 'e2e-password-1';
+import { DESKTOP, PHONE, startE2e, type E2e } from './harness.js';
 
 describe('campaigns in Chromium (pglite)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let e2e: E2e;
   const dir = mkdtempSync(join(tmpdir(), 'e2e-campaign-'));
 
   beforeAll(async () => {
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    const world = await createWorld(handle.db);
-    await insertProblemRows(handle.db, CAMPAIGN_ROWS);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    await createUser(app, world.tokens.admin, {
-      username: 'e2e-campaign-leader',
-      display_name: '王主任',
-      role: 'leader',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: async (db) => {
+        await createWorld(db);
+        await insertProblemRows(db, CAMPAIGN_ROWS);
+      },
+      users: [{ username: 'e2e-campaign-leader', display_name: '王主任', role: 'leader' }],
     });
-    origin = await listen(app);
-    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
+    await e2e?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const open = async (viewport: { width: number; height: number }) => {
-    const context = await browser.newContext({
-      viewport,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      acceptDownloads: true,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${origin}/campaigns`);
-    await loginThroughForm(page, 'e2e-campaign-leader', PASSWORD);
-    return page;
-  };
+  const open = async (viewport: { width: number; height: number }) =>
+    (
+      await e2e.openAs('e2e-campaign-leader', {
+        path: '/campaigns',
+        viewport,
+        map: false,
+        context: { acceptDownloads: true },
+      })
+    ).page;
 
   it('a leader creates a campaign, sees its progress per street and downloads the bulletin', async () => {
-    const page = await open({ width: 1366, height: 768 });
+    const page = await open(DESKTOP);
     const form = page.locator('#campaign-form');
     await form.waitFor();
     await form.locator('input[name=name]').fill('暴露垃圾百日攻坚');
@@ -107,7 +84,7 @@ describe('campaigns in Chromium (pglite)', () => {
   }, 120_000);
 
   it('on a phone (390×844) the progress fits the width; wide tables scroll inside their box', async () => {
-    const page = await open({ width: 390, height: 844 });
+    const page = await open(PHONE);
     await page.locator('#campaign-name').waitFor();
     await page.locator('#campaign-units').waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -5,39 +5,30 @@
  * network, and what only the canvas shows (feature state, labels) from the e2e build's map.
  * Random picks use a printed seed: `TEST_SEED=<n>` replays them.
  */
-import { mkdirSync, copyFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
 import { jpeg } from '../helpers/photos.js';
-import { buildTestApp } from '../helpers/app.js';
-import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
 import { parseView } from '../../web/src/state/url.js';
 import { seededRandom, shuffle, testSeed } from '../helpers/random.js';
 import {
-  E2E_WEB_DIR,
+  DESKTOP,
+  E2E_PASSWORD,
+  PHONE,
+  RESULTS,
   ROOT,
   TransferMeter,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
   jumpAndSettle,
-  launchChromium,
-  listen,
   loginThroughForm,
   positionOf,
+  startE2e,
   statsSeq,
   waitForMap,
+  type E2e,
 } from './harness.js';
 
-const PASSWORD = 'e2e-password-1';
-const RESULTS = join(ROOT, 'test-results');
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 const SEED = testSeed();
 
 interface StatsRow {
@@ -48,90 +39,52 @@ interface StatsRow {
 }
 
 describe('web map in Chromium (pglite, small demo county)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  let adminToken: string;
+  /** Seeded: the manager's block. */
+  let e2e: E2e<string>;
   let leaderToken: string;
   let managerToken: string;
   let managerBlock: string;
-  const contexts: BrowserContext[] = [];
 
-  /** A fresh browser context and page (nothing shared with other tests), every request recorded. */
-  const newPage = async (viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page; requests: string[] }> => {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    return { context, page, requests };
-  };
   /** Logs in through the form at `path` and waits for the map's numbers at `level`. */
-  const openMap = async (username: string, path = '/', level?: string, viewport = DESKTOP) => {
-    const opened = await newPage(viewport);
-    await opened.page.goto(`${origin}${path}`);
-    await loginThroughForm(opened.page, username, PASSWORD);
-    await waitForMap(opened.page, { level });
-    return opened;
-  };
+  const openMap = (username: string, path = '/', level?: string, viewport = DESKTOP) =>
+    e2e.openAs(username, { path, map: level, viewport });
 
   const api = async <T>(token: string, url: string): Promise<{ status: number; body: T }> => {
-    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const res = await e2e.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
     return { status: res.statusCode, body: res.json() as T };
-  };
-  const tokenOf = async (username: string) => {
-    const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: PASSWORD } });
-    expect(res.statusCode).toBe(200);
-    return (res.json() as { token: string }).token;
   };
 
   beforeAll(async () => {
     console.log(`e2e random seed ${SEED} (replay with TEST_SEED=${SEED})`);
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 150, problems: 1500 });
-    adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    // The manager owns the block with the most open problems, so their list is not empty.
-    const busiest = await sql<{ region_code: string }>`SELECT region_code FROM problems
-      WHERE status NOT IN ('closed', 'voided') GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT 1`.execute(
-      handle.db,
-    );
-    managerBlock = busiest.rows[0].region_code;
-    await createUser(app, adminToken, {
-      username: 'e2e-leader',
-      display_name: '王县长',
-      role: 'leader',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: async (db) => {
+        await loadDemo(db, { blocks: 150, problems: 1500 });
+        // The manager owns the block with the most open problems, so their list is not empty.
+        const busiest = await sql<{ region_code: string }>`SELECT region_code FROM problems
+          WHERE status NOT IN ('closed', 'voided') GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT 1`.execute(
+          db,
+        );
+        return busiest.rows[0].region_code;
+      },
+      users: (block) => [
+        { username: 'e2e-leader', display_name: '王县长', role: 'leader' },
+        { username: 'e2e-manager', display_name: '李网格长', role: 'manager', scope: [block] },
+      ],
     });
-    await createUser(app, adminToken, {
-      username: 'e2e-manager',
-      display_name: '李网格长',
-      role: 'manager',
-      scope: [managerBlock],
-      password: PASSWORD,
-    });
-    leaderToken = await tokenOf('e2e-leader');
-    managerToken = await tokenOf('e2e-manager');
-    origin = await listen(app);
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
-  });
+    managerBlock = e2e.seeded;
+    leaderToken = await e2e.tokenOf('e2e-leader');
+    managerToken = await e2e.tokenOf('e2e-manager');
+  }, 180_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
   it('loads the county view for a leader offline, with numbers, heat and street labels, in under 2 MB', async () => {
-    const { page, requests } = await newPage();
+    const { page, requests } = await e2e.newPage();
     const meter = await TransferMeter.attach(page);
     const started = Date.now();
-    await page.goto(origin);
-    await loginThroughForm(page, 'e2e-leader', PASSWORD);
+    await page.goto(e2e.origin);
+    await loginThroughForm(page, 'e2e-leader', E2E_PASSWORD);
     await waitForMap(page, { level: 'street' });
     const elapsed = Date.now() - started;
     await meter.settle();
@@ -139,7 +92,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       `county view first load: ${(meter.bytes / 1024).toFixed(0)} KiB in ${meter.requests} requests, ${elapsed} ms`,
     );
     for (const [url, bytes] of meter.top(6))
-      console.log(`  ${(bytes / 1024).toFixed(0).padStart(6)} KiB ${url.replace(origin, '')}`);
+      console.log(`  ${(bytes / 1024).toFixed(0).padStart(6)} KiB ${url.replace(e2e.origin, '')}`);
     expect(meter.bytes).toBeLessThan(2 * 1024 * 1024);
 
     // Who is logged in, with role and scope.
@@ -154,16 +107,16 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       return map.queryRenderedFeatures({ layers: ['regions-street-label'] }).map((f: any) => f.properties.name);
     });
     expect(labels.length).toBeGreaterThan(3);
-    const streets = await sql<{ name: string }>`SELECT name FROM regions WHERE level = 'street'`.execute(handle.db);
+    const streets = await sql<{ name: string }>`SELECT name FROM regions WHERE level = 'street'`.execute(e2e.handle.db);
     expect(streets.rows.map((r) => r.name)).toEqual(expect.arrayContaining(labels));
 
     // The heat comes from the server's problem tiles; the numbers from the compact map answer.
-    expect(requests.some((u) => u.startsWith(`${origin}/tiles/problems/`))).toBe(true);
-    expect(requests.some((u) => u.startsWith(`${origin}/api/stats/map?`))).toBe(true);
+    expect(requests.some((u) => u.startsWith(`${e2e.origin}/tiles/problems/`))).toBe(true);
+    expect(requests.some((u) => u.startsWith(`${e2e.origin}/api/stats/map?`))).toBe(true);
     // Offline: nothing but this server was asked for anything.
-    expect(requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'))).toEqual(
-      [],
-    );
+    expect(
+      requests.filter((u) => !u.startsWith(e2e.origin) && !u.startsWith('data:') && !u.startsWith('blob:')),
+    ).toEqual([]);
 
     // The street colours are the API's open counts.
     const apiStreets = (await api<{ regions: StatsRow[] }>(leaderToken, '/api/stats/regions?level=street')).body
@@ -227,7 +180,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     const row = (
       await sql<{ code: string; lon: number; lat: number }>`
       SELECT r.code, ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat
-      FROM regions r WHERE r.level = 'block' AND r.code = ${managerBlock}`.execute(handle.db)
+      FROM regions r WHERE r.level = 'block' AND r.code = ${managerBlock}`.execute(e2e.handle.db)
     ).rows[0];
     await jumpAndSettle(page, [row.lon, row.lat], 12.6);
     // A pixel inside the block where no problem cluster is drawn (a cluster click zooms in instead).
@@ -330,7 +283,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     const second = await context.newPage();
     await second.goto(url);
     // The token lives in the tab's sessionStorage: a new tab logs in, and the link survives it.
-    await loginThroughForm(second, 'e2e-leader', PASSWORD);
+    await loginThroughForm(second, 'e2e-leader', E2E_PASSWORD);
     await waitForMap(second, { level: 'block' });
     const link = new URL(second.url());
     const view = parseView(link.search, link.hash);
@@ -350,7 +303,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       await sql<{
         code: string;
         name: string;
-      }>`SELECT code, name FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`.execute(handle.db)
+      }>`SELECT code, name FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`.execute(e2e.handle.db)
     ).rows[0];
     await page.locator('#region-search').fill(street.name.slice(0, 2));
     await page.locator(`#search-results button[data-code="${street.code}"]`).click();
@@ -365,7 +318,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
         x1: number;
         y1: number;
       }>`SELECT ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1 FROM regions WHERE code = ${street.code}`.execute(
-        handle.db,
+        e2e.handle.db,
       )
     ).rows[0];
     expect(centre.lon).toBeGreaterThan(box.x0);
@@ -375,14 +328,14 @@ describe('web map in Chromium (pglite, small demo county)', () => {
   });
 
   it('shows a manager only their area, and no point of another block is drawn or opens', async () => {
-    const { page } = await newPage();
+    const { page } = await e2e.newPage();
     // The numbers come from /api/stats/map (codes and values as arrays) for the open measure.
     const statsResponses: { codes: string[] }[] = [];
     page.on('response', (r) => {
       if (r.url().includes('/api/stats/map?') && r.status() === 200) void r.json().then((b) => statsResponses.push(b));
     });
-    await page.goto(origin);
-    await loginThroughForm(page, 'e2e-manager', PASSWORD);
+    await page.goto(e2e.origin);
+    await loginThroughForm(page, 'e2e-manager', E2E_PASSWORD);
     await waitForMap(page, { level: 'block' });
     await page.waitForSelector('#manager-list li[data-id]');
 
@@ -406,7 +359,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
     const own = await sql<{
       id: number;
     }>`SELECT id FROM problems WHERE region_code LIKE ${`${managerBlock}%`} AND status NOT IN ('closed', 'voided')`.execute(
-      handle.db,
+      e2e.handle.db,
     );
     expect(new Set(listed)).toEqual(new Set(own.rows.map((r) => r.id)));
 
@@ -417,7 +370,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
         await sql<{
           lon: number;
           lat: number;
-        }>`SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM problems WHERE id = ${id}`.execute(handle.db)
+        }>`SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM problems WHERE id = ${id}`.execute(e2e.handle.db)
       ).rows[0];
     const drawnNear = (lonLat: [number, number]) =>
       page.evaluate((ll) => {
@@ -441,7 +394,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
       await sql<{
         id: number;
       }>`SELECT id FROM problems WHERE region_code NOT LIKE ${`${managerBlock}%`} AND status NOT IN ('closed', 'voided') ORDER BY id LIMIT 1`.execute(
-        handle.db,
+        e2e.handle.db,
       )
     ).rows[0].id;
     expect((await api(managerToken, `/api/problems/${elsewhere}`)).status).toBe(404);
@@ -496,7 +449,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
         lon: number;
         lat: number;
       }>`SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM regions WHERE code = ${managerBlock}`.execute(
-        handle.db,
+        e2e.handle.db,
       )
     ).rows[0];
     await jumpAndSettle(page, [inside.lon, inside.lat], 15);
@@ -524,7 +477,7 @@ describe('web map in Chromium (pglite, small demo county)', () => {
         region_code: string;
         category_code: string;
         photos: string[];
-      }>`SELECT region_code, category_code, photos FROM problems WHERE id = ${created}`.execute(handle.db)
+      }>`SELECT region_code, category_code, photos FROM problems WHERE id = ${created}`.execute(e2e.handle.db)
     ).rows[0];
     expect(row).toMatchObject({
       region_code: managerBlock,

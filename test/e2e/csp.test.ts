@@ -4,23 +4,9 @@
  * error, and the policy really is enforced (an inline script is blocked).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
-import type { DbHandle } from '../../db/index.js';
+import type { Page } from 'playwright-core';
 import { loadDemo } from '../../db/seed/load.js';
-import {
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
-
-const PASSWORD = 'e2e-password-csp';
+import { E2E_PASSWORD, loginThroughForm, startE2e, waitForMap, type E2e } from './harness.js';
 
 /** Records CSP violations (reported in the page) and console errors. */
 async function watch(page: Page): Promise<{ violations: () => Promise<string[]>; errors: string[] }> {
@@ -38,43 +24,27 @@ async function watch(page: Page): Promise<{ violations: () => Promise<string[]>;
 }
 
 describe('CSP in Chromium (pglite, small demo county)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
+  let e2e: E2e;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 40, problems: 300 });
-    const adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle);
-    await createUser(app, adminToken, {
-      username: 'csp-leader',
-      display_name: '领导',
-      role: 'leader',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'production',
+      seed: (db) => loadDemo(db, { blocks: 40, problems: 300 }),
+      users: [{ username: 'csp-leader', display_name: '领导', role: 'leader' }],
     });
-    origin = await listen(app);
-    browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
   it('the map loads, draws its tiles in the MapLibre worker and shows numbers with no CSP violation or console error', async () => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    const page = await context.newPage();
+    const { context, page } = await e2e.newPage();
     const seen = await watch(page);
     const tiles: number[] = [];
     page.on('response', (r) => {
       if (r.url().includes('/tiles/')) tiles.push(r.status());
     });
-    const response = await page.goto(origin);
+    const response = await page.goto(e2e.origin);
     expect(response?.headers()['content-security-policy']).toContain("worker-src 'self' blob:");
-    await loginThroughForm(page, 'csp-leader', PASSWORD);
+    await loginThroughForm(page, 'csp-leader', E2E_PASSWORD);
     await waitForMap(page, { level: 'street' });
     // Tiles arrived, and the map went idle: MapLibre's (blob:) worker parsed and drew them.
     expect(tiles.filter((s) => s === 200).length).toBeGreaterThan(0);
@@ -95,10 +65,9 @@ describe('CSP in Chromium (pglite, small demo county)', () => {
   });
 
   it('the API docs (Swagger UI) load with no CSP violation', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
+    const { context, page } = await e2e.newPage();
     const seen = await watch(page);
-    await page.goto(`${origin}/api/docs`);
+    await page.goto(`${e2e.origin}/api/docs`);
     await page.waitForSelector('.swagger-ui .info', { timeout: 30_000 });
     expect(await seen.violations()).toEqual([]);
     await context.close();

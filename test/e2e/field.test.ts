@@ -6,47 +6,21 @@
  * after-photo and a note; the inspector closes it from 待核查 with a re-inspection photo; the
  * record shows the three photos. All along, the zh-CN page shows no English text.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
 import { jpeg } from '../helpers/photos.js';
-import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
-import {
-  E2E_WEB_DIR,
-  ROOT,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
+import { DESKTOP, PHONE, RESULTS, ROOT, startE2e, waitForMap, type E2e } from './harness.js';
 import { englishCollector } from './zh-text.js';
 
-const PASSWORD = 'e2e-password-1';
-const RESULTS = join(ROOT, 'test-results');
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
-
 describe('in the field in Chromium (pglite): phone inspector, desktop manager, offline outbox', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  let adminToken: string;
-  let block: string;
-  let spot: [number, number];
-  const contexts: BrowserContext[] = [];
+  let e2e: E2e<{ block: string; spot: [number, number] }>;
   const { found: english, check } = englishCollector();
   const api = async <T>(url: string): Promise<T> => {
-    const res = await app.inject({ url, headers: { authorization: `Bearer ${adminToken}` } });
+    const res = await e2e.app.inject({ url, headers: { authorization: `Bearer ${e2e.adminToken}` } });
     expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);
     return res.json() as T;
   };
@@ -54,64 +28,33 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
     Number(
       (
         await sql<{ n: string }>`SELECT count(*) AS n FROM problems WHERE description = ${description}`.execute(
-          handle.db,
+          e2e.handle.db,
         )
       ).rows[0].n,
     );
 
   beforeAll(async () => {
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 40, problems: 120 });
-    adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    const b = await sql<{ code: string; lon: number; lat: number }>`
-      SELECT code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
-      FROM regions WHERE level = 'block' ORDER BY code LIMIT 1`.execute(handle.db);
-    block = b.rows[0].code;
-    spot = [Number(b.rows[0].lon), Number(b.rows[0].lat)];
-    await createUser(app, adminToken, {
-      username: 'e2e-inspector',
-      display_name: '赵督查',
-      role: 'inspector',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: async (db) => {
+        await loadDemo(db, { blocks: 40, problems: 120 });
+        const b = await sql<{ code: string; lon: number; lat: number }>`
+          SELECT code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+          FROM regions WHERE level = 'block' ORDER BY code LIMIT 1`.execute(db);
+        return { block: b.rows[0].code, spot: [Number(b.rows[0].lon), Number(b.rows[0].lat)] };
+      },
+      users: ({ block }) => [
+        { username: 'e2e-inspector', display_name: '赵督查', role: 'inspector' },
+        { username: 'e2e-manager', display_name: '李网格长', role: 'manager', scope: [block] },
+      ],
     });
-    await createUser(app, adminToken, {
-      username: 'e2e-manager',
-      display_name: '李网格长',
-      role: 'manager',
-      scope: [block],
-      password: PASSWORD,
-    });
-    origin = await listen(app);
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
-  const open = async (username: string, viewport: { width: number; height: number }, path = '/') => {
-    const context = await browser.newContext({
-      viewport,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      permissions: ['geolocation'],
-      geolocation: { longitude: spot[0], latitude: spot[1], accuracy: 8 },
-      isMobile: viewport.width < 500,
-      hasTouch: viewport.width < 500,
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${origin}${path}`);
-    await loginThroughForm(page, username, PASSWORD);
-    await waitForMap(page);
-    return { context, page };
-  };
+  /** Logs in at `path`, the browser placed at the block's point (a phone: touch). */
+  const open = (username: string, viewport = DESKTOP, path = '/') =>
+    e2e.openAs(username, { viewport, path, at: e2e.seeded.spot, touch: viewport === PHONE });
 
   /** Reports at the device position through "在此上报" with one photo. */
   async function report(page: Page, description: string, colour: string): Promise<void> {
@@ -127,11 +70,11 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
 
   it('runs the closed loop from the phone, through an offline stretch, with photos at every step', async () => {
     // A third problem, reported earlier, that the inspector will file while offline.
-    const third = await app.inject({
+    const third = await e2e.app.inject({
       method: 'POST',
       url: '/api/problems',
-      headers: { authorization: `Bearer ${adminToken}` },
-      payload: { lon: spot[0], lat: spot[1], category: '06010', description: '第三件：待立案' },
+      headers: { authorization: `Bearer ${e2e.adminToken}` },
+      payload: { lon: e2e.seeded.spot[0], lat: e2e.seeded.spot[1], category: '06010', description: '第三件：待立案' },
     });
     expect(third.statusCode, third.body).toBe(201);
     const thirdId = third.json().id as number;
@@ -152,7 +95,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
     await page.locator('#add-problem button.link').click();
 
     // ---- no signal: a second report and a transition of the third wait in the outbox
-    await page.goto(`${origin}/?problem=${thirdId}`);
+    await page.goto(`${e2e.origin}/?problem=${thirdId}`);
     await waitForMap(page);
     await page.locator(`.problem-popup[data-problem-id="${thirdId}"]`).waitFor();
     await context.setOffline(true);
@@ -172,7 +115,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
 
     // ---- signal again: the outbox drains, once
     await context.setOffline(false);
-    await page.goto(`${origin}/`);
+    await page.goto(`${e2e.origin}/`);
     await waitForMap(page);
     await expect.poll(() => page.locator('#outbox').isHidden(), { timeout: 20_000 }).toBe(true);
     expect(await count('第二件：离线上报')).toBe(1);
@@ -181,7 +124,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
     const thirdEvents = await api<{ events: { action: string }[] }>(`/api/problems/${thirdId}/events`);
     expect(thirdEvents.events.map((e) => e.action)).toEqual(['create', 'file']);
     const second = await sql<{ id: number; photos: string[] }>`SELECT id, photos FROM problems
-      WHERE description = '第二件：离线上报'`.execute(handle.db);
+      WHERE description = '第二件：离线上报'`.execute(e2e.handle.db);
     expect(second.rows[0].photos).toHaveLength(1);
 
     // ---- the block manager, on a desktop: file, dispatch, resolve with an after-photo and a note
@@ -207,7 +150,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
     await check(m, 'manager resolved');
 
     // ---- the inspector closes it from 待核查 with a re-inspection photo
-    await page.goto(`${origin}/`);
+    await page.goto(`${e2e.origin}/`);
     await waitForMap(page);
     const item = page.locator(`#queue-recheck [data-queue-item="${firstId}"]`);
     await item.waitFor();
@@ -223,7 +166,7 @@ describe('in the field in Chromium (pglite): phone inspector, desktop manager, o
     expect(closed.properties.status).toBe('closed');
 
     // ---- the record shows the three photos, with display names and Chinese action labels
-    await page.goto(`${origin}/?problem=${firstId}`);
+    await page.goto(`${e2e.origin}/?problem=${firstId}`);
     await waitForMap(page);
     const card = page.locator(`.problem-popup[data-problem-id="${firstId}"]`);
     await card.waitFor();

@@ -1,21 +1,33 @@
 /**
- * What the browser tests and bench/web-first-load.ts share: build the page if stale, serve the
- * app on a free loopback port, create users through the API, launch Debian's Chromium (never a
- * downloaded browser), count the bytes a page transfers from CDP network events, and wait until
- * the map has applied its numbers and drawn its tiles (read from the map element's data
- * attributes, which every build has).
+ * What the browser tests and bench/web-first-load.ts share: `startE2e` builds the page if stale,
+ * opens and fills the database, serves the app on a free loopback port, creates users through the
+ * API and launches Debian's Chromium (never a downloaded browser); its pages are zh-CN in
+ * Asia/Shanghai and log in through the form. Besides: count the bytes a page transfers from CDP
+ * network events, and wait until the map has applied its numbers and drawn its tiles (read from
+ * the map element's data attributes, which every build has).
  *
  * The browser tests run the e2e build (`vite build --mode e2e` → dist/web-e2e), the only build
  * where `window.__e2eMap` is the MapLibre object, for what only the canvas shows (feature state,
  * rendered labels, pixel positions). The benchmark measures the production build (dist/web).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page, type CDPSession } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type CDPSession,
+} from 'playwright-core';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/types.js';
+import type { DbHandle } from '../../db/index.js';
+import { buildApp } from '../../server/app.js';
+import type { Config } from '../../server/config.js';
 import { hashToken } from '../../server/plugins/auth.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +35,15 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The e2e build of the page, which the browser tests serve (`webDir` of buildApp). */
 export const E2E_WEB_DIR = join(ROOT, 'dist', 'web-e2e');
+/** The production build (with its service worker), as `npm start` serves it. */
+export const PRODUCTION_WEB_DIR = join(ROOT, 'dist', 'web');
+/** Where the browser tests leave their screenshots (startE2e creates it). */
+export const RESULTS = join(ROOT, 'test-results');
+/** The password of every user startE2e creates. */
+export const E2E_PASSWORD = 'e2e-password-1';
+
+export const DESKTOP = { width: 1366, height: 768 };
+export const PHONE = { width: 390, height: 844 };
 
 /**
  * Builds the page with Vite when it is missing or older than web/ or domain/: dist/web (what
@@ -72,6 +93,151 @@ export interface NewUser {
   role: 'leader' | 'manager' | 'inspector' | 'admin' | 'department';
   scope?: string[];
   password: string;
+}
+
+export interface E2eOptions<Seeded> {
+  /**
+   * The page the app serves: 'e2e' (dist/web-e2e, where `window.__e2eMap` is the map) or
+   * 'production' (dist/web, with its service worker). Built first when missing or stale.
+   */
+  web: 'e2e' | 'production';
+  /** Opens the migrated database; `close()` closes it. Default: the tests' PGlite (BACKENDS[0]). */
+  open?: () => Promise<DbHandle>;
+  /** The app's config. Default: the tests' `testConfig()`. */
+  config?: Config;
+  /** Fills the database before the app is built; what it resolves to is `seeded`. */
+  seed?: (db: Kysely<DB>) => Promise<Seeded>;
+  /** Users created through POST /api/users (as an admin would), all with E2E_PASSWORD. */
+  users?: Omit<NewUser, 'password'>[] | ((seeded: Seeded) => Omit<NewUser, 'password'>[]);
+  /** The admin inserted directly, whose token creates the users (unique per run on a kept database). */
+  adminName?: string;
+}
+
+export interface PageOptions {
+  viewport?: { width: number; height: number };
+  /** Where the browser says it is (geolocation granted), [lon, lat] in degrees (WGS 84). */
+  at?: [number, number];
+  /** A phone's touch screen and mobile viewport. */
+  touch?: boolean;
+  /** Anything else for the browser context (e.g. `acceptDownloads`). */
+  context?: BrowserContextOptions;
+}
+
+export interface OpenOptions extends PageOptions {
+  /** Where the page opens; default '/'. */
+  path?: string;
+  /** The level whose numbers the map must show first; false: the page has no map to wait for. */
+  map?: string | false;
+}
+
+/** A page of the running app: its context, and every URL it requested. */
+export interface E2ePage {
+  context: BrowserContext;
+  page: Page;
+  requests: string[];
+}
+
+/** The running app and browser of one browser-test file (or the benchmark). */
+export interface E2e<Seeded = unknown> {
+  readonly handle: DbHandle;
+  readonly app: FastifyInstance;
+  /** The page's origin, http://127.0.0.1:<port>. */
+  readonly origin: string;
+  readonly browser: Browser;
+  readonly adminToken: string;
+  readonly seeded: Seeded;
+  /** An API token for a created user, through POST /api/auth/login. */
+  tokenOf(username: string): Promise<string>;
+  /**
+   * A fresh browser context (zh-CN, Asia/Shanghai: nothing shared with other pages) and a page in
+   * it, every request recorded; `close()` closes it.
+   */
+  newPage(options?: PageOptions): Promise<E2ePage>;
+  /** A new page at `path`, logged in as `username` through the form, its map drawn (see waitForMap). */
+  openAs(username: string, options?: OpenOptions): Promise<E2ePage>;
+  /** Closes the pages, the browser, the app and the database; what was never opened is skipped. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what a browser test needs, in this order: builds the page when stale, opens the database,
+ * runs `seed`, inserts an admin, builds the app (never owning the database), creates `users`,
+ * listens on a free loopback port and launches Chromium. When a step fails, what was started is
+ * closed before the error is thrown.
+ */
+export async function startE2e<Seeded = void>(options: E2eOptions<Seeded>): Promise<E2e<Seeded>> {
+  ensureWebBuilt(options.web);
+  mkdirSync(RESULTS, { recursive: true });
+  const contexts: BrowserContext[] = [];
+  let handle: DbHandle | undefined;
+  let app: FastifyInstance | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => {});
+    await browser?.close();
+    await app?.close();
+    await handle?.close();
+  };
+  try {
+    // The defaults are imported here, not at the top: test/helpers needs the vitest runner, and
+    // bench/web-first-load.ts (which passes its own) runs without one.
+    const open = options.open ?? (await import('../helpers/db.js')).BACKENDS[0].open;
+    const config = options.config ?? (await import('../helpers/app.js')).testConfig();
+    handle = await open();
+    const seeded = (await options.seed?.(handle.db)) as Seeded;
+    const adminToken = await insertAdminToken(handle.db, options.adminName);
+    const webDir = options.web === 'e2e' ? E2E_WEB_DIR : PRODUCTION_WEB_DIR;
+    app = await buildApp({ config, db: handle, ownsDb: false, logger: false, webDir });
+    const users = typeof options.users === 'function' ? options.users(seeded) : (options.users ?? []);
+    for (const user of users) await createUser(app, adminToken, { ...user, password: E2E_PASSWORD });
+    const origin = await listen(app);
+    browser = await launchChromium();
+    const [h, a, b] = [handle, app, browser];
+    const newPage = async ({ viewport = DESKTOP, at, touch = false, context: extra }: PageOptions = {}) => {
+      const context = await b.newContext({
+        viewport,
+        locale: 'zh-CN',
+        timezoneId: 'Asia/Shanghai',
+        ...(at && { permissions: ['geolocation'], geolocation: { longitude: at[0], latitude: at[1], accuracy: 8 } }),
+        ...(touch && { isMobile: true, hasTouch: true }),
+        ...extra,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      return { context, page, requests };
+    };
+    return {
+      handle: h,
+      app: a,
+      origin,
+      browser: b,
+      adminToken,
+      seeded,
+      async tokenOf(username) {
+        const res = await a.inject({
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { username, password: E2E_PASSWORD },
+        });
+        if (res.statusCode !== 200) throw new Error(`logging in ${username}: ${res.statusCode} ${res.body}`);
+        return (res.json() as { token: string }).token;
+      },
+      newPage,
+      async openAs(username, { path = '/', map, ...pageOptions } = {}) {
+        const opened = await newPage(pageOptions);
+        await opened.page.goto(`${origin}${path}`);
+        await loginThroughForm(opened.page, username, E2E_PASSWORD);
+        if (map !== false) await waitForMap(opened.page, { level: map });
+        return opened;
+      },
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => {});
+    throw err;
+  }
 }
 
 /** Creates a user through POST /api/users, as an admin would in the admin page. */

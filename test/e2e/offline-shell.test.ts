@@ -6,89 +6,37 @@
  * manager's own area (outline, numbers, their list) from what the worker cached, and a report made
  * without signal waits in the outbox ("1 条待上传"). Built once for the file.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
-import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
-import {
-  ROOT,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
-
-const PASSWORD = 'e2e-password-1';
-const PHONE = { width: 390, height: 844 };
-/** The production build (with its service worker), as `npm start` serves it. */
-const WEB_DIR = join(ROOT, 'dist', 'web');
+import { PHONE, startE2e, waitForMap, type E2e } from './harness.js';
 
 describe('the offline shell in Chromium (production build with its service worker, pglite)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  let block: string;
-  let spot: [number, number];
-  const contexts: BrowserContext[] = [];
+  let e2e: E2e<{ block: string; spot: [number, number] }>;
 
   beforeAll(async () => {
-    ensureWebBuilt('production');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 40, problems: 400 });
-    const adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, WEB_DIR);
-    // The manager owns the block with the most open problems, so their list is not empty.
-    const busiest = (
-      await sql<{ code: string; lon: number; lat: number }>`
-        SELECT r.code, ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat
-        FROM regions r
-        WHERE r.code = (SELECT region_code FROM problems WHERE status NOT IN ('closed', 'voided')
-                        GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT 1)`.execute(handle.db)
-    ).rows[0];
-    block = busiest.code;
-    spot = [Number(busiest.lon), Number(busiest.lat)];
-    await createUser(app, adminToken, {
-      username: 'e2e-manager',
-      display_name: '李网格长',
-      role: 'manager',
-      scope: [block],
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'production',
+      seed: async (db) => {
+        await loadDemo(db, { blocks: 40, problems: 400 });
+        // The manager owns the block with the most open problems, so their list is not empty.
+        const busiest = (
+          await sql<{ code: string; lon: number; lat: number }>`
+            SELECT r.code, ST_X(ST_PointOnSurface(r.geom)) AS lon, ST_Y(ST_PointOnSurface(r.geom)) AS lat
+            FROM regions r
+            WHERE r.code = (SELECT region_code FROM problems WHERE status NOT IN ('closed', 'voided')
+                            GROUP BY region_code ORDER BY count(*) DESC, region_code LIMIT 1)`.execute(db)
+        ).rows[0];
+        return { block: busiest.code, spot: [Number(busiest.lon), Number(busiest.lat)] };
+      },
+      users: ({ block }) => [{ username: 'e2e-manager', display_name: '李网格长', role: 'manager', scope: [block] }],
     });
-    origin = await listen(app);
-    browser = await launchChromium();
   }, 600_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
   it('reloads without signal with the shell, the own area and the list, and queues a report made offline', async () => {
-    const context = await browser.newContext({
-      viewport: PHONE,
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-      isMobile: true,
-      hasTouch: true,
-      permissions: ['geolocation'],
-      geolocation: { longitude: spot[0], latitude: spot[1], accuracy: 8 },
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${origin}/`);
-    await loginThroughForm(page, 'e2e-manager', PASSWORD);
-    await waitForMap(page);
+    const { context, page } = await e2e.openAs('e2e-manager', { viewport: PHONE, at: e2e.seeded.spot, touch: true });
 
     // The worker installs (precaching the shell) and takes control of the page.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
@@ -128,14 +76,14 @@ describe('the offline shell in Chromium (production build with its service worke
     await expect.poll(() => page.locator('#outbox').getAttribute('data-pending')).toBe('1');
     expect(await page.locator('#outbox .outbox-pending').textContent()).toBe('1 条待上传');
     const sent = await sql<{ n: string }>`SELECT count(*) AS n FROM problems
-      WHERE description = '离线时上报：井盖缺失'`.execute(handle.db);
+      WHERE description = '离线时上报：井盖缺失'`.execute(e2e.handle.db);
     expect(Number(sent.rows[0].n)).toBe(0);
 
     // ---- signal again: the outbox sends it by itself, once
     await context.setOffline(false);
     await expect.poll(() => page.locator('#outbox').isHidden(), { timeout: 20_000 }).toBe(true);
     const after = await sql<{ n: string }>`SELECT count(*) AS n FROM problems
-      WHERE description = '离线时上报：井盖缺失'`.execute(handle.db);
+      WHERE description = '离线时上报：井盖缺失'`.execute(e2e.handle.db);
     expect(Number(after.rows[0].n)).toBe(1);
   }, 240_000);
 });

@@ -6,32 +6,12 @@
  * aside for the problem card and the rankings sheet.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
-import type { DbHandle } from '../../db/index.js';
+import type { Page } from 'playwright-core';
+import { sql, type RawBuilder } from 'kysely';
 import { loadDemo } from '../../db/seed/load.js';
 import { shanghaiMonth } from '../../domain/time.js';
-import {
-  E2E_WEB_DIR,
-  ROOT,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
-
-const PASSWORD = 'e2e-password-1';
-const RESULTS = join(ROOT, 'test-results');
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
+import { DESKTOP, PHONE, RESULTS, startE2e, waitForMap, type E2e } from './harness.js';
 
 type Box = [number, number, number, number];
 
@@ -64,81 +44,46 @@ function framed(view: Box, box: Box): boolean {
 }
 
 describe('links, region picks and the rankings view in Chromium (pglite)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
+  let e2e: E2e;
   let leaderToken: string;
   let countyZoom: number;
-  const contexts: BrowserContext[] = [];
 
+  /** The first row of a query (one the demo county always answers). */
+  const first = async <T>(query: RawBuilder<T>): Promise<T> => (await query.execute(e2e.handle.db)).rows[0];
   const bboxOf = async (code: string): Promise<Box> => {
-    const r = (
-      await sql<{ x0: number; y0: number; x1: number; y1: number }>`
-        SELECT ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1
-        FROM regions WHERE code = ${code}`.execute(handle.db)
-    ).rows[0];
+    const r = await first(sql<{ x0: number; y0: number; x1: number; y1: number }>`
+      SELECT ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1
+      FROM regions WHERE code = ${code}`);
     return [Number(r.x0), Number(r.y0), Number(r.x1), Number(r.y1)];
   };
   const rankings = async (query: string): Promise<RankingsBody> => {
-    const res = await app.inject({
+    const res = await e2e.app.inject({
       url: `/api/rankings?${query}`,
       headers: { authorization: `Bearer ${leaderToken}` },
     });
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as RankingsBody;
   };
-  const openMap = async (path: string, viewport = DESKTOP) => {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
-    await page.goto(`${origin}${path}`);
-    await loginThroughForm(page, 'e2e-leader', PASSWORD);
-    await waitForMap(page);
-    return { page, requests };
-  };
+  const openMap = (path: string, viewport = DESKTOP) => e2e.openAs('e2e-leader', { path, viewport });
 
   beforeAll(async () => {
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 60, problems: 600 });
-    const adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    await createUser(app, adminToken, {
-      username: 'e2e-leader',
-      display_name: '王县长',
-      role: 'leader',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: (db) => loadDemo(db, { blocks: 60, problems: 600 }),
+      users: [{ username: 'e2e-leader', display_name: '王县长', role: 'leader' }],
     });
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'e2e-leader', password: PASSWORD },
-    });
-    leaderToken = (login.json() as { token: string }).token;
-    origin = await listen(app);
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
+    leaderToken = await e2e.tokenOf('e2e-leader');
     // The zoom at which the whole county fits, to tell a zoom to a region from the first view.
     const { page } = await openMap('/');
     countyZoom = (await mapView(page)).zoom;
   }, 180_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
   it('opens /?region=<code> with that region selected, its panel open and the map brought to it', async () => {
     const street = (
-      await sql<{ code: string }>`SELECT code FROM regions WHERE level = 'street' ORDER BY code DESC LIMIT 1`.execute(
-        handle.db,
-      )
-    ).rows[0].code;
+      await first(sql<{ code: string }>`SELECT code FROM regions WHERE level = 'street' ORDER BY code DESC LIMIT 1`)
+    ).code;
     const { page } = await openMap(`/?region=${street}`);
     await page.waitForSelector(`#region-panel[data-code="${street}"][data-ready="true"]`);
     expect(await page.locator('#region-name').getAttribute('data-code')).toBe(street);
@@ -153,10 +98,8 @@ describe('links, region picks and the rankings view in Chromium (pglite)', () =>
 
   it('opens /?problem=<id> with its card, and closing the card takes it out of the address', async () => {
     const id = (
-      await sql<{ id: number }>`SELECT id FROM problems WHERE status = 'dispatched' ORDER BY id LIMIT 1`.execute(
-        handle.db,
-      )
-    ).rows[0].id;
+      await first(sql<{ id: number }>`SELECT id FROM problems WHERE status = 'dispatched' ORDER BY id LIMIT 1`)
+    ).id;
     const { page } = await openMap(`/?problem=${id}`);
     const card = page.locator(`.problem-popup[data-problem-id="${id}"]`);
     await card.waitFor();
@@ -168,20 +111,16 @@ describe('links, region picks and the rankings view in Chromium (pglite)', () =>
 
   it("zooms the map to a region clicked in the panel's ranking list and puts it in the address", async () => {
     const street = (
-      await sql<{ code: string }>`SELECT code FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`.execute(
-        handle.db,
-      )
-    ).rows[0].code;
+      await first(sql<{ code: string }>`SELECT code FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`)
+    ).code;
     const { page } = await openMap(`/?region=${street}`);
     await page.waitForSelector(`#region-panel[data-code="${street}"][data-ready="true"]`);
     const before = await mapView(page);
     const child = page.locator('#panel-children li button').first();
     const name = await child.textContent();
     const code = (
-      await sql<{ code: string }>`SELECT code FROM regions WHERE parent_code = ${street} AND name = ${name}`.execute(
-        handle.db,
-      )
-    ).rows[0].code;
+      await first(sql<{ code: string }>`SELECT code FROM regions WHERE parent_code = ${street} AND name = ${name}`)
+    ).code;
     await child.click();
     await page.waitForSelector(`#region-panel[data-code="${code}"][data-ready="true"]`);
     await expect
@@ -308,11 +247,9 @@ describe('links, region picks and the rankings view in Chromium (pglite)', () =>
     await page.locator('#region-panel button.close').click();
     expect(await legend.isVisible()).toBe(true);
     const id = (
-      await sql<{ id: number }>`SELECT id FROM problems WHERE status = 'dispatched' ORDER BY id DESC LIMIT 1`.execute(
-        handle.db,
-      )
-    ).rows[0].id;
-    await page.goto(`${origin}/?problem=${id}`);
+      await first(sql<{ id: number }>`SELECT id FROM problems WHERE status = 'dispatched' ORDER BY id DESC LIMIT 1`)
+    ).id;
+    await page.goto(`${e2e.origin}/?problem=${id}`);
     await waitForMap(page);
     await page.locator(`.problem-popup[data-problem-id="${id}"]`).waitFor();
     expect(await legend.isVisible()).toBe(false);

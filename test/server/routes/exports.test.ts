@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { BACKENDS } from '../../helpers/db.js';
-import { useApp } from '../../helpers/app.js';
+import { buildTestApp, useApp } from '../../helpers/app.js';
 import { insertProblemRows, sh, type ProblemRow } from '../../helpers/problems.js';
 import { auth, centre, MANAGER_BLOCK, NEIGHBOUR_BLOCK, type World } from '../../helpers/world.js';
 import { problemExportRows } from '../../../db/queries/exports.js';
@@ -157,6 +157,128 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
       expect((await ctx.app.inject('/api/exports/problems.csv?access_token=wrong')).statusCode).toBe(401);
     });
   });
+
+  // Only PostgreSQL writes the CSV with COPY (every cell formatted in SQL, problemExportCsvSql);
+  // PGlite, and every XLSX, go through the Node writer. So only there are there two files to compare.
+  if (backend.name === 'postgres') {
+    describe('GET /api/exports/problems.csv: COPY and the Node writer', () => {
+      const own = useApp(backend);
+      let ids: number[];
+      let photoId: number;
+      beforeAll(async () => {
+        const db = own.handle.db;
+        await insertProblemRows(db, [
+          {
+            block: MANAGER_BLOCK,
+            status: 'closed',
+            reported: '2025-10-01 08:00',
+            due: '2025-10-02 12:00',
+            closed: '2025-10-01 20:00',
+          },
+          { block: MANAGER_BLOCK, status: 'dispatched', reported: '2025-10-02 08:00', due: null },
+          { block: NEIGHBOUR_BLOCK, status: 'in_progress', reported: '2025-10-03 08:00', due: '2025-10-03 12:00' },
+          { block: OTHER_BLOCK, status: 'filed', reported: '2025-10-04 08:00', due: '2099-01-01 00:00' },
+        ]);
+        ids = (await db.selectFrom('problems').select('id').orderBy('id').execute()).map((r) => Number(r.id));
+        // A second before and at midnight in Shanghai (16:00 UTC), with milliseconds to cut, not round.
+        await db
+          .updateTable('problems')
+          .set({
+            description: '路边垃圾，"一大堆", 有人说：\n“第二行”',
+            address: '',
+            reported_at: new Date('2025-10-01T15:59:59.999Z'),
+            closed_at: new Date('2025-10-01T16:00:00.000Z'),
+            resolved_at: new Date('2025-10-01T16:00:00.000Z'),
+          })
+          .where('id', '=', ids[0])
+          .execute();
+        await db
+          .updateTable('problems')
+          .set({
+            description: '=HYPERLINK("http://evil.example","点我")',
+            address: '+86 0731 1234',
+            severity: 3,
+            source: 'hotline',
+            escalated: true,
+            escalated_at: new Date('2025-10-02T01:00:00Z'),
+            photos: ['/uploads/a.jpg', 'https://cdn.example.com/b.jpg'],
+          })
+          .where('id', '=', ids[1])
+          .execute();
+        await db
+          .updateTable('problems')
+          .set({ description: '-2+3', address: '@SUM(A1:A9)' })
+          .where('id', '=', ids[2])
+          .execute();
+        await db
+          .updateTable('problems')
+          .set({ description: '\t制表符开头', address: '\r回车开头，逗号' })
+          .where('id', '=', ids[3])
+          .execute();
+        photoId = (
+          await db
+            .insertInto('photos')
+            .values({
+              sha256: 'a'.repeat(64),
+              size_bytes: 1234,
+              mime: 'image/jpeg',
+              width: 640,
+              height: 480,
+              uploaded_by: own.world.userIds.inspector,
+              kind: 'report',
+              problem_id: ids[1],
+              region_code: MANAGER_BLOCK,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id;
+      });
+
+      it('is byte for byte the file the Node writer makes of the same rows', async () => {
+        // The same database without its pool: the route has no COPY stream and takes the Node writer.
+        const node = await buildTestApp({ ...own.handle, pool: undefined });
+        try {
+          const request = { url: '/api/exports/problems.csv', headers: auth(own.world.tokens.leader) };
+          const [byCopy, byNode] = [await own.app.inject(request), await node.inject(request)];
+          expect(byCopy.statusCode).toBe(200);
+          expect(byNode.statusCode).toBe(200);
+          expect(byCopy.body).toBe(byNode.body);
+          expect(byCopy.rawPayload.equals(byNode.rawPayload)).toBe(true);
+
+          const rows = csvRows(byCopy.body);
+          expect(rows.map((r) => Number(r['编号']))).toEqual(ids);
+          expect(rows[0]).toMatchObject({
+            描述: '路边垃圾，"一大堆", 有人说：\n“第二行”',
+            地址: '',
+            上报时间: '2025-10-01 23:59:59',
+            处置时间: '2025-10-02 00:00:00',
+            结案时间: '2025-10-02 00:00:00',
+            是否超期: '否',
+            是否督办: '否',
+            照片: '',
+          });
+          expect(rows[1]).toMatchObject({
+            描述: `'=HYPERLINK("http://evil.example","点我")`,
+            地址: "'+86 0731 1234",
+            期限: '',
+            紧急程度: '紧急',
+            来源: '12345热线',
+            是否超期: '否',
+            是否督办: '是',
+            照片: `http://localhost:80/uploads/a.jpg https://cdn.example.com/b.jpg http://localhost:80/api/photos/${photoId}`,
+          });
+          expect(rows[2]).toMatchObject({ 描述: "'-2+3", 地址: "'@SUM(A1:A9)", 状态: '处置中', 是否超期: '是' });
+          expect(rows[3]).toMatchObject({
+            描述: "'\t制表符开头",
+            地址: "'\r回车开头，逗号",
+            期限: '2099-01-01 00:00:00',
+          });
+        } finally {
+          await node.close();
+        }
+      });
+    });
+  }
 
   describe('GET /api/exports/problems.xlsx', () => {
     it('has the sheet, Chinese headers, a frozen header row, date formats in Asia/Shanghai and a totals row', async () => {

@@ -14,9 +14,29 @@ const THREE_ITEMS = [
   { code: 'SIGN', text: '指示牌规范', category: '03002', weight: 1, photo_required: false },
 ];
 
+/** Only the photo-required item fails. */
+const BURN_FAILS = { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' } as const;
+
+type Submitter = 'admin' | 'inspector' | 'manager';
+type Results = Record<string, 'pass' | 'fail' | 'na'>;
+type StandardRef = { id: number; items: { id: number; code: string }[] };
+type Photos = Record<string, number[]>;
+
 describe.each(BACKENDS)('inspections on $name', (backend) => {
   const ctx = useApp(backend, { world: 'each' });
   const as = (role: 'admin' | 'inspector' | 'manager' | 'department' | 'leader') => auth(ctx.world.tokens[role]);
+
+  /** A public toilet, added by the admin; answers the point. */
+  async function addPoint(name: string, lon: number, lat: number, address?: string) {
+    const point = await ctx.app.inject({
+      method: 'POST',
+      url: '/api/points',
+      headers: as('admin'),
+      payload: { type: 'PUBLIC_TOILET', name, address, lon, lat },
+    });
+    expect(point.statusCode, point.body).toBe(201);
+    return point.json();
+  }
 
   async function setup() {
     const std = await ctx.app.inject({
@@ -26,57 +46,47 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
       payload: { type: 'PUBLIC_TOILET', note: '三项测试标准', items: THREE_ITEMS },
     });
     expect(std.statusCode, std.body).toBe(201);
-    const point = await ctx.app.inject({
-      method: 'POST',
-      url: '/api/points',
-      headers: as('admin'),
-      payload: { type: 'PUBLIC_TOILET', name: '星沙一号公厕', address: '开元路 8 号', lon: 113.004, lat: 28.206 },
-    });
-    expect(point.statusCode, point.body).toBe(201);
-    return { standard: std.json(), point: point.json() };
+    return { standard: std.json(), point: await addPoint('星沙一号公厕', 113.004, 28.206, '开元路 8 号') };
   }
 
+  /** Rows in `table` now. */
+  const count = async (table: 'inspections' | 'problems') =>
+    Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
+    );
+  /** Inspections and problems together: a refused inspection adds to neither. */
+  const written = async () => (await count('inspections')) + (await count('problems'));
+
+  const postInspection = (who: Submitter, payload: object) =>
+    ctx.app.inject({ method: 'POST', url: '/api/inspections', headers: as(who), payload });
+
+  /** An unannounced inspection from a device beside the point, photos given as addresses. */
   const submit = (
-    who: 'admin' | 'inspector' | 'manager',
+    who: Submitter,
     pointId: number,
-    standard: { id: number; items: { id: number; code: string }[] },
-    results: Record<string, 'pass' | 'fail' | 'na'>,
+    standard: StandardRef,
+    results: Results,
     photos: Record<string, string[]> = {},
   ) =>
-    ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as(who),
-      payload: {
-        point_id: pointId,
-        standard_id: standard.id,
-        kind: 'unannounced',
-        device: { lon: 113.0041, lat: 28.2061, accuracy_m: 8 },
-        items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photos: photos[i.code] ?? [] })),
-      },
+    postInspection(who, {
+      point_id: pointId,
+      standard_id: standard.id,
+      kind: 'unannounced',
+      device: { lon: 113.0041, lat: 28.2061, accuracy_m: 8 },
+      items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photos: photos[i.code] ?? [] })),
     });
 
   it('a three-item inspection with one failure creates exactly one problem with the right category, block and deadline, on the record', async () => {
     const { standard, point } = await setup();
     expect(standard.version).toBeGreaterThanOrEqual(2); // version 1 is the seed's
-    const before = Number(
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(ctx.handle.db)).rows[0].n,
-    );
-    const res = await submit(
-      'inspector',
-      point.id,
-      standard,
-      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
-      { BURN: ['/api/photos/abc123'] },
-    );
+    const before = await count('problems');
+    const res = await submit('inspector', point.id, standard, BURN_FAILS, { BURN: ['/api/photos/abc123'] });
     expect(res.statusCode, res.body).toBe(201);
     const body = res.json();
     expect(body.problems).toHaveLength(1);
     expect(body.problems[0].category_code).toBe('06020');
     expect(body.problems[0].item_code).toBe('BURN');
-    const after = Number(
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM problems`.execute(ctx.handle.db)).rows[0].n,
-    );
+    const after = await count('problems');
     expect(after - before).toBe(1);
 
     // The inspection is on the record: who, when, where the device was, every item, the problem.
@@ -150,7 +160,7 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     const standingOf = async () =>
       (await ctx.app.inject({ method: 'GET', url: `/api/points/${point.id}`, headers: as('admin') })).json().properties;
     await submit('inspector', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
-    await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' }, photo);
+    await submit('inspector', point.id, standard, BURN_FAILS, photo);
     expect((await standingOf()).standing).toBe('failed'); // two failures, but not of the same item
     await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'na' }, photo);
     const s = await standingOf();
@@ -202,38 +212,20 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
 
   it('refuses an incomplete form, a failure without its required photo, and a point outside the manager’s area — writing nothing', async () => {
     const { standard, point } = await setup();
-    const count = async () =>
-      Number(
-        (
-          await sql<{
-            n: number;
-          }>`SELECT (SELECT count(*) FROM inspections) + (SELECT count(*) FROM problems) AS n`.execute(ctx.handle.db)
-        ).rows[0].n,
-      );
-    const n0 = await count();
-    const partial = await ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as('inspector'),
-      payload: {
-        point_id: point.id,
-        standard_id: standard.id,
-        items: [{ item_id: standard.items[0].id, result: 'fail' }],
-      },
+    const n0 = await written();
+    const partial = await postInspection('inspector', {
+      point_id: point.id,
+      standard_id: standard.id,
+      items: [{ item_id: standard.items[0].id, result: 'fail' }],
     });
     expect(partial.statusCode).toBe(422);
     expect(partial.json().error.details).toMatchObject({ reason: 'items_invalid', missing: ['BURN', 'SIGN'] });
-    const noPhoto = await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' });
+    const noPhoto = await submit('inspector', point.id, standard, BURN_FAILS);
     expect(noPhoto.statusCode).toBe(422);
     expect(noPhoto.json().error.details.photo_missing).toEqual(['BURN']);
     // A point in the neighbour block: the manager gets a 404, as for a missing point.
-    const far = await ctx.app.inject({
-      method: 'POST',
-      url: '/api/points',
-      headers: as('admin'),
-      payload: { type: 'PUBLIC_TOILET', name: '邻居公厕', lon: 113.015, lat: 28.21 },
-    });
-    const byManager = await submit('manager', far.json().id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
+    const far = await addPoint('邻居公厕', 113.015, 28.21);
+    const byManager = await submit('manager', far.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
     expect(byManager.statusCode).toBe(404);
     const dept = await ctx.app.inject({
       method: 'POST',
@@ -242,7 +234,7 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
       payload: { point_id: point.id, standard_id: standard.id, items: [{ item_id: 1, result: 'pass' }] },
     });
     expect(dept.statusCode).toBe(403);
-    expect(await count()).toBe(n0);
+    expect(await written()).toBe(n0);
     // The manager's own point: allowed.
     const own = await submit('manager', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' });
     expect(own.statusCode, own.body).toBe(201);
@@ -250,12 +242,7 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
 
   it('standing per street: points covered, weighted 达标率 and the most-failed items', async () => {
     const { standard, point } = await setup();
-    await ctx.app.inject({
-      method: 'POST',
-      url: '/api/points',
-      headers: as('admin'),
-      payload: { type: 'PUBLIC_TOILET', name: '未检查公厕', lon: 113.006, lat: 28.207 },
-    });
+    await addPoint('未检查公厕', 113.006, 28.207);
     await submit('inspector', point.id, standard, { CLEAN: 'fail', BURN: 'pass', SIGN: 'pass' }); // 2 of 4 passed
     await submit('inspector', point.id, standard, { CLEAN: 'pass', BURN: 'pass', SIGN: 'fail' }); // 3 of 4
     const res = await ctx.app.inject({
@@ -313,83 +300,43 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     return res.json().id;
   }
 
-  const submitIds = (
-    who: 'admin' | 'inspector' | 'manager',
-    pointId: number,
-    standard: { id: number; items: { id: number; code: string }[] },
-    results: Record<string, 'pass' | 'fail' | 'na'>,
-    photoIds: Record<string, number[]>,
-  ) =>
-    ctx.app.inject({
-      method: 'POST',
-      url: '/api/inspections',
-      headers: as(who),
-      payload: {
-        point_id: pointId,
-        standard_id: standard.id,
-        items: standard.items.map((i) => ({
-          item_id: i.id,
-          result: results[i.code],
-          photo_ids: photoIds[i.code] ?? [],
-        })),
-      },
+  /** An inspection with uploaded photos given by id (no device position, no kind). */
+  const submitIds = (who: Submitter, pointId: number, standard: StandardRef, results: Results, photoIds: Photos) =>
+    postInspection(who, {
+      point_id: pointId,
+      standard_id: standard.id,
+      items: standard.items.map((i) => ({ item_id: i.id, result: results[i.code], photo_ids: photoIds[i.code] ?? [] })),
     });
 
   it('takes uploaded photos by id: the failed item’s photo is on the record and the problem, scoped like the point; a wrong one writes nothing', async () => {
     const { standard, point } = await setup();
-    const count = async () =>
-      Number(
-        (
-          await sql<{
-            n: number;
-          }>`SELECT (SELECT count(*) FROM inspections) + (SELECT count(*) FROM problems) AS n`.execute(ctx.handle.db)
-        ).rows[0].n,
-      );
-    const n0 = await count();
+    const n0 = await written();
 
     // A report photo is not an inspection photo; someone else's upload answers like a missing one.
     const report = await upload('inspector', 'report', '#2980b9');
-    const wrong = await submitIds(
-      'inspector',
-      point.id,
-      standard,
-      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
-      {
-        BURN: [report],
-      },
-    );
+    const wrong = await submitIds('inspector', point.id, standard, BURN_FAILS, {
+      BURN: [report],
+    });
     expect(wrong.statusCode, wrong.body).toBe(422);
     expect(wrong.json().error).toMatchObject({
       code: 'PHOTO_UNUSABLE',
       params: { reason: 'wrong_kind', photo_id: report },
     });
     const theirs = await upload('admin', 'inspection_item', '#16a085');
-    const notMine = await submitIds(
-      'inspector',
-      point.id,
-      standard,
-      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
-      {
-        BURN: [theirs],
-      },
-    );
+    const notMine = await submitIds('inspector', point.id, standard, BURN_FAILS, {
+      BURN: [theirs],
+    });
     expect(notMine.statusCode).toBe(422);
     expect(notMine.json().error.params).toEqual({ reason: 'unknown_photo', photo_id: theirs });
-    expect(await count()).toBe(n0);
+    expect(await written()).toBe(n0);
 
     // BURN requires a photo of a failure: an uploaded one satisfies it.
     const burnPhoto = await upload('inspector', 'inspection_item', '#c0392b');
     const signPhoto = await upload('inspector', 'inspection_item', '#f1c40f');
-    const res = await submitIds(
-      'inspector',
-      point.id,
-      standard,
-      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
-      {
-        BURN: [burnPhoto],
-        SIGN: [signPhoto],
-      },
-    );
+    const res = await submitIds('inspector', point.id, standard, BURN_FAILS, {
+      BURN: [burnPhoto],
+      SIGN: [signPhoto],
+    });
     expect(res.statusCode, res.body).toBe(201);
     const insp = res.json().inspection;
     const byCode = Object.fromEntries(insp.items.map((i: { code: string }) => [i.code, i]));
@@ -410,15 +357,9 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
     ]);
 
     // Used once: the same photo cannot go on a second inspection.
-    const again = await submitIds(
-      'inspector',
-      point.id,
-      standard,
-      { CLEAN: 'pass', BURN: 'fail', SIGN: 'pass' },
-      {
-        BURN: [burnPhoto],
-      },
-    );
+    const again = await submitIds('inspector', point.id, standard, BURN_FAILS, {
+      BURN: [burnPhoto],
+    });
     expect(again.statusCode).toBe(422);
     expect(again.json().error.params).toEqual({ reason: 'already_attached', photo_id: burnPhoto });
 
@@ -429,16 +370,11 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
       expect(img.statusCode, `photo ${id}`).toBe(200);
       expect(img.headers['content-type']).toBe('image/jpeg');
     }
-    const far = await ctx.app.inject({
-      method: 'POST',
-      url: '/api/points',
-      headers: as('admin'),
-      payload: { type: 'PUBLIC_TOILET', name: '邻居公厕', lon: 113.015, lat: 28.21 },
-    });
+    const far = await addPoint('邻居公厕', 113.015, 28.21);
     const farPhoto = await upload('inspector', 'inspection_item', '#8e44ad');
     const farRes = await submitIds(
       'inspector',
-      far.json().id,
+      far.id,
       standard,
       { CLEAN: 'pass', BURN: 'pass', SIGN: 'pass' },
       {
@@ -454,10 +390,6 @@ describe.each(BACKENDS)('inspections on $name', (backend) => {
 
   it('an Idempotency-Key makes a resent inspection (the outbox after a lost answer) the same one: one record, one problem', async () => {
     const { standard, point } = await setup();
-    const count = async (table: 'inspections' | 'problems') =>
-      Number(
-        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(ctx.handle.db)).rows[0].n,
-      );
     const [inspections0, problems0] = [await count('inspections'), await count('problems')];
     const payload = {
       point_id: point.id,
