@@ -58,6 +58,16 @@ export function t(key: MessageKey, params: Record<string, string | number> = {},
   return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * The message for `key` cut at its `{param}`: the text before and after it, for a label whose
+ * value is filled in elsewhere (a MapLibre expression around a tile's number).
+ */
+export function messageAround(key: MessageKey, param: string, lang: Lang = current): [string, string] {
+  const template = dictionaries[lang][key] ?? zhCN[key] ?? key;
+  const at = template.indexOf(`{${param}}`);
+  return at < 0 ? [template, ''] : [template.slice(0, at), template.slice(at + param.length + 2)];
+}
+
 export function statusLabel(status: string, lang: Lang = current): string {
   const table = lang === 'en' ? STATUS_LABELS_EN : STATUS_LABELS_ZH;
   return table[status as Status] ?? status;

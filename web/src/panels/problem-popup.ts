@@ -130,6 +130,9 @@ export async function loadProblem(id: number): Promise<{ problem: ProblemDetail;
   }
 }
 
+/** The phone layout's breakpoint (styles.css), where the card is docked above the sheet. */
+const PHONE = '(max-width: 768px)';
+
 export class ProblemPopup {
   private popup: Popup | null = null;
   /** Id of the problem whose popup is open, or null. */
@@ -205,6 +208,16 @@ export class ProblemPopup {
     return true;
   }
 
+  /** Pans the map so `coords` sits halfway down the space above the docked card, when it is not already in it. */
+  private keepPointAbove(popup: Popup, coords: [number, number]): void {
+    if (this.popup !== popup) return;
+    const mapTop = this.map.getContainer().getBoundingClientRect().top;
+    const cardTop = popup.getElement().getBoundingClientRect().top - mapTop;
+    const y = this.map.project(coords).y;
+    const margin = 24;
+    if (y < margin || y > cardTop - margin) this.map.panBy([0, y - cardTop / 2], { duration: 300 });
+  }
+
   private attach(id: number, coords: [number, number], body: HTMLElement): void {
     this.popup?.remove();
     const popup = new Popup({
@@ -227,6 +240,12 @@ export class ProblemPopup {
     this.popup = popup;
     this.shown = id;
     this.onSelect(coords);
+    if (matchMedia(PHONE).matches) {
+      // Docked at the bottom on a phone (styles.css): keep the point in view above the card, also
+      // when the card grows (its record opened).
+      requestAnimationFrame(() => this.keepPointAbove(popup, coords));
+      body.addEventListener('toggle', () => this.keepPointAbove(popup, coords), true);
+    }
     // The open problem is part of the address (?problem=<id>), so a link or a reload shows it again.
     const url = new URL(location.href);
     url.searchParams.set('problem', String(id));
