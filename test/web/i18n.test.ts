@@ -8,6 +8,7 @@ import {
   formatPercent,
   statusLabel,
   actionLabel,
+  actorLabel,
   messageAround,
   t,
 } from '../../web/src/i18n/index.js';
@@ -29,6 +30,14 @@ describe('web i18n', () => {
     expect(messageAround('map.omitted', 'n', 'en')).toEqual(['+', ' not shown']);
     // A message without the parameter is all "before".
     expect(messageAround('legend.nodata', 'n', 'en')).toEqual(['No data', '']);
+  });
+
+  it("names the escalation sweep's record entries in the page's language, and users by their display name", () => {
+    expect(actorLabel('system', 'system', null, 'zh-CN')).toBe('系统');
+    expect(actorLabel('system', 'system', null, 'en')).toBe('System');
+    expect(actorLabel('li', '李网格长', 'manager', 'zh-CN')).toBe('李网格长');
+    // A user who happens to log in as "system" keeps their name.
+    expect(actorLabel('system', '系统管理员', 'admin', 'en')).toBe('系统管理员');
   });
 
   it('shows times in Asia/Shanghai whatever the machine zone', () => {

@@ -53,6 +53,7 @@ export const en: Record<MessageKey, string> = {
   'source.other': 'Other',
   'legend.nodata': 'No data',
   'map.omitted': '+{n} not shown',
+  'problem.systemActor': 'System',
   'search.placeholder': 'Search a region by name or code',
   'search.none': 'No match',
   'panel.close': 'Close',

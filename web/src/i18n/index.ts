@@ -86,6 +86,15 @@ export function actionLabel(action: string, lang: Lang = current): string {
   return table[action as Action] ?? RECORD_LABELS[action]?.[lang] ?? (lang === 'en' ? action : '操作');
 }
 
+/**
+ * Who made a record entry: the user's display name, or "系统" / "System" for the automatic
+ * escalation sweep, which records the login name 'system' (SYSTEM_ACTOR in
+ * db/queries/escalation.ts) and has no user row, so the zh-CN page shows no English login name.
+ */
+export function actorLabel(actor: string, displayName: string, role: string | null, lang: Lang = current): string {
+  return actor === 'system' && role === null ? t('problem.systemActor', {}, lang) : displayName;
+}
+
 /** Integer or decimal with Chinese digit grouping; `–` for null. */
 export function formatNumber(value: number | null | undefined, lang: Lang = current, digits = 0): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';

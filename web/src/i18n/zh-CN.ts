@@ -51,6 +51,7 @@ export const zhCN = {
   'legend.nodata': '无数据',
   // On the map where a tile held more points than it draws ({n} is the count left out).
   'map.omitted': '另有 {n} 个未显示',
+  'problem.systemActor': '系统',
   'search.placeholder': '搜索区域名称或代码',
   'search.none': '无结果',
   'panel.close': '关闭',
