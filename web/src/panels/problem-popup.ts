@@ -209,8 +209,8 @@ export class ProblemPopup {
   }
 
   /**
-   * On a phone the card is docked at the bottom (styles.css): pans the map so the point sits
-   * halfway down the space above the card when it is not in it. Elsewhere the card hangs from its
+   * On a phone the card is docked at the top (styles.css): pans the map so the point sits
+   * halfway down the space between the card and the folded sheet when it is not in it. Elsewhere the card hangs from its
    * point: MapLibre picks the side again for the card's new size, and the map pans when the card
    * would still leave the map at the top (under the header) or the bottom.
    */
@@ -219,9 +219,11 @@ export class ProblemPopup {
     const margin = 8;
     const area = this.map.getContainer().getBoundingClientRect();
     if (matchMedia(PHONE).matches) {
-      const cardTop = popup.getElement().getBoundingClientRect().top - area.top;
+      // Free: from the card's bottom to the folded sheet and its "在此上报" (about 110 px).
+      const top = popup.getElement().getBoundingClientRect().bottom - area.top;
+      const bottom = area.height - 110;
       const y = this.map.project(coords).y;
-      if (y < 3 * margin || y > cardTop - 3 * margin) this.map.panBy([0, y - cardTop / 2], { duration: 300 });
+      if (y < top + 3 * margin || y > bottom) this.map.panBy([0, y - (top + bottom) / 2], { duration: 300 });
       return;
     }
     popup.setLngLat(coords);
