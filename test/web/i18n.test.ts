@@ -8,6 +8,8 @@ import {
   formatPercent,
   statusLabel,
   actionLabel,
+  actorLabel,
+  messageAround,
   t,
 } from '../../web/src/i18n/index.js';
 import { zhCN } from '../../web/src/i18n/zh-CN.js';
@@ -21,6 +23,21 @@ describe('web i18n', () => {
   it('defaults to Chinese and fills parameters', () => {
     expect(t('add.created', { id: 42 })).toBe('已上报，编号 42');
     expect(t('add.created', { id: 42 }, 'en')).toBe('Reported as #42');
+  });
+
+  it("cuts the capped-tile label at its count, in each language, so the map's label is read from the tables", () => {
+    expect(messageAround('map.omitted', 'n', 'zh-CN')).toEqual(['另有 ', ' 个未显示']);
+    expect(messageAround('map.omitted', 'n', 'en')).toEqual(['+', ' not shown']);
+    // A message without the parameter is all "before".
+    expect(messageAround('legend.nodata', 'n', 'en')).toEqual(['No data', '']);
+  });
+
+  it("names the escalation sweep's record entries in the page's language, and users by their display name", () => {
+    expect(actorLabel('system', 'system', null, 'zh-CN')).toBe('系统');
+    expect(actorLabel('system', 'system', null, 'en')).toBe('System');
+    expect(actorLabel('li', '李网格长', 'manager', 'zh-CN')).toBe('李网格长');
+    // A user who happens to log in as "system" keeps their name.
+    expect(actorLabel('system', '系统管理员', 'admin', 'en')).toBe('系统管理员');
   });
 
   it('shows times in Asia/Shanghai whatever the machine zone', () => {

@@ -52,6 +52,8 @@ export const en: Record<MessageKey, string> = {
   'source.hotline': '12345 hotline',
   'source.other': 'Other',
   'legend.nodata': 'No data',
+  'map.omitted': '+{n} not shown',
+  'problem.systemActor': 'System',
   'search.placeholder': 'Search a region by name or code',
   'search.none': 'No match',
   'panel.close': 'Close',

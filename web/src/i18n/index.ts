@@ -58,6 +58,16 @@ export function t(key: MessageKey, params: Record<string, string | number> = {},
   return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * The message for `key` cut at its `{param}`: the text before and after it, for a label whose
+ * value is filled in elsewhere (a MapLibre expression around a tile's number).
+ */
+export function messageAround(key: MessageKey, param: string, lang: Lang = current): [string, string] {
+  const template = dictionaries[lang][key] ?? zhCN[key] ?? key;
+  const at = template.indexOf(`{${param}}`);
+  return at < 0 ? [template, ''] : [template.slice(0, at), template.slice(at + param.length + 2)];
+}
+
 export function statusLabel(status: string, lang: Lang = current): string {
   const table = lang === 'en' ? STATUS_LABELS_EN : STATUS_LABELS_ZH;
   return table[status as Status] ?? status;
@@ -74,6 +84,15 @@ const RECORD_LABELS: Record<string, Record<Lang, string>> = {
 export function actionLabel(action: string, lang: Lang = current): string {
   const table = lang === 'en' ? ACTION_LABELS_EN : ACTION_LABELS_ZH;
   return table[action as Action] ?? RECORD_LABELS[action]?.[lang] ?? (lang === 'en' ? action : '操作');
+}
+
+/**
+ * Who made a record entry: the user's display name, or "系统" / "System" for the automatic
+ * escalation sweep, which records the login name 'system' (SYSTEM_ACTOR in
+ * db/queries/escalation.ts) and has no user row, so the zh-CN page shows no English login name.
+ */
+export function actorLabel(actor: string, displayName: string, role: string | null, lang: Lang = current): string {
+  return actor === 'system' && role === null ? t('problem.systemActor', {}, lang) : displayName;
 }
 
 /** Integer or decimal with Chinese digit grouping; `–` for null. */

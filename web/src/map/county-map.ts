@@ -4,7 +4,7 @@
  * travel separately: each region level's polygons are fetched once (ETag-revalidated) and kept;
  * filters only replace feature state (`setFeatureState`) and the problem tiles' query (`setTiles`).
  */
-import { getLang } from '../i18n/index.js';
+import { getLang, messageAround } from '../i18n/index.js';
 import {
   Map as MapLibreMap,
   NavigationControl,
@@ -15,6 +15,7 @@ import {
   type GeoJSONSource,
   type VectorTileSource,
   type LngLatBoundsLike,
+  type ExpressionSpecification,
 } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
@@ -44,6 +45,7 @@ import {
   LAYER_HEAT,
   LAYER_MASK,
   LAYER_MASK_LINE,
+  LAYER_OMITTED,
   LAYER_POINTS,
   assessmentPointsLayer,
   omittedLayer,
@@ -105,6 +107,15 @@ export interface AppliedStats {
   seq: number;
 }
 
+/**
+ * The capped-tile label ("另有 N 个未显示") as an expression around the tile's count, in the
+ * page's language: the message's text on either side of its `{n}`.
+ */
+export function omittedLabel(n: ExpressionSpecification): ExpressionSpecification {
+  const [before, after] = messageAround('map.omitted', 'n');
+  return ['concat', before, n, after];
+}
+
 /** MapLibre's UI strings (zoom buttons, attribution, cooperative gestures) in the page's language. */
 function mapLocale(): Record<string, string> {
   if (getLang() === 'en') return {};
@@ -139,6 +150,8 @@ function mapLocale(): Record<string, string> {
 
 export class CountyMap {
   readonly map: MapLibreMap;
+  /** MapLibre's own (English) UI strings, to switch back to after Chinese. */
+  private readonly englishLocale: Record<string, string>;
   readonly loaded: Promise<void>;
   private levelChoice: LevelChoice;
   private shownLevel: Level | null = null;
@@ -165,8 +178,6 @@ export class CountyMap {
       maxZoom: 18,
       minZoom: 6,
       attributionControl: false,
-      // Control tooltips in the page's language (MapLibre's own strings are English).
-      locale: mapLocale(),
       // CJK and Latin alike are drawn locally: no glyph server exists offline.
       localIdeographFontFamily:
         '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", sans-serif',
@@ -176,6 +187,9 @@ export class CountyMap {
           ? { url, headers: authHeaders() }
           : { url },
     });
+    // Control tooltips in the page's language (MapLibre's own strings are English, kept to switch back).
+    this.englishLocale = { ...this.map._locale };
+    this.applyLocale();
     this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
     this.map.addControl(new AttributionControl({ compact: true }), 'bottom-right');
@@ -219,11 +233,7 @@ export class CountyMap {
     m.addLayer(cellCountsLayer);
     m.addLayer(assessmentPointsLayer);
     m.addLayer(pointsLayer(Date.now() / 1000));
-    m.addLayer(
-      omittedLayer((n) =>
-        getLang() === 'en' ? ['concat', '+', n, ' not shown'] : ['concat', '另有 ', n, ' 个未显示'],
-      ),
-    );
+    m.addLayer(omittedLayer(omittedLabel));
     m.addLayer(selectedProblemLayer);
     for (const level of REGION_LEVELS) m.addLayer(regionLabelLayer(level));
     m.addLayer(draftLayer);
@@ -353,6 +363,33 @@ export class CountyMap {
     src?.setTiles([assessmentPointsUrl(location.origin, String(Date.now()))]);
   }
 
+  /** MapLibre's UI strings in the page's language (the English defaults patched by {@link mapLocale}). */
+  private applyLocale(): void {
+    this.map._locale = { ...this.englishLocale, ...mapLocale() };
+    this.map.getCanvas().setAttribute('aria-label', this.map._getUIString('Map.Title'));
+  }
+
+  /**
+   * The map's own words after a language change: the capped-tile label, the controls' tooltips
+   * and the scale bar's unit (MapLibre's controls read its locale when they are drawn).
+   */
+  relabel(): void {
+    if (this.map.getLayer(LAYER_OMITTED))
+      this.map.setLayoutProperty(LAYER_OMITTED, 'text-field', omittedLabel(['to-string', ['get', 'omitted']]));
+    this.applyLocale();
+    for (const [selector, key] of [
+      ['.maplibregl-ctrl-zoom-in', 'NavigationControl.ZoomIn'],
+      ['.maplibregl-ctrl-zoom-out', 'NavigationControl.ZoomOut'],
+      ['.maplibregl-ctrl-attrib-button', 'AttributionControl.ToggleAttribution'],
+    ] as const)
+      for (const button of this.map.getContainer().querySelectorAll<HTMLElement>(selector)) {
+        button.title = this.map._getUIString(key);
+        button.setAttribute('aria-label', this.map._getUIString(key));
+      }
+    // The scale bar writes its unit on every move.
+    this.map.fire('move');
+  }
+
   setHeat(on: boolean): void {
     if (this.map.getLayer(LAYER_HEAT)) this.map.setLayoutProperty(LAYER_HEAT, 'visibility', on ? 'visible' : 'none');
   }
@@ -377,8 +414,11 @@ export class CountyMap {
     });
   }
 
-  /** Greys out everything outside `features` (a manager's area) and fits the map to them. */
-  async setActiveArea(features: GeoJSON.Feature[] | null, fit = true): Promise<void> {
+  /**
+   * Greys out everything outside `features` (a manager's area) and fits the map to them, keeping
+   * `bottom` CSS pixels free for the bottom sheet on a phone.
+   */
+  async setActiveArea(features: GeoJSON.Feature[] | null, fit = true, bottom = 0): Promise<void> {
     await this.loaded;
     this.activeArea = features ? features.map((f) => String(f.properties?.code ?? '')) : null;
     const src = this.map.getSource(SOURCE_MASK) as GeoJSONSource;
@@ -386,11 +426,16 @@ export class CountyMap {
     this.map.setLayoutProperty(LAYER_MASK, 'visibility', features ? 'visible' : 'none');
     this.map.setLayoutProperty(LAYER_MASK_LINE, 'visibility', features ? 'visible' : 'none');
     const box = features ? bboxOf(features) : null;
-    if (box && fit) this.fitBounds(box, false);
+    if (box && fit) this.fitBounds(box, false, bottom);
   }
 
-  fitBounds(box: [number, number, number, number], animate = true): void {
-    this.map.fitBounds(box as LngLatBoundsLike, { padding: 40, animate, maxZoom: 16 });
+  /** Fits `box` (WGS84 degrees), keeping `bottom` CSS pixels free for a sheet or panel over the map. */
+  fitBounds(box: [number, number, number, number], animate = true, bottom = 0): void {
+    this.map.fitBounds(box as LngLatBoundsLike, {
+      padding: { top: 40, left: 40, right: 40, bottom: 40 + bottom },
+      animate,
+      maxZoom: 16,
+    });
   }
 
   /**
@@ -408,11 +453,11 @@ export class CountyMap {
     return true;
   }
 
-  /** Fits the county outline (first load without a position in the URL). */
-  async fitCounty(): Promise<void> {
+  /** Fits the county outline (first load without a position in the URL), `bottom` as in {@link fitBounds}. */
+  async fitCounty(bottom = 0): Promise<void> {
     const fc = await this.loadGeometry('county');
     const box = bboxOf(fc.features);
-    if (box) this.fitBounds(box, false);
+    if (box) this.fitBounds(box, false, bottom);
   }
 
   private handleClick(e: MapMouseEvent): void {

@@ -6,7 +6,7 @@
 import { Popup, type Map as MapLibreMap } from 'maplibre-gl';
 import { api, ApiError, session, type Category, type ProblemDetail, type ProblemEvent } from '../api.js';
 import { h } from '../dom.js';
-import { actionLabel, countdown, formatDateTime, statusLabel, t, type MessageKey } from '../i18n/index.js';
+import { actionLabel, actorLabel, countdown, formatDateTime, statusLabel, t, type MessageKey } from '../i18n/index.js';
 import { OPEN_STATUSES, type Status } from '../../../domain/workflow.js';
 import { actionButtons } from './problem-actions.js';
 import { canEdit, editControl } from './problem-edit.js';
@@ -66,7 +66,7 @@ export function problemDetails(problem: ProblemDetail, events: ProblemEvent[]): 
           h(
             'li',
             { class: 'small' },
-            `${formatDateTime(e.at)} ${e.actor_name} ${actionLabel(e.action)}`,
+            `${formatDateTime(e.at)} ${actorLabel(e.actor, e.actor_name, e.actor_role)} ${actionLabel(e.action)}`,
             e.to_status ? ` → ${statusLabel(e.to_status)}` : '',
             e.note ? h('div', { class: 'muted' }, e.note) : null,
             e.photos.length
@@ -129,6 +129,9 @@ export async function loadProblem(id: number): Promise<{ problem: ProblemDetail;
     throw err;
   }
 }
+
+/** The phone layout's breakpoint (styles.css), where the card is docked above the sheet. */
+const PHONE = '(max-width: 768px)';
 
 export class ProblemPopup {
   private popup: Popup | null = null;
@@ -205,6 +208,31 @@ export class ProblemPopup {
     return true;
   }
 
+  /**
+   * On a phone the card is docked at the top (styles.css): pans the map so the point sits
+   * halfway down the space between the card and the folded sheet when it is not in it. Elsewhere the card hangs from its
+   * point: MapLibre picks the side again for the card's new size, and the map pans when the card
+   * would still leave the map at the top (under the header) or the bottom.
+   */
+  private keepInView(popup: Popup, coords: [number, number]): void {
+    if (this.popup !== popup) return;
+    const margin = 8;
+    const area = this.map.getContainer().getBoundingClientRect();
+    if (matchMedia(PHONE).matches) {
+      // Free: from the card's bottom to the folded sheet and its "在此上报" (about 110 px).
+      const top = popup.getElement().getBoundingClientRect().bottom - area.top;
+      const bottom = area.height - 110;
+      const y = this.map.project(coords).y;
+      if (y < top + 3 * margin || y > bottom) this.map.panBy([0, y - (top + bottom) / 2], { duration: 300 });
+      return;
+    }
+    popup.setLngLat(coords);
+    const card = popup.getElement().getBoundingClientRect();
+    if (card.top < area.top + margin) this.map.panBy([0, card.top - area.top - margin], { duration: 300 });
+    else if (card.bottom > area.bottom - margin)
+      this.map.panBy([0, card.bottom - area.bottom + margin], { duration: 300 });
+  }
+
   private attach(id: number, coords: [number, number], body: HTMLElement): void {
     this.popup?.remove();
     const popup = new Popup({
@@ -227,6 +255,9 @@ export class ProblemPopup {
     this.popup = popup;
     this.shown = id;
     this.onSelect(coords);
+    // The card stays on the map, below the page header, also when it grows (its record opened).
+    requestAnimationFrame(() => this.keepInView(popup, coords));
+    body.addEventListener('toggle', () => this.keepInView(popup, coords), true);
     // The open problem is part of the address (?problem=<id>), so a link or a reload shows it again.
     const url = new URL(location.href);
     url.searchParams.set('problem', String(id));

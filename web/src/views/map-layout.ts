@@ -12,6 +12,8 @@ export interface MapLayout {
   notice: HTMLElement;
   /** Shows a message for 5 s at the bottom of the map. */
   showToast(message: string): void;
+  /** The skeleton's own words (the demo notice, the sheet handle's label) after a language change. */
+  relabel(): void;
 }
 
 export function mapLayout(): MapLayout {
@@ -23,26 +25,23 @@ export function mapLayout(): MapLayout {
   const notice = h('div', { class: 'synthetic-notice' }, t('app.synthetic'));
   const toast = h('div', { class: 'toast', role: 'status', hidden: true });
   // On a phone the sidebar is a bottom sheet over the full-screen map; the handle folds it away.
-  const sheet = h(
-    'div',
-    { class: 'sheet', id: 'sheet' },
-    h(
-      'button',
-      {
-        class: 'sheet-handle',
-        'aria-label': t('sheet.toggle'),
-        title: t('sheet.toggle'),
-        onclick: () => sheet.classList.toggle('collapsed'),
-      },
-      h('span', { class: 'grip' }),
-    ),
-    aside,
+  const handle = h(
+    'button',
+    {
+      class: 'sheet-handle',
+      'aria-label': t('sheet.toggle'),
+      title: t('sheet.toggle'),
+      onclick: () => sheet.classList.toggle('collapsed'),
+    },
+    h('span', { class: 'grip' }),
   );
+  const sheet = h('div', { class: 'sheet', id: 'sheet' }, handle, aside);
   const root = h(
     'div',
     { class: 'map-page' },
     sheet,
-    h('div', { class: 'map-wrap' }, mapEl, legendBox, notice, status, toast),
+    // The notice and the legend share one column at the map's left, so neither covers the other.
+    h('div', { class: 'map-wrap' }, mapEl, h('div', { class: 'map-overlays' }, notice, legendBox), status, toast),
     panel,
   );
   return {
@@ -57,6 +56,11 @@ export function mapLayout(): MapLayout {
       toast.textContent = message;
       toast.hidden = false;
       setTimeout(() => (toast.hidden = true), 5000);
+    },
+    relabel: () => {
+      notice.textContent = t('app.synthetic');
+      handle.title = t('sheet.toggle');
+      handle.setAttribute('aria-label', t('sheet.toggle'));
     },
   };
 }

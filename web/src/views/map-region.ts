@@ -28,12 +28,20 @@ export class RegionSelection {
 
   constructor(private readonly o: RegionSelectionOptions) {}
 
+  /**
+   * Selects `code` without its panel (a row picked in the rankings, which keep the panel): the
+   * highlight, the address and what the exports follow, as a click on the map.
+   */
+  select(code: string): void {
+    this.selected = code;
+    regionInUrl(code);
+    this.o.countyMap.selectRegion(code);
+  }
+
   /** Selects `code`: highlight, address, and its panel with the current filters and measure. */
   open(code: string): void {
     const { countyMap, panel } = this.o;
-    this.selected = code;
-    regionInUrl(code);
-    countyMap.selectRegion(code);
+    this.select(code);
     void showRegionPanel(panel, {
       code,
       filters: this.o.params(),
@@ -44,17 +52,22 @@ export class RegionSelection {
         panel.hidden = true;
         countyMap.selectRegion(null);
       },
-      // A region picked in the panel's ranking: open it and zoom the map to it.
+      // A region picked in the panel's ranking: open it and zoom the map to it (above the panel,
+      // which lies over the bottom of the map on a phone).
       onPickRegion: (c) => {
         this.open(c);
-        void countyMap.fitRegion(c);
+        void countyMap.fitRegion(c, matchMedia('(max-width: 768px)').matches ? panel.offsetHeight : 0);
       },
       onOpenProblem: this.o.onOpenProblem,
     });
   }
 
-  /** Redraws the selected region's panel (filters, measure or language changed). */
+  /**
+   * Redraws the selected region's panel (filters, measure or language changed), only when the
+   * panel shows it: a region selected from the rankings leaves the panel to them.
+   */
   refresh(): void {
-    if (this.selected) this.open(this.selected);
+    const { panel } = this.o;
+    if (this.selected && !panel.hidden && panel.dataset.code === this.selected) this.open(this.selected);
   }
 }

@@ -13,7 +13,7 @@ import { tileQuery, writeUrl } from '../state/url-sync.js';
 import { MapClickModes } from './map-clicks.js';
 import { mapLayout } from './map-layout.js';
 import { rolePanels, type RolePanels } from './map-panels.js';
-import { RegionSelection, regionInUrl } from './map-region.js';
+import { RegionSelection } from './map-region.js';
 import { DraftReport } from './map-report.js';
 import { sidebarParts } from './map-sidebar.js';
 import { MapStats } from './map-stats.js';
@@ -105,6 +105,16 @@ class MapPage {
   }
 
   private readonly params = () => filtersToParams(this.view.filters);
+
+  /**
+   * CSS pixels at the bottom of the map that the open bottom sheet covers on a phone (0 on a
+   * desktop, where the sidebar sits beside the map): what a fit leaves free so the area shows.
+   */
+  private readonly sheetCover = (): number => {
+    const sheet = document.getElementById('sheet');
+    if (!sheet || !matchMedia('(max-width: 768px)').matches) return 0;
+    return Math.max(0, this.layout.mapEl.getBoundingClientRect().bottom - sheet.getBoundingClientRect().top);
+  };
 
   /** The map, and what a click, a move or a level change on it does. */
   private createMap(): CountyMap {
@@ -204,7 +214,7 @@ class MapPage {
         assessment: panels.assessment.el,
         queue: panels.queue?.el ?? null,
         onSearchHit: (hit) => {
-          countyMap.fitBounds(hit.bbox);
+          countyMap.fitBounds(hit.bbox, true, this.sheetCover());
           if (hit.level !== 'county') region.open(hit.code);
         },
         onStartAdd: () => {
@@ -223,10 +233,10 @@ class MapPage {
         onError: layout.showToast,
         rankings: {
           panel: layout.panel,
-          // Selected on the map and in the address; the rankings keep the panel (not the region's).
+          // Selected as a click on the map selects it (highlight, address, what the exports follow);
+          // the rankings keep the panel (not the region's).
           onPick: (c) => {
-            regionInUrl(c);
-            countyMap.selectRegion(c);
+            region.select(c);
             void countyMap.fitRegion(c, matchMedia('(max-width: 768px)').matches ? layout.panel.offsetHeight : 0);
           },
         },
@@ -247,20 +257,22 @@ class MapPage {
     this.drawSidebar();
     this.loadPanels();
     void countyMap.loaded.then(async () => {
-      if (start0.isManager) await countyMap.setActiveArea(this.state.scopeFeatures, !this.view.position);
-      else if (!this.view.position) await countyMap.fitCounty();
+      if (start0.isManager)
+        await countyMap.setActiveArea(this.state.scopeFeatures, !this.view.position, this.sheetCover());
+      else if (!this.view.position) await countyMap.fitCounty(this.sheetCover());
       void this.stats.refresh();
       if (start0.openRegion && /^\d{6,15}$/.test(start0.openRegion)) {
         this.region.open(start0.openRegion);
         // A link to a region without a map position opens on that region.
-        if (!start0.position) void countyMap.fitRegion(start0.openRegion);
+        if (!start0.position) void countyMap.fitRegion(start0.openRegion, this.sheetCover());
       }
       if (Number.isInteger(start0.openProblem) && start0.openProblem > 0)
         void this.popup.open(start0.openProblem, undefined, undefined, true);
     });
     this.offLang = onLangChange(() => {
       render(app, pageHeader(this.state, 'map', this.nav), this.layout.root);
-      this.layout.notice.textContent = t('app.synthetic');
+      this.layout.relabel();
+      this.countyMap.relabel();
       this.drawSidebar();
       void this.stats.refresh();
       this.region.refresh();
