@@ -4,35 +4,12 @@
  * region the way a click on the map does (the address and the exports follow it), the demo
  * notice and the legend never cover each other, and a problem card with its record opened stays
  * below the page header and on the screen.
- *
- * The start-up (demo county, users, listen, Chromium) is copied from test/e2e/county-view.test.ts.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { BACKENDS } from '../helpers/db.js';
-import { buildTestApp } from '../helpers/app.js';
-import type { DbHandle } from '../../db/index.js';
 import { loadDemo } from '../../db/seed/load.js';
-import {
-  E2E_WEB_DIR,
-  ROOT,
-  createUser,
-  ensureWebBuilt,
-  insertAdminToken,
-  launchChromium,
-  listen,
-  loginThroughForm,
-  waitForMap,
-} from './harness.js';
-
-const PASSWORD = 'e2e-password-1';
-const RESULTS = join(ROOT, 'test-results');
-const DESKTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
+import { DESKTOP, PHONE, RESULTS, startE2e, type E2e } from './harness.js';
 
 type Rect = { x: number; y: number; width: number; height: number };
 
@@ -42,45 +19,22 @@ function overlap(a: Rect, b: Rect): boolean {
 }
 
 describe('map page layout in Chromium (pglite)', () => {
-  let handle: DbHandle;
-  let app: FastifyInstance;
-  let origin: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let e2e: E2e;
 
-  const openMap = async (path: string, viewport: { width: number; height: number }): Promise<Page> => {
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${origin}${path}`);
-    await loginThroughForm(page, 'e2e-leader', PASSWORD);
-    await waitForMap(page);
-    return page;
-  };
+  const openMap = async (path: string, viewport: { width: number; height: number }) =>
+    (await e2e.openAs('e2e-leader', { path, viewport })).page;
 
   beforeAll(async () => {
-    ensureWebBuilt('e2e');
-    handle = await BACKENDS[0].open();
-    await loadDemo(handle.db, { blocks: 60, problems: 600 });
-    const adminToken = await insertAdminToken(handle.db);
-    app = await buildTestApp(handle, {}, false, E2E_WEB_DIR);
-    await createUser(app, adminToken, {
-      username: 'e2e-leader',
-      display_name: '王县长',
-      role: 'leader',
-      password: PASSWORD,
+    e2e = await startE2e({
+      web: 'e2e',
+      seed: async (db) => {
+        await loadDemo(db, { blocks: 60, problems: 600 });
+      },
+      users: [{ username: 'e2e-leader', display_name: '王县长', role: 'leader' }],
     });
-    origin = await listen(app);
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser?.close();
-    await app?.close();
-    await handle?.close();
-  });
+  afterAll(() => e2e?.close());
 
   it('selects the region of a row picked in the rankings: ?region= in the address and the exports follow it', async () => {
     const page = await openMap('/', DESKTOP);
@@ -118,7 +72,7 @@ describe('map page layout in Chromium (pglite)', () => {
       // The problem with the longest record, near the top of its block: the card that grows most.
       const id = (
         await sql<{ id: number }>`SELECT problem_id AS id FROM problem_events
-          GROUP BY problem_id ORDER BY count(*) DESC, problem_id LIMIT 1`.execute(handle.db)
+          GROUP BY problem_id ORDER BY count(*) DESC, problem_id LIMIT 1`.execute(e2e.handle.db)
       ).rows[0].id;
       const page = await openMap(`/?problem=${id}`, viewport);
       const card = page.locator(`.problem-popup[data-problem-id="${id}"]`);
