@@ -23,13 +23,15 @@ export interface ProblemFilters {
   campaign?: number;
 }
 
-const list = (v: string | undefined): string[] | null =>
+/** A comma-separated filter value as its members (`'a, b'` → ['a', 'b']); null when absent or empty. */
+export const filterList = (v: string | undefined): string[] | null =>
   v
     ? v
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
     : null;
+const list = filterList;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Instant for a filter bound: a bare date is midnight Asia/Shanghai; `end` moves it to the next day (inclusive). */
@@ -81,6 +83,28 @@ export function problemFilterSql(f: ProblemFilters, alias = 'problems', now?: Da
     parts.push(sql`(${col('description')} ILIKE ${like} OR ${col('address')} ILIKE ${like})`);
   }
   if (f.campaign !== undefined) parts.push(inCampaignSql(f.campaign, alias));
+  if (parts.length === 0) return sql<boolean>`TRUE`;
+  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
+}
+
+/**
+ * The filters a maintained count table answers (problem_rollups, problem_tile_bins: a row per
+ * region × category × status …, aliased `r`) as a predicate: status, category, group, tag,
+ * region, and with `days` the report-day bounds (whole Shanghai days; the rollups have a `day`).
+ */
+export function countTableFilterSql(f: ProblemFilters, days: boolean): RawBuilder<boolean> {
+  const parts: RawBuilder<unknown>[] = [];
+  const statuses = list(f.status);
+  if (statuses) parts.push(sql`r.status = ANY (${statuses}::text[])`);
+  const categories = list(f.category);
+  if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
+  const groups = list(f.group);
+  if (groups)
+    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
+  if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
+  if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
+  if (days && f.from) parts.push(sql`r.day >= ${f.from}::date`);
+  if (days && f.to) parts.push(sql`r.day <= ${f.to}::date`);
   if (parts.length === 0) return sql<boolean>`TRUE`;
   return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
 }

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
-import { OPEN_STATUS_SQL, problemFilterSql, type ProblemFilters } from './filters.js';
+import { OPEN_STATUS_SQL, countTableFilterSql, problemFilterSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import { CODE_LENGTH } from '../../domain/regions.js';
 import { fromShanghai, toShanghaiDate } from '../../domain/time.js';
@@ -172,31 +172,6 @@ export function rollupsAnswer(f: ProblemFilters): boolean {
   return true;
 }
 
-/** The rollup-answerable filters as a predicate over a rollups row aliased `r`. */
-function rollupFilterSql(f: ProblemFilters): RawBuilder<boolean> {
-  const parts: RawBuilder<unknown>[] = [];
-  const list = (v: string | undefined) =>
-    v
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : null;
-  const statuses = list(f.status);
-  if (statuses) parts.push(sql`r.status = ANY (${statuses}::text[])`);
-  const categories = list(f.category);
-  if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
-  const groups = list(f.group);
-  if (groups)
-    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
-  if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
-  if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
-  if (f.from) parts.push(sql`r.day >= ${f.from}::date`);
-  if (f.to) parts.push(sql`r.day <= ${f.to}::date`);
-  if (parts.length === 0) return sql<boolean>`TRUE`;
-  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
-}
-
 /**
  * One number per region at `level` for the map: open problems now, or open and past due now.
  * From the rollups whenever the filters allow (see {@link rollupsAnswer}): open = the open rows'
@@ -221,7 +196,7 @@ export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<Ma
       problemScopeSql(q.scope, 'r.region_code', 'r.category_code'),
       problemFilterSql(q.filters, 'r', q.now),
     ];
-    where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), rollupFilterSql(q.filters));
+    where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), countTableFilterSql(q.filters, true));
     where.push(sql`r.status IN ${OPEN_STATUS_SQL}`);
     const today = toShanghaiDate(q.now);
     const tail =

@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB, RegionLevel } from '../types.js';
-import { OPEN_STATUS_SQL, problemFilterSql, type ProblemFilters } from './filters.js';
+import { OPEN_STATUS_SQL, countTableFilterSql, filterList, problemFilterSql, type ProblemFilters } from './filters.js';
 import { problemScopeSql, regionScopeSql, type Scope } from './scope.js';
 import { pointScopeSql } from './points.js';
 import { WEB_MERCATOR, WGS84 } from '../spatial.js';
@@ -151,18 +151,11 @@ export const PROBLEM_TILE_CAP = 2000;
 export const BIN_ZOOM = 18;
 
 const OPEN_SET = new Set<string>(OPEN_STATUSES);
-const statusList = (v: string | undefined) =>
-  v
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : null;
 
 /** The filters with the tiles' default applied: open problems unless a status filter is given. */
 function tileFilterSql(f: ProblemFilters, alias: string, now: Date): RawBuilder<boolean> {
   const base = problemFilterSql(f, alias, now);
-  if (statusList(f.status)) return base;
+  if (filterList(f.status)) return base;
   return sql<boolean>`(${base} AND ${sql.ref(`${alias}.status`)} IN ${OPEN_STATUS_SQL})`;
 }
 
@@ -174,24 +167,8 @@ function tileFilterSql(f: ProblemFilters, alias: string, now: Date): RawBuilder<
 export function binsAnswer(f: ProblemFilters): boolean {
   if (f.source || f.q || f.from || f.to || f.escalated !== undefined || f.overdue !== undefined) return false;
   if (f.campaign !== undefined) return false;
-  const statuses = statusList(f.status);
+  const statuses = filterList(f.status);
   return !statuses || statuses.every((s) => OPEN_SET.has(s));
-}
-
-/** The bin-answerable filters over a problem_tile_bins row aliased `r`. */
-function binFilterSql(f: ProblemFilters): RawBuilder<boolean> {
-  const parts: RawBuilder<unknown>[] = [];
-  const statuses = statusList(f.status);
-  if (statuses) parts.push(sql`r.status = ANY (${statuses}::text[])`);
-  const categories = statusList(f.category);
-  if (categories) parts.push(sql`r.category_code = ANY (${categories}::text[])`);
-  const groups = statusList(f.group);
-  if (groups)
-    parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE group_code = ANY (${groups}::text[]))`);
-  if (f.tag) parts.push(sql`r.category_code IN (SELECT code FROM categories WHERE ${f.tag} = ANY (tags))`);
-  if (f.region) parts.push(sql`r.region_code LIKE ${`${f.region}%`}`);
-  if (parts.length === 0) return sql<boolean>`TRUE`;
-  return sql<boolean>`(${sql.join(parts, sql` AND `)})`;
 }
 
 interface CellRow {
@@ -316,7 +293,7 @@ export async function problemTile(
              sum(r.n)::int AS count, coalesce(sum(r.n) FILTER (WHERE r.due_day < ${today}::date), 0)::int AS overdue
       FROM problem_tile_bins r
       WHERE r.gx BETWEEN ${x0}::int AND ${x0 + span}::int AND r.gy BETWEEN ${y0}::int AND ${y0 + span}::int
-        AND ${problemScopeSql(opts.scope, 'r.region_code', 'r.category_code')} AND ${binFilterSql(opts.filters)}
+        AND ${problemScopeSql(opts.scope, 'r.region_code', 'r.category_code')} AND ${countTableFilterSql(opts.filters, false)}
       GROUP BY 1, 2 HAVING sum(r.n) > 0`.execute(db));
   } else {
     const where = sql`${tileFilterSql(opts.filters, 'p', now)} AND ${scope}`;
