@@ -423,6 +423,8 @@ export function readCsvRecords<F extends string>(
   const fields = Object.keys(aliases) as F[];
   const columns = headerColumns(header.record, aliases, required);
   if (data.length === 0) throw new ImportFormatError('the CSV has a header but no rows', 1, true);
+  const lines = new RecordLines();
+  lines.startOf(header.record, header.info.lines);
   return data.map(({ record, info }) => {
     const raw: Partial<Record<F, string>> = {};
     const all = {} as Record<F, string[]>;
@@ -431,20 +433,30 @@ export function readCsvRecords<F extends string>(
       if (idx !== undefined) raw[f] = record[idx];
       all[f] = columns[f].map((i) => record[i]);
     }
-    return { line: info.lines - embeddedBreaks(record), raw, all };
+    return { line: lines.startOf(record, info.lines), raw, all };
   });
 }
 
 /**
- * Line breaks inside a record's quoted fields. csv-parse counts the lines it has read up to the
- * record's end; the record starts that many lines earlier.
+ * The physical line each record starts on (header = 1), as an editor counts lines: CRLF, LF and a
+ * lone CR are one break each. csv-parse counts the lines read up to a record's end, but a CRLF
+ * inside a quoted field as two, so its count runs one ahead after every such field: the surplus is
+ * carried from record to record, in file order, and the record's own breaks are subtracted.
  */
-function embeddedBreaks(record: readonly string[]): number {
-  let n = 0;
-  for (const field of record) {
-    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) n++;
+class RecordLines {
+  private surplus = 0;
+
+  startOf(record: readonly string[], parsedEndLine: number): number {
+    let breaks = 0;
+    for (const field of record) {
+      if (field.indexOf('\n') === -1 && field.indexOf('\r') === -1) continue;
+      for (const m of field.matchAll(/\r\n|\r|\n/g)) {
+        breaks++;
+        if (m[0].length === 2) this.surplus++;
+      }
+    }
+    return parsedEndLine - this.surplus - breaks;
   }
-  return n;
 }
 
 /** The header's columns per field, or the {@link ImportFormatError} naming the missing ones. */
@@ -538,6 +550,7 @@ export async function* streamCsvRecords<F extends string>(
   let columns: [F, number][] | null = null;
   let multiColumns: number[] = [];
   let rows = 0;
+  const lines = new RecordLines();
   try {
     for await (const { records, endLines } of parser as AsyncIterable<RecordBatch>) {
       let first = 0;
@@ -545,6 +558,7 @@ export async function* streamCsvRecords<F extends string>(
         const byField = headerColumns(records[0], aliases, required);
         columns = fields.filter((f) => byField[f].length > 0).map((f) => [f, byField[f][0]]);
         multiColumns = byField[multi];
+        lines.startOf(records[0], endLines[0]);
         first = 1;
       }
       const out: StreamedCsvRecord<F>[] = [];
@@ -553,7 +567,7 @@ export async function* streamCsvRecords<F extends string>(
         const record = records[k];
         const raw: Partial<Record<F, string>> = {};
         for (const [f, idx] of columns) raw[f] = record[idx];
-        out.push({ line: endLines[k] - embeddedBreaks(record), raw });
+        out.push({ line: lines.startOf(record, endLines[k]), raw });
         values.push(multiColumns.map((i) => record[i]));
       }
       rows += out.length;

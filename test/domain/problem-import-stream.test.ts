@@ -133,4 +133,25 @@ describe('streamed CSV import parse', () => {
       [10, 'lat_out_of_range'],
     ]);
   });
+
+  it('counts a CRLF inside a quoted field as one line, as an editor shows it, and a lone CR as one', async () => {
+    // A Windows file (CRLF everywhere, also inside the quoted descriptions):
+    //   1 header · 2–3 "two lines" · 4 bad lon · 5–6 "cr" (a lone CR) · 7 bad lat
+    const csv =
+      'lon,lat,category,description\r\n' +
+      '113.01,28.21,06010,"two\r\nlines"\r\n' +
+      'abc,28.21,06010,three\r\n' +
+      '113.01,28.21,06010,"lone\rcr"\r\n' +
+      '113.01,95,06010,five\r\n';
+    for (const batch of [1, 100]) {
+      const r = await streamed(Buffer.from(csv, 'utf8'), [5, 33, 60], batch);
+      expect(r.rows.map((x) => x.line)).toEqual([2, 5]);
+      expect(r.rejected.map((x) => [x.line, x.code])).toEqual([
+        [4, 'lon_not_number'],
+        [7, 'lat_out_of_range'],
+      ]);
+    }
+    const whole = parseProblemCsv(Buffer.from(csv, 'utf8'), ctx);
+    expect(whole.rejected.map((x) => x.line)).toEqual([4, 7]);
+  });
 });
