@@ -11,6 +11,7 @@ import * as m20261202_0300 from './migrations/2026_12_02_0300_create_problem_til
 import * as m20261202_0320 from './migrations/2026_12_02_0320_data_version_without_create_lock.js';
 import * as m20261202_0330 from './migrations/2026_12_02_0330_idempotent_inspections.js';
 import * as m20261202_0730 from './migrations/2026_12_02_0730_link_and_block_indexes.js';
+import * as m20261202_0740 from './migrations/2026_12_02_0740_open_street_due_index.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_26_0000_create_schema': m0000,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_0320_data_version_without_create_lock': m20261202_0320,
   '2026_12_02_0330_idempotent_inspections': m20261202_0330,
   '2026_12_02_0730_link_and_block_indexes': m20261202_0730,
+  '2026_12_02_0740_open_street_due_index': m20261202_0740,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {

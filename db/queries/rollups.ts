@@ -266,7 +266,7 @@ export interface StreetVersion {
  * every write in it, plus the latest deadline of its open problems passed since today's Shanghai
  * midnight, plus the date. Overdue moves with the clock, not only with writes: a deadline passing
  * always raises that latest one (it lies after every deadline passed before), and one backward
- * step of the partial due index per street finds it, where a count of today's passed deadlines
+ * step of the open problems' street × deadline index (migration 2026_12_02_0740) finds it, where a count of today's passed deadlines
  * read thousands of rows at L. At the
  * street, community and block levels a street's numbers change only when its version does, so an
  * answer can be kept street by street: a write in one street leaves the other streets' parts valid.
@@ -283,8 +283,9 @@ export async function mapNumbersStreetVersions(
     LEFT JOIN problem_rollup_versions v ON v.street_code = s.code
     LEFT JOIN LATERAL (
       SELECT extract(epoch FROM p.due_at)::text AS tail FROM problems p
-      WHERE p.status IN ${OPEN_STATUS_SQL} AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
-        AND p.region_code LIKE s.code || '%'
+      WHERE p.status IN ${OPEN_STATUS_SQL} AND p.due_at IS NOT NULL
+        AND p.due_at >= ${fromShanghai(toShanghaiDate(now))} AND p.due_at < ${now}
+        AND left(p.region_code, ${sql.lit(CODE_LENGTH.street)}) = s.code
       ORDER BY p.due_at DESC LIMIT 1
     ) t ON TRUE
     WHERE s.level = 'street' AND (s.code LIKE ${under} OR ${prefix ?? ''} LIKE s.code || '%')
