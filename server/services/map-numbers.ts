@@ -62,16 +62,19 @@ export class MapNumbersService {
     const readPart = (street: string) =>
       mapNumbers(db, { ...q, parent: q.parent && q.parent.length > street.length ? q.parent : street });
     const compute = async (): Promise<MapNumbers> => {
-      const stale = streets.filter((s) => !this.parts.has(partKey(s)));
-      if (stale.length >= ONE_STATEMENT_FROM) {
-        const whole = await mapNumbers(db, q);
-        for (const s of stale) this.parts.set(partKey(s), slice(whole, s.street));
-      } else {
-        for (const s of stale) this.parts.set(partKey(s), await readPart(s.street));
+      // The parts in hand for this answer: what the cache holds, then what is read for the rest
+      // (held here too, so an eviction between the two never reads a street twice).
+      const parts = new Map(streets.map((s) => [s.street, this.parts.get(partKey(s))]));
+      const stale = streets.filter((s) => parts.get(s.street) === undefined);
+      const whole = stale.length >= ONE_STATEMENT_FROM ? await mapNumbers(db, q) : null;
+      for (const s of stale) {
+        const part = whole ? slice(whole, s.street) : await readPart(s.street);
+        parts.set(s.street, part);
+        this.parts.set(partKey(s), part);
       }
       const out: MapNumbers = { codes: [], values: [], source: 'rollups' };
       for (const s of streets) {
-        const part = this.parts.get(partKey(s)) ?? (await readPart(s.street));
+        const part = parts.get(s.street)!;
         out.codes.push(...part.codes);
         out.values.push(...part.values);
       }
