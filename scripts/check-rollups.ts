@@ -1,7 +1,7 @@
 /**
  * `npm run check:rollups [-- --repair]`
  *
- * Recounts the maintained rollups and the problem-tile bins from the problems (DATABASE_URL, else the embedded PGlite under
+ * Recounts the maintained rollups, the problem-tile bins and the open totals from the problems (DATABASE_URL, else the embedded PGlite under
  * DATA_DIR) and prints every key where they differ. Exit 0 when they agree, 1 when they do not
  * (with `--repair`, the rollups are then rebuilt from the problems), 2 on bad usage.
  */
@@ -28,7 +28,7 @@ try {
   const ms = Date.now() - started;
   if (check.total === 0) {
     console.log(
-      `rollups consistent: ${check.keys} keys cover ${check.problems} problems; tile bins consistent: ${check.bins.keys} keys (checked in ${ms} ms)`,
+      `rollups consistent: ${check.keys} keys cover ${check.problems} problems; tile bins consistent: ${check.bins.keys} keys; open totals consistent: ${check.openTotals.keys} regions (checked in ${ms} ms)`,
     );
   } else {
     console.log(`rollups differ from the problems at ${check.total} key(s) (checked in ${ms} ms):`);
@@ -40,7 +40,9 @@ try {
       console.log(
         `  tile bin ${d.gx}/${d.gy} ${d.region_code} ${d.category_code} ${d.status} due ${d.due_day}: stored ${d.stored}, actual ${d.actual}`,
       );
-    const listed = check.differences.length + check.bins.differences.length;
+    for (const d of check.openTotals.differences)
+      console.log(`  open total ${d.region_code}: stored ${d.stored}, actual ${d.actual}`);
+    const listed = check.differences.length + check.bins.differences.length + check.openTotals.differences.length;
     if (check.total > listed) console.log(`  … and ${check.total - listed} more`);
     if (args.repair) {
       await rebuildRollups(handle.db);

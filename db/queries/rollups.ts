@@ -32,14 +32,45 @@ export interface BinDifference {
   actual: number;
 }
 
+/** One region whose stored open total (migration 2026_12_02_1500) differs from the recount. */
+export interface OpenTotalDifference {
+  region_code: string;
+  stored: number;
+  actual: number;
+}
+
 export interface RollupCheck {
   keys: number;
   problems: number;
   differences: RollupDifference[];
-  /** Differing keys of the rollups and of the tile bins together. */
+  /** Differing keys of the rollups, the tile bins and the open totals together. */
   total: number;
   /** The problem-tile bins, recounted the same way. */
   bins: { keys: number; differences: BinDifference[]; total: number };
+  /** The open problems per region code, recounted the same way. */
+  openTotals: { keys: number; differences: OpenTotalDifference[]; total: number };
+}
+
+/** Recounts the open totals per region code and returns every region where they differ, at most `limit`. */
+export async function checkOpenTotals(
+  db: Kysely<DB>,
+  limit = 100,
+): Promise<{ keys: number; differences: OpenTotalDifference[]; total: number }> {
+  const { rows } = await sql<OpenTotalDifference & { total: number }>`
+    WITH actual AS (
+      SELECT p.region_code, count(*)::int AS n FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY 1
+    )
+    SELECT coalesce(a.region_code, t.region_code) AS region_code, coalesce(t.n, 0) AS stored,
+           coalesce(a.n, 0) AS actual, count(*) OVER ()::int AS total
+    FROM actual a FULL JOIN problem_open_totals t ON t.region_code = a.region_code
+    WHERE coalesce(t.n, 0) <> coalesce(a.n, 0) OR t.n = 0
+    ORDER BY 1 LIMIT ${limit}`.execute(db);
+  const size = await sql<{ keys: number }>`SELECT count(*)::int AS keys FROM problem_open_totals`.execute(db);
+  return {
+    keys: Number(size.rows[0].keys),
+    differences: rows.map(({ total: _t, ...d }) => ({ ...d, stored: Number(d.stored), actual: Number(d.actual) })),
+    total: Number(rows[0]?.total ?? 0),
+  };
 }
 
 /**
@@ -108,16 +139,18 @@ export async function checkRollups(db: Kysely<DB>, limit = 100): Promise<RollupC
     db,
   );
   const bins = await checkTileBins(db, limit);
+  const openTotals = await checkOpenTotals(db, limit);
   return {
     keys: Number(size.rows[0].keys),
     problems: Number(size.rows[0].problems),
     differences: rows.map(({ total: _t, ...d }) => ({ ...d, stored: Number(d.stored), actual: Number(d.actual) })),
-    total: Number(rows[0]?.total ?? 0) + bins.total,
+    total: Number(rows[0]?.total ?? 0) + bins.total + openTotals.total,
     bins,
+    openTotals,
   };
 }
 
-/** Rebuilds the rollups and the tile bins from `problems` (repair after a failed check; the triggers keep them current otherwise). */
+/** Rebuilds the rollups, the tile bins and the open totals from `problems` (repair after a failed check; the triggers keep them current otherwise); every cached answer over them is invalidated. */
 export async function rebuildRollups(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`LOCK TABLE problems IN SHARE MODE`.execute(trx);
@@ -131,6 +164,10 @@ export async function rebuildRollups(db: Kysely<DB>): Promise<void> {
              problem_rollup_due_day(p.status, p.due_at), count(*)
       FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY 1, 2, 3, 4, 5, 6`.execute(trx);
     await sql`UPDATE problem_tile_versions SET version = version + 1`.execute(trx);
+    await sql`DELETE FROM problem_open_totals`.execute(trx);
+    await sql`INSERT INTO problem_open_totals (region_code, n)
+      SELECT p.region_code, count(*) FROM problems p WHERE p.status IN ${OPEN_STATUS_SQL} GROUP BY 1`.execute(trx);
+    await sql`UPDATE problem_rollup_versions SET version = version + 1`.execute(trx);
   });
 }
 
@@ -173,6 +210,19 @@ export function rollupsAnswer(f: ProblemFilters): boolean {
 }
 
 /**
+ * Whether the open totals per region (migration 2026_12_02_1500) answer `q` exactly: open problems,
+ * no filter but an area, and a scope of areas only (a department's scope needs the categories the
+ * rollups carry).
+ */
+export function openTotalsAnswer(q: Pick<MapNumbersQuery, 'measure' | 'filters' | 'scope'>): boolean {
+  return (
+    q.measure === 'open' &&
+    q.scope.department === null &&
+    Object.entries(q.filters).every(([k, v]) => k === 'region' || v === undefined || v === '')
+  );
+}
+
+/**
  * One number per region at `level` for the map: open problems now, or open and past due now.
  * From the rollups whenever the filters allow (see {@link rollupsAnswer}): open = the open rows'
  * counts; overdue = open rows due before today (Shanghai) plus today's open problems already past
@@ -190,7 +240,17 @@ export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<Ma
   // Problems assigned above the level (no block covers them) are not shown at it.
   regions.push(sql`length(x.unit) = ${len}`);
   let rows: { unit: string; n: number }[];
-  if (rollupsAnswer(q.filters)) {
+  if (openTotalsAnswer(q)) {
+    // The map's default: open problems per region, no filter beyond an area, every category in scope.
+    where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), countTableFilterSql(q.filters, false));
+    ({ rows } = await sql<{ unit: string; n: number }>`
+      SELECT x.unit, x.n FROM (
+        SELECT left(r.region_code, ${len}) AS unit, sum(r.n)::int AS n FROM problem_open_totals r
+        WHERE ${sql.join(where, sql` AND `)} GROUP BY 1
+      ) x
+      WHERE ${sql.join(regions, sql` AND `)} AND x.n > 0
+      ORDER BY x.unit`.execute(db));
+  } else if (rollupsAnswer(q.filters)) {
     const tailWhere = [
       ...where,
       problemScopeSql(q.scope, 'r.region_code', 'r.category_code'),
@@ -232,7 +292,7 @@ export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<Ma
   return {
     codes: rows.map((r) => r.unit),
     values: rows.map((r) => Number(r.n)),
-    source: rollupsAnswer(q.filters) ? 'rollups' : 'problems',
+    source: openTotalsAnswer(q) || rollupsAnswer(q.filters) ? 'rollups' : 'problems',
   };
 }
 

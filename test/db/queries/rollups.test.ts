@@ -114,8 +114,54 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     expect(bins.bins.differences.map((d) => [d.region_code, d.status, d.stored, d.actual])).toEqual([
       [BLOCKS[1].code, 'reported', 7, 1],
     ]);
+    // And the open totals per region: a wrong count, and a region left with a zero row.
+    await sql`UPDATE problem_open_totals SET n = 4 WHERE region_code = ${BLOCKS[1].code}`.execute(ctx.handle.db);
+    await sql`INSERT INTO problem_open_totals (region_code, n) VALUES (${BLOCKS[3].code}, 0)`.execute(ctx.handle.db);
+    const totals = await checkRollups(ctx.handle.db);
+    expect(totals.openTotals.differences.map((d) => [d.region_code, d.stored, d.actual])).toEqual([
+      [BLOCKS[1].code, 4, 1],
+      [BLOCKS[3].code, 0, 0],
+    ]);
+    expect(totals.total).toBe(5);
     await rebuildRollups(ctx.handle.db);
     expect((await checkRollups(ctx.handle.db)).total).toBe(0);
+  });
+
+  it('keeps the open problems per region: creates, transitions out of and back into open, moves, deletes', async () => {
+    const totals = async () =>
+      (
+        await sql<{ region_code: string; n: number }>`
+          SELECT region_code, n FROM problem_open_totals ORDER BY 1`.execute(ctx.handle.db)
+      ).rows;
+    const [a, b] = [BLOCKS[0].code, BLOCKS[1].code];
+    await insertProblemRows(ctx.handle.db, [
+      { block: a, status: 'reported', reported: '2026-03-05 10:00', filed: null },
+      { block: a, status: 'in_progress', reported: '2026-03-05 11:00' },
+      { block: a, status: 'closed', reported: '2026-03-04 10:00', closed: '2026-03-05 10:00' },
+      { block: b, status: 'resolved', reported: '2026-03-05 12:00' },
+    ]);
+    // Closed problems are not open.
+    expect(await totals()).toEqual([
+      { region_code: a, n: 2 },
+      { region_code: b, n: 1 },
+    ]);
+    // b's only open problem closes: its row goes; a closed one of a is reworked back into progress.
+    await sql`UPDATE problems SET status = 'closed' WHERE region_code = ${b}`.execute(ctx.handle.db);
+    await sql`UPDATE problems SET status = 'in_progress' WHERE region_code = ${a} AND status = 'closed'`.execute(
+      ctx.handle.db,
+    );
+    expect(await totals()).toEqual([{ region_code: a, n: 3 }]);
+    // One of a's open problems moves to b; an edit that changes nothing counted leaves them.
+    await sql`UPDATE problems SET region_code = ${b} WHERE id = (SELECT min(id) FROM problems WHERE region_code = ${a})`.execute(
+      ctx.handle.db,
+    );
+    await sql`UPDATE problems SET description = 'edited'`.execute(ctx.handle.db);
+    expect(await totals()).toEqual([
+      { region_code: a, n: 2 },
+      { region_code: b, n: 1 },
+    ]);
+    await sql`DELETE FROM problems WHERE region_code = ${a} AND status = 'in_progress'`.execute(ctx.handle.db);
+    expect(await totals()).toEqual([{ region_code: b, n: 1 }]);
   });
 
   it(`stays equal to the recount after a random mix of writes through the API and SQL (seed ${WORKLOAD_SEED})`, async () => {
@@ -208,6 +254,8 @@ describe.each(BACKENDS)('problem rollups on $name', (backend) => {
     expect(check.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
     expect(check.bins.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
     expect(check.bins.keys).toBeGreaterThan(10);
+    expect(check.openTotals.differences, `seed ${WORKLOAD_SEED}`).toEqual([]);
+    expect(check.openTotals.keys).toBeGreaterThan(3);
     expect(check.total).toBe(0);
     expect(check.problems).toBeGreaterThan(50);
     const one = async (q: RawBuilder<{ n: number }>) => (await q.execute(ctx.handle.db)).rows[0].n;

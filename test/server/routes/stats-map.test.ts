@@ -74,6 +74,31 @@ describe.each(BACKENDS)('GET /api/stats/map on $name', (backend) => {
     expect([category.codes, category.values]).toEqual([[B5], [1]]);
   });
 
+  it('counts for a department only its categories and for a manager only their block, on the unfiltered map too', async () => {
+    await fixture();
+    await add(B2, 'filed', 5, '03001'); // 卫健局's: not the 城管局 department's
+    const as = async (role: 'department' | 'manager' | 'leader') =>
+      (
+        await ctx.app.inject({
+          url: '/api/stats/map?level=block&measure=open',
+          headers: auth(ctx.world.tokens[role]),
+        })
+      ).json();
+    const leader = await as('leader');
+    expect([leader.codes, leader.values]).toEqual([
+      [B1, B2, B5],
+      [3, 2, 1],
+    ]);
+    const department = await as('department');
+    expect([department.codes, department.values]).toEqual([
+      [B1, B2, B5],
+      [3, 1, 1],
+    ]);
+    // The manager's block is B1; B2 next door is not theirs.
+    const manager = await as('manager');
+    expect([manager.codes, manager.values]).toEqual([[B1], [3]]);
+  });
+
   it('answers a filter the rollups do not hold (source) from the problems, with the same numbers', async () => {
     await fixture();
     const res = (await get('?level=block&measure=open&source=hotline')).json();
