@@ -20,7 +20,8 @@ export const HULL_PAD_M = 10;
 export const MAX_GISTAR_CELLS = 250_000;
 
 /**
- * Runs a hotspot statement in a transaction of its own with JIT compilation off. The planner
+ * Runs a hotspot statement in a transaction of its own with JIT compilation off and room to sort
+ * in memory (below). The planner
  * costs these statements (hundreds of thousands of rows through a dozen CTEs) far above
  * `jit_above_cost`, and compiling them cost more than running them: at 2,000,000 problems
  * (EXPLAIN ANALYZE, docs/performance.md) JIT took 4.3 s of a 16.2 s DBSCAN and 6.3 s of a
@@ -31,6 +32,10 @@ async function withoutJit<T>(db: Kysely<DB>, run: (db: Kysely<DB>) => Promise<T>
   if (db.isTransaction) return run(db);
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL jit = off`.execute(trx);
+    // Each statement sorts and groups every selected point (330,000 open at L): at the default 4 MB
+    // those sorts went to disk (external merges of 13–20 MB in EXPLAIN ANALYZE at L). 64 MB is
+    // for this transaction only, one statement at a time.
+    await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
     return run(trx);
   });
 }
