@@ -5,29 +5,37 @@
  * mostly MapLibre (≈1.6 MB raw, ≈0.45 MB gzip), so serving pre-compressed files
  * (`@fastify/static` `preCompressed: true`) is what keeps it under 2 MB on the wire.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-/** Emits `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB. */
+/**
+ * Writes `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB, from the
+ * files as written. Not from the chunks in `generateBundle`: Vite fills in its dynamic-import
+ * preload list (`__VITE_PRELOAD__`) after user plugins' `generateBundle`, so twins made there
+ * carried the placeholder, and the browser (sent the `.br`) failed on the first `import()` with
+ * "__VITE_PRELOAD__ is not defined" while the `.js` on disk was right.
+ */
 function precompress(): Plugin {
   return {
     name: 'problem-map-precompress',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      for (const [fileName, chunk] of Object.entries(bundle)) {
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? dirname(options.file ?? '');
+      for (const fileName of Object.keys(bundle)) {
         if (!/\.(m?js|css|html|svg|json|pbf)$/.test(fileName)) continue;
-        const source = chunk.type === 'chunk' ? chunk.code : chunk.source;
-        const raw = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
+        const path = join(dir, fileName);
+        const raw = readFileSync(path);
         if (raw.length < 1024) continue;
-        this.emitFile({ type: 'asset', fileName: `${fileName}.gz`, source: gzipSync(raw, { level: 9 }) });
-        this.emitFile({
-          type: 'asset',
-          fileName: `${fileName}.br`,
-          source: brotliCompressSync(raw, {
+        writeFileSync(`${path}.gz`, gzipSync(raw, { level: 9 }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(raw, {
             params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
           }),
-        });
+        );
       }
     },
   };
