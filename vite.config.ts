@@ -5,29 +5,37 @@
  * mostly MapLibre (≈1.6 MB raw, ≈0.45 MB gzip), so serving pre-compressed files
  * (`@fastify/static` `preCompressed: true`) is what keeps it under 2 MB on the wire.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-/** Emits `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB. */
+/**
+ * Writes `<file>.gz` and `<file>.br` beside every compressible asset larger than 1 KiB, from the
+ * files as written. Not from the chunks in `generateBundle`: Vite fills in its dynamic-import
+ * preload list (`__VITE_PRELOAD__`) after user plugins' `generateBundle`, so twins made there
+ * carried the placeholder, and the browser (sent the `.br`) failed on the first `import()` with
+ * "__VITE_PRELOAD__ is not defined" while the `.js` on disk was right.
+ */
 function precompress(): Plugin {
   return {
     name: 'problem-map-precompress',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      for (const [fileName, chunk] of Object.entries(bundle)) {
+    writeBundle(options, bundle) {
+      const dir = options.dir ?? dirname(options.file ?? '');
+      for (const fileName of Object.keys(bundle)) {
         if (!/\.(m?js|css|html|svg|json|pbf)$/.test(fileName)) continue;
-        const source = chunk.type === 'chunk' ? chunk.code : chunk.source;
-        const raw = typeof source === 'string' ? Buffer.from(source) : Buffer.from(source);
+        const path = join(dir, fileName);
+        const raw = readFileSync(path);
         if (raw.length < 1024) continue;
-        this.emitFile({ type: 'asset', fileName: `${fileName}.gz`, source: gzipSync(raw, { level: 9 }) });
-        this.emitFile({
-          type: 'asset',
-          fileName: `${fileName}.br`,
-          source: brotliCompressSync(raw, {
+        writeFileSync(`${path}.gz`, gzipSync(raw, { level: 9 }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(raw, {
             params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
           }),
-        });
+        );
       }
     },
   };
@@ -66,6 +74,11 @@ export default defineConfig({
       workbox: {
         // mjs: MapLibre's worker (without it the map cannot draw offline).
         globPatterns: ['**/*.{js,mjs,css,html,svg,woff2}'],
+        // Not the ECharts chunk: precached, it would be downloaded on the first visit anyway (the
+        // install fetches it in the background, ≈150 KB brotli) though the first view draws no
+        // chart. It is kept on first use instead (the `lazy-chunks` rule below), so the charts a
+        // user has seen work offline; one never opened with signal says it is unavailable.
+        globIgnores: ['**/echarts-setup-*.js'],
         // Take over the page on the first visit, so the area is cached before the signal goes.
         clientsClaim: true,
         skipWaiting: true,
@@ -73,6 +86,12 @@ export default defineConfig({
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/(api|tiles|ogc|open311)\//],
         runtimeCaching: [
+          {
+            // Hashed, so a name never changes content: from the cache without asking once kept.
+            urlPattern: ({ url, request }) => request.method === 'GET' && /^\/assets\/[^/]+\.js$/.test(url.pathname),
+            handler: 'CacheFirst',
+            options: { cacheName: 'lazy-chunks', expiration: { maxEntries: 20, maxAgeSeconds: 90 * 24 * 3600 } },
+          },
           {
             urlPattern: ({ url, request }) =>
               request.method === 'GET' &&

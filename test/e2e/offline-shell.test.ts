@@ -4,12 +4,15 @@
  * build has none): a block manager on a phone opens the app with signal, the worker takes
  * control, the signal goes (`context.setOffline(true)`), and a reload still shows the shell, the
  * manager's own area (outline, numbers, their list) from what the worker cached, and a report made
- * without signal waits in the outbox ("1 条待上传"). Built once for the file.
+ * without signal waits in the outbox ("1 条待上传"). A leader's first visit leaves ECharts (its
+ * own chunk) out, and a chart seen once with signal draws again without it. Built once for the file.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { loadDemo } from '../../db/seed/load.js';
-import { PHONE, startE2e, waitForMap, type E2e } from './harness.js';
+import { DESKTOP, PHONE, PRODUCTION_WEB_DIR, startE2e, waitForMap, type E2e } from './harness.js';
 
 describe('the offline shell in Chromium (production build with its service worker, pglite)', () => {
   let e2e: E2e<{ block: string; spot: [number, number] }>;
@@ -29,7 +32,10 @@ describe('the offline shell in Chromium (production build with its service worke
         ).rows[0];
         return { block: busiest.code, spot: [Number(busiest.lon), Number(busiest.lat)] };
       },
-      users: ({ block }) => [{ username: 'e2e-manager', display_name: '李网格长', role: 'manager', scope: [block] }],
+      users: ({ block }) => [
+        { username: 'e2e-manager', display_name: '李网格长', role: 'manager', scope: [block] },
+        { username: 'e2e-leader', display_name: '张县长', role: 'leader' },
+      ],
     });
   }, 600_000);
 
@@ -85,5 +91,51 @@ describe('the offline shell in Chromium (production build with its service worke
     const after = await sql<{ n: string }>`SELECT count(*) AS n FROM problems
       WHERE description = '离线时上报：井盖缺失'`.execute(e2e.handle.db);
     expect(Number(after.rows[0].n)).toBe(1);
+  }, 240_000);
+
+  it("a leader's first visit does not fetch ECharts; a chart seen with signal draws again without it", async () => {
+    const chunk = readdirSync(join(PRODUCTION_WEB_DIR, 'assets')).find((f) => /^echarts-setup-.+\.js$/.test(f));
+    expect(chunk).toBeDefined();
+    const { context, page, requests } = await e2e.openAs('e2e-leader', { viewport: DESKTOP });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+    const precached = await page.evaluate(async () => {
+      const names = (await caches.keys()).filter((n) => n.startsWith('workbox-precache'));
+      const urls = await Promise.all(names.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)));
+      return urls.flat().map((u) => new URL(u).pathname);
+    });
+    // The worker installed with the shell (MapLibre's worker in it) and without the chart chunk.
+    expect(precached.some((p) => p.endsWith('.mjs'))).toBe(true);
+    expect(precached.some((p) => p.includes('echarts-setup'))).toBe(false);
+    expect(requests.some((u) => u.includes('echarts-setup'))).toBe(false);
+
+    // A street's panel: its trend is the first chart, which fetches the chunk.
+    const street = (
+      await sql<{ code: string; name: string }>`
+        SELECT code, name FROM regions WHERE level = 'street' ORDER BY code LIMIT 1`.execute(e2e.handle.db)
+    ).rows[0];
+    await page.locator('#region-search').fill(street.name);
+    await page.locator(`#search-results button[data-code="${street.code}"]`).click();
+    await page.waitForSelector(`#region-panel[data-code="${street.code}"][data-ready="true"]`);
+    await page.locator('#region-panel .trend[data-rendered="true"] svg').waitFor();
+    expect(requests.some((u) => u.endsWith(`/assets/${chunk}`))).toBe(true);
+    // The first load's answers came before the worker controlled the page: a load with signal
+    // through it keeps them (the street stays open: it is in the address).
+    await page.reload();
+    await waitForMap(page);
+    await page.locator('#region-panel .trend[data-rendered="true"] svg').waitFor();
+    // Kept by the worker itself, not left to the HTTP cache, which the browser may evict.
+    const kept = await page.evaluate(async () =>
+      (await (await caches.open('lazy-chunks')).keys()).map((r) => new URL(r.url).pathname),
+    );
+    expect(kept).toContain(`/assets/${chunk}`);
+
+    // ---- no signal: the page reopens on the same street and draws its trend
+    await context.setOffline(true);
+    await page.reload();
+    await waitForMap(page, { timeout: 60_000 });
+    await page.waitForSelector(`#region-panel[data-code="${street.code}"][data-ready="true"]`, { timeout: 20_000 });
+    await page.locator('#region-panel .trend[data-rendered="true"] svg').waitFor({ timeout: 20_000 });
+    expect(await page.locator('#region-panel .trend svg path').count()).toBeGreaterThanOrEqual(2);
+    await context.setOffline(false);
   }, 240_000);
 });

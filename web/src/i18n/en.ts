@@ -62,6 +62,7 @@ export const en: Record<MessageKey, string> = {
   'panel.closed': 'Closed this period',
   'panel.categories': 'Categories',
   'panel.trend': 'Trend (reported / closed)',
+  'chart.unavailable': 'Chart unavailable offline (shown offline once it has been opened with signal)',
   'panel.reported': 'Reported',
   'panel.closedShort': 'Closed',
   'panel.oldest': 'Oldest overdue',

@@ -60,6 +60,7 @@ export const zhCN = {
   'panel.closed': '本期结案',
   'panel.categories': '问题类别',
   'panel.trend': '趋势（上报/结案）',
+  'chart.unavailable': '离线时无法显示图表（联网打开一次后即可离线查看）',
   'panel.reported': '上报',
   'panel.closedShort': '结案',
   'panel.oldest': '最久超期',

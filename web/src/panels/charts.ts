@@ -1,34 +1,99 @@
 /**
  * Apache ECharts in the page (the convention of Chinese government dashboards): only the parts
- * used (line and bar charts, grid, legend, tooltip, SVG renderer) are bundled. The option builders
- * are pure, so tests check them without a browser.
+ * used (line and bar charts, grid, legend, tooltip, SVG renderer) are bundled, in a chunk of their
+ * own (panels/echarts-setup.ts) fetched when the first chart is shown: the county view's first
+ * coloured map needs none of it (≈150 KB brotli). The option builders are pure, so tests check
+ * them without a browser.
  */
-import * as echarts from 'echarts/core';
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import { SVGRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
+import { t } from '../i18n/index.js';
 
-echarts.use([LineChart, BarChart, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+export type ChartOption = EChartsCoreOption;
 
-export type ChartOption = echarts.EChartsCoreOption;
+type ECharts = typeof import('./echarts-setup.js');
+let echartsModule: Promise<ECharts> | null = null;
+
+/** The ECharts chunk, fetched once; a failed fetch (offline before any chart was seen) is retried next time. */
+function loadECharts(): Promise<ECharts> {
+  echartsModule ??= import('./echarts-setup.js').catch((err: unknown) => {
+    echartsModule = null;
+    throw err;
+  });
+  return echartsModule;
+}
+
+interface ChartSpec {
+  option: ChartOption;
+  width: number;
+  height: number;
+}
 
 /**
- * Draws `option` into a new element of `className` at width × height CSS pixels; the chart is
- * disposed when the element leaves the page (a MutationObserver on its parent would be heavier).
+ * `<pm-chart>`: draws its chart when it enters the document and disposes it when it leaves
+ * (ECharts keeps every instance in a global registry until disposed). The custom element's
+ * connection callbacks are what make the lazily loaded chart reliable: whichever comes last, the
+ * chunk or the element's insertion, draws, and a panel re-rendered meanwhile is not drawn into.
+ */
+function defineChartElement(): void {
+  if (customElements.get('pm-chart')) return;
+  class ChartElement extends HTMLElement {
+    spec: ChartSpec | null = null;
+    private chart: { dispose(): void } | null = null;
+
+    connectedCallback(): void {
+      void this.draw();
+    }
+
+    disconnectedCallback(): void {
+      this.chart?.dispose();
+      this.chart = null;
+      delete this.dataset.rendered;
+    }
+
+    private async draw(): Promise<void> {
+      let echarts: ECharts;
+      try {
+        echarts = await loadECharts();
+      } catch {
+        // Without signal and never drawn before, so the chunk is not cached: say so in place.
+        if (this.isConnected && !this.chart) {
+          this.dataset.rendered = 'false';
+          this.textContent = t('chart.unavailable');
+        }
+        return;
+      }
+      if (!this.isConnected || this.chart || !this.spec) return;
+      const { option, width, height } = this.spec;
+      this.textContent = '';
+      // ECharts measures its container: at most the room the panel gives it.
+      const chart = echarts.init(this, null, {
+        renderer: 'svg',
+        width: Math.min(width, this.clientWidth || width),
+        height,
+      });
+      chart.setOption({ animation: false, ...option });
+      this.chart = chart;
+      this.dataset.rendered = 'true';
+    }
+  }
+  customElements.define('pm-chart', ChartElement);
+}
+
+/**
+ * An element of `className` that draws `option` at width × height CSS pixels once it is in the
+ * document; `data-rendered="true"` when drawn.
  */
 export function chartElement(option: ChartOption, className: string, width: number, height: number): HTMLElement {
-  const el = document.createElement('div');
+  defineChartElement();
+  // Start the fetch now, while the panel is being built and inserted.
+  void loadECharts().catch(() => undefined);
+  const el = document.createElement('pm-chart') as HTMLElement & { spec: ChartSpec | null };
+  el.spec = { option, width, height };
   el.className = `chart ${className}`;
+  el.style.display = 'block';
   el.style.width = `${width}px`;
   el.style.maxWidth = '100%';
   el.style.height = `${height}px`;
-  // Initialise once the element is in the document (ECharts measures its container).
-  requestAnimationFrame(() => {
-    if (!el.isConnected) return;
-    const chart = echarts.init(el, null, { renderer: 'svg', width: Math.min(width, el.clientWidth || width), height });
-    chart.setOption({ animation: false, ...option });
-    el.dataset.rendered = 'true';
-  });
   return el;
 }
 

@@ -2,7 +2,7 @@
  * Login and what is loaded after it: the login view remembers where the user was going (a shared
  * link, /admin) and lands there; `loadPageState` reads the user, categories and scope outlines.
  */
-import { api, session, type PublicUser } from '../api.js';
+import { api, session, type Meta, type PublicUser } from '../api.js';
 import { renderLogin } from '../panels/login.js';
 import { app, replaceView, type PageState } from './shell.js';
 
@@ -16,9 +16,23 @@ export function showLogin(onLoggedIn: () => void): void {
   });
 }
 
+/**
+ * The service facts (/api/meta: name, version, basemap) do not change while the page is open: read
+ * once, not again after the login (it was a second request, and a round trip in series before
+ * the user's own on the way to the first map). A failed read is tried again next time.
+ */
+let metaOnce: Promise<Meta> | null = null;
+function serviceMeta(): Promise<Meta> {
+  metaOnce ??= api.meta().catch((err: unknown) => {
+    metaOnce = null;
+    throw err;
+  });
+  return metaOnce;
+}
+
 /** The page state for the logged-in user, or null when there is no valid session. */
 export async function loadPageState(): Promise<PageState | null> {
-  const meta = await api.meta();
+  const meta = await serviceMeta();
   if (!session.token()) return null;
   let user: PublicUser;
   try {
