@@ -946,7 +946,7 @@ let cleanup: { removed: number; rollups: string; checkMs: number } | undefined;
       removed,
       rollups:
         check.total === 0
-          ? `consistent (${check.keys} keys, ${check.problems} problems; tile bins ${check.bins.keys} keys)`
+          ? `consistent (${check.keys} keys, ${check.problems} problems; tile bins ${check.bins.keys} keys; open totals ${check.openTotals.keys} regions)`
           : `${check.total} differences`,
       checkMs: performance.now() - t,
     };
