@@ -16,7 +16,7 @@ import type { Role } from '../../domain/workflow.js';
 import { FULL_SCOPE, type Scope } from '../../db/queries/scope.js';
 import { findApiKeyUser } from '../../db/queries/api-keys.js';
 import type { DB, IntakeSource } from '../../db/types.js';
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 
 export interface AuthUser {
   id: number;
@@ -97,18 +97,38 @@ export interface Credential {
   apiKey: { id: number; source: IntakeSource } | null;
 }
 
-/** The user behind a login token or an API key; null when it is unknown, expired or revoked. */
-export async function resolveCredential(db: Kysely<DB>, secret: string): Promise<Credential | null> {
-  const hashed = hashToken(secret);
-  const row = await db
+// Stand-ins for a request's token hash and clock in the compiled login-token lookup.
+const HASH_PARAMETER = '\u0000token-hash';
+const NOW_PARAMETER = new Date(0);
+
+function loginTokenLookup(db: Kysely<DB>) {
+  return db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
     .select(['u.id', 'u.username', 'u.display_name', 'u.role', 'u.scope', 'u.department'])
-    .where('t.token_hash', '=', hashed)
+    .where('t.token_hash', '=', HASH_PARAMETER)
     .where('t.revoked_at', 'is', null)
-    .where('t.expires_at', '>', new Date())
+    .where('t.expires_at', '>', NOW_PARAMETER)
     .where('u.active', '=', true)
-    .executeTakeFirst();
+    .compile();
+}
+type LoginTokenLookup = ReturnType<typeof loginTokenLookup>;
+type LoginTokenRow = LoginTokenLookup extends CompiledQuery<infer R> ? R : never;
+/**
+ * The login-token lookup of every request, built and compiled once per database handle (building
+ * and compiling it was ~2 % of a cached tile's CPU); each request sends the same statement with its
+ * own parameters.
+ */
+const compiledLookups = new WeakMap<Kysely<DB>, LoginTokenLookup>();
+
+/** The user behind a login token or an API key; null when it is unknown, expired or revoked. */
+export async function resolveCredential(db: Kysely<DB>, secret: string): Promise<Credential | null> {
+  const hashed = hashToken(secret);
+  let lookup = compiledLookups.get(db);
+  if (!lookup) compiledLookups.set(db, (lookup = loginTokenLookup(db)));
+  const now = new Date();
+  const parameters = lookup.parameters.map((p) => (p === HASH_PARAMETER ? hashed : p === NOW_PARAMETER ? now : p));
+  const row = (await db.executeQuery<LoginTokenRow>({ ...lookup, parameters })).rows[0];
   const key = row ? null : await findApiKeyUser(db, hashed);
   const u = row ?? key;
   if (!u) return null;

@@ -13,7 +13,8 @@
  *   problemTileVersion), so a write elsewhere keeps it; below z13 also the Shanghai day (cells
  *   count overdue by day), with an overdue filter the minute. Points carry their deadline, not an
  *   overdue flag: the page judges overdue by its clock. Encoded tiles are kept in an LRU sized in
- *   bytes, keyed by that ETag: a hit runs only the version statement.
+ *   bytes, keyed by that ETag: a hit runs only the version statement (primary-key reads of the versions
+ *   of the tile's streets, which are kept per tile while the regions' version stays).
  * - An empty tile is `204 No Content` (MapLibre and QGIS treat it as an empty tile).
  */
 import { createHash } from 'node:crypto';
@@ -49,6 +50,7 @@ import {
   tileVersions,
   type TileAddress,
   type TileEncoder,
+  type TileStreets,
 } from '../../db/queries/tiles.js';
 
 export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
@@ -101,6 +103,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     maxEntrySize: CACHE_BYTES / 8,
     sizeCalculation: (tile) => Math.max(tile.length, 1),
   });
+  // Each problem tile's streets at a regions version (problemTileVersion): a few codes a tile, so
+  // every tile of a county to z16 fits; the version statement finds again any it has dropped.
+  const streetsOfTile = new LRUCache<string, TileStreets>({ max: 50_000 });
 
   async function serve(
     request: FastifyRequest,
@@ -126,7 +131,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     if (layer === 'problems') {
       const f = filtersOf(query as never);
       version = [
-        await problemTileVersion(db, t, f.campaign !== undefined),
+        await problemTileVersion(db, t, f.campaign !== undefined, streetsOfTile),
         t.z < PROBLEM_POINT_MIN_ZOOM ? toShanghaiDate(new Date()) : null,
         f.overdue !== undefined ? minuteStart(new Date()).toISOString() : null,
       ];

@@ -418,6 +418,33 @@ describe.each(BACKENDS)('vector tiles on $name', (backend) => {
       await sql`UPDATE problems SET severity = 2 WHERE id = ${ids[1]}`.execute(ctx.handle.db);
       await sql`DELETE FROM problems WHERE id = ${moved}`.execute(ctx.handle.db);
     });
+
+    it('follows a regions change: once another street reaches under the tile, a write there moves its ETag', async () => {
+      const before = (await get(tileUrl('problems', t))).headers.etag as string;
+      const outline = (
+        await sql<{ g: Buffer }>`SELECT ST_AsEWKB(geom) AS g FROM regions WHERE code = '430121002'`.execute(
+          ctx.handle.db,
+        )
+      ).rows[0].g;
+      // What a region import does: new outlines, then the regions' version moves.
+      await sql`UPDATE regions SET geom = ST_Multi(ST_Union(geom, ST_Transform(ST_TileEnvelope(${t.z}::int, ${t.x}::int, ${t.y}::int), 4326)))
+        WHERE code = '430121002'`.execute(ctx.handle.db);
+      await sql`UPDATE data_version SET regions = regions + 1`.execute(ctx.handle.db);
+      let placed: number[] = [];
+      try {
+        const grown = (await get(tileUrl('problems', t))).headers.etag as string;
+        expect(grown).not.toBe(before);
+        // Far from the tile, but in a street whose outline now meets it.
+        placed = await placeProblems(ctx.handle.db, [
+          { at: centre('430121002002001'), block: '430121002002001', category: '06010' },
+        ]);
+        expect((await get(tileUrl('problems', t))).headers.etag).not.toBe(grown);
+      } finally {
+        for (const id of placed) await sql`DELETE FROM problems WHERE id = ${id}`.execute(ctx.handle.db);
+        await sql`UPDATE regions SET geom = ST_GeomFromEWKB(${outline}) WHERE code = '430121002'`.execute(ctx.handle.db);
+        await sql`UPDATE data_version SET regions = regions + 1`.execute(ctx.handle.db);
+      }
+    });
   });
 
   describe('the two encoders', () => {
