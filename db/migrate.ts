@@ -14,6 +14,7 @@ import * as m20261202_0730 from './migrations/2026_12_02_0730_link_and_block_ind
 import * as m20261202_0740 from './migrations/2026_12_02_0740_open_street_due_index.js';
 import * as m20261202_1500 from './migrations/2026_12_02_1500_problem_open_totals.js';
 import * as m20261202_1510 from './migrations/2026_12_02_1510_open_problem_cover_index.js';
+import * as m20261202_1520 from './migrations/2026_12_02_1520_regions_version_trigger.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_26_0000_create_schema': m0000,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_0740_open_street_due_index': m20261202_0740,
   '2026_12_02_1500_problem_open_totals': m20261202_1500,
   '2026_12_02_1510_open_problem_cover_index': m20261202_1510,
+  '2026_12_02_1520_regions_version_trigger': m20261202_1520,
 };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
