@@ -220,27 +220,37 @@ async function copyBatches(
   return n;
 }
 
-/** PGlite: one INSERT … FROM unnest(arrays) per batch, yielding to the event loop in between. */
+/**
+ * PGlite: one INSERT … FROM unnest(arrays) per {@link STAGE_BATCH_ROWS} rows, yielding to the event
+ * loop in between. The parse hands on small batches (for the heap, see CSV_STREAM_BATCH); they are
+ * gathered here so that each statement still carries STAGE_BATCH_ROWS rows.
+ */
 async function insertBatches(
   db: Kysely<DB>,
   stage: RawBuilder<unknown>,
   batches: AsyncIterable<ImportRow[]> | Iterable<ImportRow[]>,
 ): Promise<number> {
   let n = 0;
-  for await (const all of batches) {
-    for (let start = 0; start < all.length; start += STAGE_BATCH_ROWS) {
-      const chunk = all.slice(start, start + STAGE_BATCH_ROWS);
-      await yieldToEventLoop();
-      await sql`INSERT INTO ${stage} (${sql.raw(STAGE_COLUMNS)})
-        SELECT * FROM unnest(${chunk.map((r) => r.line)}::int[], ${chunk.map((r) => r.lon)}::float8[], ${chunk.map((r) => r.lat)}::float8[],
-                    ${chunk.map((r) => r.category_code)}::text[], ${chunk.map((r) => r.description)}::text[], ${chunk.map((r) => r.address)}::text[],
-                    ${chunk.map((r) => r.source)}::text[], ${chunk.map((r) => r.severity)}::int[], ${chunk.map((r) => r.reporter)}::text[],
-                    ${chunk.map((r) => r.photos.join(PHOTO_SEP))}::text[], ${chunk.map((r) => r.reported_at.toISOString())}::timestamptz[])`.execute(
-        db,
-      );
-      n += chunk.length;
+  let pending: ImportRow[] = [];
+  const insert = async (chunk: ImportRow[]) => {
+    await yieldToEventLoop();
+    await sql`INSERT INTO ${stage} (${sql.raw(STAGE_COLUMNS)})
+      SELECT * FROM unnest(${chunk.map((r) => r.line)}::int[], ${chunk.map((r) => r.lon)}::float8[], ${chunk.map((r) => r.lat)}::float8[],
+                  ${chunk.map((r) => r.category_code)}::text[], ${chunk.map((r) => r.description)}::text[], ${chunk.map((r) => r.address)}::text[],
+                  ${chunk.map((r) => r.source)}::text[], ${chunk.map((r) => r.severity)}::int[], ${chunk.map((r) => r.reporter)}::text[],
+                  ${chunk.map((r) => r.photos.join(PHOTO_SEP))}::text[], ${chunk.map((r) => r.reported_at.toISOString())}::timestamptz[])`.execute(
+      db,
+    );
+    n += chunk.length;
+  };
+  for await (const batch of batches) {
+    for (const r of batch) pending.push(r);
+    while (pending.length >= STAGE_BATCH_ROWS) {
+      await insert(pending.slice(0, STAGE_BATCH_ROWS));
+      pending = pending.slice(STAGE_BATCH_ROWS);
     }
   }
+  if (pending.length > 0) await insert(pending);
   return n;
 }
 
@@ -338,7 +348,9 @@ async function findDuplicates(
        ${inRange(range)}
       JOIN ${region} a ON a.line = i.line
       ORDER BY i.line, ST_Distance(r.geom::geography, i.geom::geography), r.id`.execute(db);
-    out.push(...r.rows);
+    // Not push(...rows): a file imported twice has a duplicate per row, and more than ~120,000
+    // arguments overflow the stack (a 400,000-row file answered 500).
+    for (const row of r.rows) out.push(row);
   });
   return out;
 }

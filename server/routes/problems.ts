@@ -233,7 +233,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             },
             (fc) => parseProblemGeoJson(fc, ctx),
           );
-          report.rejected.push(...parsed.rejected);
+          for (const r of parsed.rejected) report.rejected.push(r); // not push(...): any number of rows
           report.total = parsed.total;
           batches = [parsed.rows];
         }
