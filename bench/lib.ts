@@ -286,8 +286,11 @@ export function figure(name: string, value: string): void {
 export interface CapturingDb {
   db: Kysely<DB>;
   captured: CompiledQuery[];
-  /** `EXPLAIN (ANALYZE, BUFFERS)` of a statement, one line per plan line. */
-  explain(q: CompiledQuery): Promise<string[]>;
+  /**
+   * `EXPLAIN (ANALYZE, BUFFERS)` of a statement, one line per plan line, in a transaction rolled
+   * back afterwards, after the session settings (`SET LOCAL …`) the statement ran with.
+   */
+  explain(q: CompiledQuery, settings?: readonly CompiledQuery[]): Promise<string[]>;
   destroy(): Promise<void>;
 }
 
@@ -312,12 +315,27 @@ export function capturingDb(handle: DbHandle, url: string | null): CapturingDb {
   return {
     db,
     captured,
-    async explain(q) {
+    async explain(q, settings = []) {
       const text = `EXPLAIN (ANALYZE, BUFFERS) ${q.sql}`;
-      const rows = handle.pglite
-        ? (await handle.pglite.query<Record<string, string>>(text, q.parameters as unknown[])).rows
-        : (await pool.query(text, q.parameters as unknown[])).rows;
-      return rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+      if (handle.pglite) {
+        const rows = await handle.pglite.transaction(async (tx) => {
+          for (const s of settings) await tx.query(s.sql, s.parameters as unknown[]);
+          const r = (await tx.query<Record<string, string>>(text, q.parameters as unknown[])).rows;
+          await tx.rollback();
+          return r;
+        });
+        return (rows ?? []).map((r) => r['QUERY PLAN']);
+      }
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        for (const s of settings) await client.query(s.sql, s.parameters as unknown[]);
+        const { rows } = await client.query(text, q.parameters as unknown[]);
+        return rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release();
+      }
     },
     destroy: () => db.destroy(),
   };

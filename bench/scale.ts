@@ -177,13 +177,19 @@ const excerpt = (lines: string[]) =>
 async function explain(fn: (k: Kysely<DB>) => Promise<unknown>, pick: 'last' | 'slowest' = 'last'): Promise<string> {
   capture.captured.length = 0;
   await fn(capture.db);
-  const qs = capture.captured.splice(0);
+  const all = capture.captured.splice(0);
+  // Transaction control is not a statement to explain; the session settings a statement ran with
+  // (the hotspots' `SET LOCAL jit = off`, `work_mem`) are applied before its EXPLAIN.
+  const control = /^\s*(begin|commit|rollback|savepoint|release)\b/i;
+  const setting = /^\s*set\s/i;
+  const settings = all.filter((q) => setting.test(q.sql));
+  const qs = all.filter((q) => !control.test(q.sql) && !setting.test(q.sql));
   if (qs.length === 0) return '(no statement captured)';
-  if (pick === 'last') return excerpt(await capture.explain(qs[qs.length - 1]));
+  if (pick === 'last') return excerpt(await capture.explain(qs[qs.length - 1], settings));
   let best: string[] = [];
   let bestMs = -1;
   for (const q of qs) {
-    const lines = await capture.explain(q);
+    const lines = await capture.explain(q, settings);
     const at = Number(/Execution Time: ([\d.]+)/.exec(lines.join('\n'))?.[1] ?? 0);
     if (at > bestMs) [best, bestMs] = [lines, at];
   }
