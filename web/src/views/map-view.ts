@@ -17,6 +17,7 @@ import { RegionSelection } from './map-region.js';
 import { DraftReport } from './map-report.js';
 import { sidebarParts } from './map-sidebar.js';
 import { MapStats } from './map-stats.js';
+import { registerServiceWorker } from '../offline/sw-register.js';
 import { app, pageHeader, replaceView, type Nav, type PageState } from './shell.js';
 
 /** What the address asks for at start: the view, and a problem or region to open once the map is there. */
@@ -278,6 +279,9 @@ class MapPage {
       this.region.refresh();
       this.loadPanels();
     });
+    // Only now: the worker's install would fetch MapLibre's worker script again while the map
+    // still loads it (offline/sw-register.ts).
+    countyMap.map.once('idle', registerServiceWorker);
     exposeMapForTests(countyMap);
   }
 
