@@ -96,4 +96,69 @@ describe('map page layout in Chromium (pglite)', () => {
       await page.screenshot({ path: join(RESULTS, `map-layout-card-${name}.png`) });
     });
   }
+
+  /** Where the map draws each street's point on its surface, in page pixels. */
+  const streetPoints = async (page: import('playwright-core').Page) => {
+    const streets = (
+      await sql<{ code: string; lon: number; lat: number }>`
+        SELECT code, ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat
+        FROM regions WHERE level = 'street' ORDER BY code`.execute(e2e.handle.db)
+    ).rows.map((r) => ({ code: r.code, at: [Number(r.lon), Number(r.lat)] as [number, number] }));
+    return page.evaluate((list) => {
+      const map = (window as any).__e2eMap;
+      const box = document.getElementById('map')!.getBoundingClientRect();
+      return list.map(({ code, at }) => {
+        const p = map.project(at);
+        return { code, x: box.x + p.x, y: box.y + p.y };
+      });
+    }, streets);
+  };
+
+  it('frames a region tapped on the map of a phone above its panel', async () => {
+    const { page } = await e2e.openAs('e2e-leader', { viewport: PHONE, touch: true });
+    // A street drawn where a finger can reach it: above the sheet, not under the notice or legend.
+    const points = await streetPoints(page);
+    const target = await page.evaluate((pts) => {
+      const sheetTop = document.getElementById('sheet')!.getBoundingClientRect().top;
+      return pts.find((p) => {
+        const el = document.elementFromPoint(p.x, p.y);
+        return p.y < sheetTop - 10 && p.x > 10 && el?.classList.contains('maplibregl-canvas');
+      });
+    }, points);
+    expect(target, JSON.stringify(points)).toBeDefined();
+    const before = new URL(page.url()).hash;
+    await page.touchscreen.tap(target!.x, target!.y);
+    await page.waitForSelector(`#region-panel[data-code="${target!.code}"][data-ready="true"]`);
+    await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).not.toBe(before);
+    await page.waitForFunction(() => document.getElementById('map')?.dataset.idle === 'true' && !(window as any).__e2eMap.isMoving());
+    const box = (
+      await sql<{ w: number; s: number; e: number; n: number }>`
+        SELECT ST_XMin(geom) AS w, ST_YMin(geom) AS s, ST_XMax(geom) AS e, ST_YMax(geom) AS n
+        FROM regions WHERE code = ${target!.code}`.execute(e2e.handle.db)
+    ).rows[0];
+    const framed = await page.evaluate(
+      ([w, s, e, n]) => {
+        const map = (window as any).__e2eMap;
+        const el = document.getElementById('map')!.getBoundingClientRect();
+        const panelTop = document.getElementById('region-panel')!.getBoundingClientRect().top;
+        const sw = map.project([w, s]);
+        const ne = map.project([e, n]);
+        return { left: el.x + sw.x, right: el.x + ne.x, top: el.y + ne.y, bottom: el.y + sw.y, mapTop: el.y, panelTop };
+      },
+      [Number(box.w), Number(box.s), Number(box.e), Number(box.n)] as const,
+    );
+    const free = framed.panelTop - framed.mapTop;
+    const msg = JSON.stringify(framed);
+    // Whole, between the header and the panel…
+    expect(framed.top, msg).toBeGreaterThanOrEqual(framed.mapTop - 1);
+    expect(framed.bottom, msg).toBeLessThanOrEqual(framed.panelTop + 1);
+    expect(framed.left, msg).toBeGreaterThanOrEqual(-1);
+    expect(framed.right, msg).toBeLessThanOrEqual(PHONE.width + 1);
+    // …and filling that space in one direction (a fit, not a street left small in a corner).
+    expect(Math.max((framed.right - framed.left) / PHONE.width, (framed.bottom - framed.top) / free), msg).toBeGreaterThan(
+      0.6,
+    );
+    await page.screenshot({ path: join(RESULTS, 'map-layout-region-tapped-phone.png') });
+  });
+
 });

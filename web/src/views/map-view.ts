@@ -127,7 +127,7 @@ class MapPage {
       levelChoice: view.level,
       problemQuery: tileQuery(view.filters),
       heat: view.heat,
-      onRegionClick: (code) => this.region.open(code),
+      onRegionClick: (code) => this.region.open(code, 'phone'),
       onProblemClick: (id, at) => void this.popup.open(id, at),
       onMapClick: (lngLat): boolean => this.clicks.click(lngLat, (ll) => this.report.place(ll)),
       onMove: (position) => {
@@ -216,7 +216,8 @@ class MapPage {
         queue: panels.queue?.el ?? null,
         onSearchHit: (hit) => {
           countyMap.fitBounds(hit.bbox, true, this.sheetCover());
-          if (hit.level !== 'county') region.open(hit.code);
+          // On a phone the region's panel then covers more than the sheet did: framed again above it.
+          if (hit.level !== 'county') region.open(hit.code, 'phone');
         },
         onStartAdd: () => {
           clicks.startAdd();
