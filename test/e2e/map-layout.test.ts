@@ -114,6 +114,41 @@ describe('map page layout in Chromium (pglite)', () => {
     }, streets);
   };
 
+  it('keeps the legend folded to its title on a phone: no town of the start view under it, one tap shows the classes', async () => {
+    const page = await openMap('/', PHONE);
+    const toggle = page.locator('#legend-toggle');
+    await toggle.waitFor();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await page.locator('#legend-body').isVisible()).toBe(false);
+    // The title still says what the colours count.
+    expect(await toggle.innerText()).toContain('未结案数');
+    const legend = (await page.locator('.legend-box').boundingBox())!;
+    expect(legend.height).toBeLessThanOrEqual(48);
+    const points = await streetPoints(page);
+    expect(points.length).toBeGreaterThan(5);
+    const covered = points.filter(
+      (p) => p.x >= legend.x && p.x <= legend.x + legend.width && p.y >= legend.y && p.y <= legend.y + legend.height,
+    );
+    expect(covered, JSON.stringify({ legend, covered })).toEqual([]);
+    await page.screenshot({ path: join(RESULTS, 'map-layout-legend-folded-phone.png') });
+
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await page.locator('#legend-body .swatch').first().waitFor();
+    expect(await page.locator('#legend-body').innerText()).toContain('无数据');
+    // Kept open when the numbers are drawn again (a change of measure redraws the legend).
+    await page.locator('#sidebar select[name=measure]').selectOption('overdue');
+    await expect.poll(() => page.locator('#legend-toggle').innerText()).toContain('超期');
+    expect(await page.locator('#legend-toggle').getAttribute('aria-expanded')).toBe('true');
+    await page.screenshot({ path: join(RESULTS, 'map-layout-legend-open-phone.png') });
+  });
+
+  it('shows the legend open on a desktop', async () => {
+    const page = await openMap('/', DESKTOP);
+    await page.locator('#legend-body .swatch').first().waitFor();
+    expect(await page.locator('#legend-toggle').getAttribute('aria-expanded')).toBe('true');
+  });
+
   it('frames a region tapped on the map of a phone above its panel', async () => {
     const { page } = await e2e.openAs('e2e-leader', { viewport: PHONE, touch: true });
     // A street drawn where a finger can reach it: above the sheet, not under the notice or legend.

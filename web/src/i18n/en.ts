@@ -52,6 +52,7 @@ export const en: Record<MessageKey, string> = {
   'source.hotline': '12345 hotline',
   'source.other': 'Other',
   'legend.nodata': 'No data',
+  'legend.toggle': 'Show or hide the legend',
   'map.omitted': '+{n} not shown',
   'problem.systemActor': 'System',
   'search.placeholder': 'Search a region by name or code',

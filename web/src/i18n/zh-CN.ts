@@ -49,6 +49,7 @@ export const zhCN = {
   'source.hotline': '12345热线',
   'source.other': '其他',
   'legend.nodata': '无数据',
+  'legend.toggle': '展开或收起图例',
   // On the map where a tile held more points than it draws ({n} is the count left out).
   'map.omitted': '另有 {n} 个未显示',
   'problem.systemActor': '系统',
