@@ -196,4 +196,29 @@ describe('map page layout in Chromium (pglite)', () => {
     await page.screenshot({ path: join(RESULTS, 'map-layout-region-tapped-phone.png') });
   });
 
+  it("shows a desktop leader the five worst streets of the assessment standing, the filters below it in view, and all on demand", async () => {
+    const page = await openMap('/', DESKTOP);
+    const toggle = page.locator('#standing-toggle');
+    await toggle.waitFor();
+    const streets = Number(
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM regions WHERE level = 'street'`.execute(e2e.handle.db))
+        .rows[0].n,
+    );
+    expect(streets).toBeGreaterThan(5);
+    const rows = page.locator('#assessment .standing-table tr[data-code]');
+    const visible = () => rows.evaluateAll((trs) => trs.filter((tr) => (tr as HTMLElement).offsetParent !== null).length);
+    expect(await visible()).toBe(5);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await toggle.innerText()).toBe(`显示全部 ${streets} 个街道`);
+    // What follows the table (the filters) starts on the first screen of the side panel.
+    const filters = (await page.locator('#filters h2').boundingBox())!;
+    expect(filters.y + filters.height).toBeLessThanOrEqual(DESKTOP.height);
+
+    await toggle.click();
+    expect(await visible()).toBe(streets);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await toggle.innerText()).toBe('收起');
+    await toggle.click();
+    expect(await visible()).toBe(5);
+  });
 });

@@ -231,6 +231,8 @@ export const en: Record<MessageKey, string> = {
   'assess.due': 'due',
   'assess.inspect': 'Inspect',
   'assess.standing': 'Pass rate by street',
+  'assess.showAll': 'Show all {n} streets',
+  'assess.showFewer': 'Show fewer',
   'assess.col.street': 'Street',
   'assess.col.rate': 'Pass rate',
   'assess.col.covered': 'Inspected/points',

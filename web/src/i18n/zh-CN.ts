@@ -227,6 +227,8 @@ export const zhCN = {
   'assess.due': '截止',
   'assess.inspect': '检查',
   'assess.standing': '各街道点位达标率',
+  'assess.showAll': '显示全部 {n} 个街道',
+  'assess.showFewer': '收起',
   'assess.col.street': '街道',
   'assess.col.rate': '达标率',
   'assess.col.covered': '已查/点位',
