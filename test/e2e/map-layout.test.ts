@@ -149,6 +149,38 @@ describe('map page layout in Chromium (pglite)', () => {
     expect(await page.locator('#legend-toggle').getAttribute('aria-expanded')).toBe('true');
   });
 
+  /**
+   * Expects the region `code` whole on the phone's map between the header and the top of
+   * `panel`, and filling that space in one direction (a fit, not a region left small in a corner).
+   */
+  const expectFramed = async (page: import('playwright-core').Page, code: string, panel: string) => {
+    const box = (
+      await sql<{ w: number; s: number; e: number; n: number }>`
+        SELECT ST_XMin(geom) AS w, ST_YMin(geom) AS s, ST_XMax(geom) AS e, ST_YMax(geom) AS n
+        FROM regions WHERE code = ${code}`.execute(e2e.handle.db)
+    ).rows[0];
+    const framed = await page.evaluate(
+      ([sel, w, s, e, n]) => {
+        const map = (window as any).__e2eMap;
+        const el = document.getElementById('map')!.getBoundingClientRect();
+        const panelTop = document.querySelector(sel as string)!.getBoundingClientRect().top;
+        const sw = map.project([w, s]);
+        const ne = map.project([e, n]);
+        return { left: el.x + sw.x, right: el.x + ne.x, top: el.y + ne.y, bottom: el.y + sw.y, mapTop: el.y, panelTop };
+      },
+      [panel, Number(box.w), Number(box.s), Number(box.e), Number(box.n)] as const,
+    );
+    const free = framed.panelTop - framed.mapTop;
+    const msg = JSON.stringify(framed);
+    expect(framed.top, msg).toBeGreaterThanOrEqual(framed.mapTop - 1);
+    expect(framed.bottom, msg).toBeLessThanOrEqual(framed.panelTop + 1);
+    expect(framed.left, msg).toBeGreaterThanOrEqual(-1);
+    expect(framed.right, msg).toBeLessThanOrEqual(PHONE.width + 1);
+    expect(Math.max((framed.right - framed.left) / PHONE.width, (framed.bottom - framed.top) / free), msg).toBeGreaterThan(
+      0.6,
+    );
+  };
+
   it('frames a region tapped on the map of a phone above its panel', async () => {
     const { page } = await e2e.openAs('e2e-leader', { viewport: PHONE, touch: true });
     // A street drawn where a finger can reach it: above the sheet, not under the notice or legend.
@@ -166,34 +198,23 @@ describe('map page layout in Chromium (pglite)', () => {
     await page.waitForSelector(`#region-panel[data-code="${target!.code}"][data-ready="true"]`);
     await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).not.toBe(before);
     await page.waitForFunction(() => document.getElementById('map')?.dataset.idle === 'true' && !(window as any).__e2eMap.isMoving());
-    const box = (
-      await sql<{ w: number; s: number; e: number; n: number }>`
-        SELECT ST_XMin(geom) AS w, ST_YMin(geom) AS s, ST_XMax(geom) AS e, ST_YMax(geom) AS n
-        FROM regions WHERE code = ${target!.code}`.execute(e2e.handle.db)
-    ).rows[0];
-    const framed = await page.evaluate(
-      ([w, s, e, n]) => {
-        const map = (window as any).__e2eMap;
-        const el = document.getElementById('map')!.getBoundingClientRect();
-        const panelTop = document.getElementById('region-panel')!.getBoundingClientRect().top;
-        const sw = map.project([w, s]);
-        const ne = map.project([e, n]);
-        return { left: el.x + sw.x, right: el.x + ne.x, top: el.y + ne.y, bottom: el.y + sw.y, mapTop: el.y, panelTop };
-      },
-      [Number(box.w), Number(box.s), Number(box.e), Number(box.n)] as const,
-    );
-    const free = framed.panelTop - framed.mapTop;
-    const msg = JSON.stringify(framed);
-    // Whole, between the header and the panel…
-    expect(framed.top, msg).toBeGreaterThanOrEqual(framed.mapTop - 1);
-    expect(framed.bottom, msg).toBeLessThanOrEqual(framed.panelTop + 1);
-    expect(framed.left, msg).toBeGreaterThanOrEqual(-1);
-    expect(framed.right, msg).toBeLessThanOrEqual(PHONE.width + 1);
-    // …and filling that space in one direction (a fit, not a street left small in a corner).
-    expect(Math.max((framed.right - framed.left) / PHONE.width, (framed.bottom - framed.top) / free), msg).toBeGreaterThan(
-      0.6,
-    );
+    await expectFramed(page, target!.code, '#region-panel');
     await page.screenshot({ path: join(RESULTS, 'map-layout-region-tapped-phone.png') });
+  });
+
+  it('frames a street picked in the rankings of a phone above the folded rankings sheet', async () => {
+    const { page } = await e2e.openAs('e2e-leader', { viewport: PHONE, touch: true });
+    await page.locator('#rankings-open').click();
+    await page.waitForSelector('#region-panel[data-view="rankings"][data-ready="true"]');
+    const row = page.locator('#rankings-table tbody tr').nth(2);
+    const code = (await row.getAttribute('data-code'))!;
+    const before = new URL(page.url()).hash;
+    await row.tap();
+    await expect.poll(() => new URL(page.url()).searchParams.get('region')).toBe(code);
+    await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).not.toBe(before);
+    await page.waitForFunction(() => document.getElementById('map')?.dataset.idle === 'true' && !(window as any).__e2eMap.isMoving());
+    await expectFramed(page, code, '#region-panel');
+    await page.screenshot({ path: join(RESULTS, 'map-layout-rankings-picked-phone.png') });
   });
 
   it("shows a desktop leader the five worst streets of the assessment standing, the filters below it in view, and all on demand", async () => {
