@@ -93,6 +93,38 @@ describe('the offline shell in Chromium (production build with its service worke
     expect(Number(after.rows[0].n)).toBe(1);
   }, 240_000);
 
+  it("a first visit downloads MapLibre's worker script once: the service worker registers after the map is drawn", async () => {
+    // Every request the server answers, whichever browser target sent it: the page's CDP session
+    // never sees the service worker's install, which precaches the same script.
+    const served: string[] = [];
+    const onRequest = (req: { url?: string }) => served.push(req.url ?? '');
+    e2e.app.server.on('request', onRequest);
+    try {
+      const { page } = await e2e.openAs('e2e-leader', { viewport: PHONE, touch: true });
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+      const precached = await page.evaluate(async () => {
+        const names = (await caches.keys()).filter((n) => n.startsWith('workbox-precache'));
+        const urls = await Promise.all(names.map(async (n) => (await (await caches.open(n)).keys()).map((r) => r.url)));
+        return urls.flat().map((u) => new URL(u).pathname);
+      });
+      // Still precached (the map draws offline), but fetched from the server only once.
+      expect(precached.some((p) => /maplibre-gl-worker-.+\.mjs$/.test(p))).toBe(true);
+      const worker = served.filter((u) => /^\/assets\/maplibre-gl-worker-[^/?]+\.mjs/.test(u));
+      expect(worker, served.join('\n')).toHaveLength(1);
+      // The worker is asked for only once the map has its numbers: its install (the precache)
+      // never competes with the first view on a slow line.
+      const sw = served.indexOf('/sw.js');
+      const stats = served.findIndex((u) => u.startsWith('/api/stats'));
+      expect(stats, served.join('\n')).toBeGreaterThan(-1);
+      expect(sw, served.join('\n')).toBeGreaterThan(stats);
+      // Nothing of the shell twice (the install reuses what the page loaded).
+      const assets = served.filter((u) => u.startsWith('/assets/'));
+      expect(assets.length, served.join('\n')).toBe(new Set(assets).size);
+    } finally {
+      e2e.app.server.off('request', onRequest);
+    }
+  }, 120_000);
+
   it("a leader's first visit does not fetch ECharts; a chart seen with signal draws again without it", async () => {
     const chunk = readdirSync(join(PRODUCTION_WEB_DIR, 'assets')).find((f) => /^echarts-setup-.+\.js$/.test(f));
     expect(chunk).toBeDefined();

@@ -13,13 +13,14 @@ import { loadPageState, showLogin } from './views/session.js';
 import { app, replaceView, type Nav } from './views/shell.js';
 import { startOutbox } from './offline/outbox.js';
 import { mountOutboxBadge } from './panels/outbox-badge.js';
-import { registerServiceWorker } from './offline/sw-register.js';
+import { registerServiceWorkerWhenIdle } from './offline/sw-register.js';
 
 document.documentElement.lang = getLang();
 // What waits to be sent survives closing the app: shown and sent again from the first screen on.
 mountOutboxBadge(document.body);
 startOutbox();
-registerServiceWorker();
+// The service worker registers after the first view is drawn (offline/sw-register.ts): the map
+// page once its map is, the other pages here.
 
 const nav: Nav = {
   showMap: (state) => showMap(state, nav),
@@ -48,7 +49,8 @@ async function start(): Promise<void> {
   if (!state) return login();
   if (location.pathname.startsWith('/admin') && state.user.role === 'admin') nav.showAdmin(state);
   else if (location.pathname.startsWith('/campaigns')) nav.showCampaigns(state);
-  else nav.showMap(state);
+  else return nav.showMap(state);
+  registerServiceWorkerWhenIdle();
 }
 
 window.addEventListener('popstate', () => void start());

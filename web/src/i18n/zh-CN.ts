@@ -49,6 +49,7 @@ export const zhCN = {
   'source.hotline': '12345热线',
   'source.other': '其他',
   'legend.nodata': '无数据',
+  'legend.toggle': '展开或收起图例',
   // On the map where a tile held more points than it draws ({n} is the count left out).
   'map.omitted': '另有 {n} 个未显示',
   'problem.systemActor': '系统',
@@ -226,6 +227,8 @@ export const zhCN = {
   'assess.due': '截止',
   'assess.inspect': '检查',
   'assess.standing': '各街道点位达标率',
+  'assess.showAll': '显示全部 {n} 个街道',
+  'assess.showFewer': '收起',
   'assess.col.street': '街道',
   'assess.col.rate': '达标率',
   'assess.col.covered': '已查/点位',

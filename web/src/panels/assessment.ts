@@ -20,6 +20,9 @@ import { formatDateTime, t, type MessageKey } from '../i18n/index.js';
 import { submit as send } from '../offline/outbox.js';
 import { devicePosition, photoInput, photoSrc, type PhotoInput } from './photo-input.js';
 
+/** The standing table's rows shown before "show all" (the worst first). */
+const STANDING_ROWS = 5;
+
 type Task = Static<typeof TaskSchema>;
 type Standard = Static<typeof StandardSchema>;
 type Point = Static<typeof PointSchema>;
@@ -117,10 +120,47 @@ export class AssessmentPanel {
     return box;
   }
 
+  /** Whether the standing table shows every street (the user's choice, kept across redraws). */
+  private standingAll = false;
+
+  /**
+   * The button under the standing table that shows the rest of its rows or folds them again: a
+   * county's 18 streets would push what follows in the side panel (the filters) off the screen.
+   */
+  private standingToggle(box: HTMLElement, count: number): HTMLElement {
+    const label = () => (this.standingAll ? t('assess.showFewer') : t('assess.showAll', { n: count }));
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'link standing-toggle',
+        id: 'standing-toggle',
+        'aria-controls': 'standing-rows',
+        'aria-expanded': String(this.standingAll),
+        onclick: () => {
+          this.standingAll = !this.standingAll;
+          box.querySelectorAll<HTMLElement>('#standing-rows > tr').forEach((tr, i) => {
+            tr.hidden = !this.standingAll && i >= STANDING_ROWS;
+          });
+          button.setAttribute('aria-expanded', String(this.standingAll));
+          button.textContent = label();
+        },
+      },
+      label(),
+    );
+    return button;
+  }
+
   private async standing(): Promise<HTMLElement> {
     const box = h('div', { class: 'assess-standing' });
     try {
-      const { regions } = await request<{ regions: RegionStanding[] }>('GET', '/api/assessment/standing?level=street');
+      const { regions: byCode } = await request<{ regions: RegionStanding[] }>(
+        'GET',
+        '/api/assessment/standing?level=street',
+      );
+      // Worst first (lowest 达标率, the streets not inspected yet last), so the rows shown before
+      // "show all" are the ones a leader has to act on; the server answers in code order.
+      const regions = [...byCode].sort((a, b) => (a.rate ?? Infinity) - (b.rate ?? Infinity));
       render(
         box,
         h('h3', {}, t('assess.standing')),
@@ -134,17 +174,22 @@ export class AssessmentPanel {
               ['assess.col.street', 'assess.col.rate', 'assess.col.covered', 'assess.col.chronic'] as MessageKey[]
             ).map((k) => h('th', {}, t(k))),
           ),
-          ...regions.map((r) =>
-            h(
-              'tr',
-              { 'data-code': r.code },
-              h('td', {}, r.name),
-              h('td', { class: 'rate' }, pct(r.rate)),
-              h('td', {}, `${r.covered}/${r.points}`),
-              h('td', {}, String(r.chronic_points)),
+          h(
+            'tbody',
+            { id: 'standing-rows' },
+            ...regions.map((r, i) =>
+              h(
+                'tr',
+                { 'data-code': r.code, hidden: !this.standingAll && i >= STANDING_ROWS },
+                h('td', {}, r.name),
+                h('td', { class: 'rate' }, pct(r.rate)),
+                h('td', {}, `${r.covered}/${r.points}`),
+                h('td', {}, String(r.chronic_points)),
+              ),
             ),
           ),
         ),
+        regions.length > STANDING_ROWS ? this.standingToggle(box, regions.length) : null,
       );
     } catch (err) {
       render(box, h('p', { class: 'error' }, refusalText(err)));

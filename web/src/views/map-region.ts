@@ -38,10 +38,16 @@ export class RegionSelection {
     this.o.countyMap.selectRegion(code);
   }
 
-  /** Selects `code`: highlight, address, and its panel with the current filters and measure. */
-  open(code: string): void {
+  /**
+   * Selects `code`: highlight, address, and its panel with the current filters and measure.
+   * `frame`: whether the map then fits the region in the part the panel leaves visible — 'phone'
+   * only on a narrow screen, where the panel is a bottom sheet over most of the map (a region
+   * tapped there would otherwise stay hidden under it); 'always' on a desktop too.
+   */
+  open(code: string, frame: 'none' | 'phone' | 'always' = 'none'): void {
     const { countyMap, panel } = this.o;
     this.select(code);
+    const phone = matchMedia('(max-width: 768px)').matches;
     void showRegionPanel(panel, {
       code,
       filters: this.o.params(),
@@ -52,13 +58,14 @@ export class RegionSelection {
         panel.hidden = true;
         countyMap.selectRegion(null);
       },
-      // A region picked in the panel's ranking: open it and zoom the map to it (above the panel,
-      // which lies over the bottom of the map on a phone).
-      onPickRegion: (c) => {
-        this.open(c);
-        void countyMap.fitRegion(c, matchMedia('(max-width: 768px)').matches ? panel.offsetHeight : 0);
-      },
+      // A region picked in the panel's chain or ranking: open it and zoom the map to it.
+      onPickRegion: (c) => this.open(c, 'always'),
       onOpenProblem: this.o.onOpenProblem,
+    }).then(() => {
+      // Measured once the panel shows its answer: its height is what covers the map.
+      if (frame === 'none' || (frame === 'phone' && !phone)) return;
+      if (panel.hidden || panel.dataset.code !== code) return;
+      void countyMap.fitRegion(code, phone ? panel.offsetHeight : 0);
     });
   }
 

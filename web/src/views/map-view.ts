@@ -17,6 +17,7 @@ import { RegionSelection } from './map-region.js';
 import { DraftReport } from './map-report.js';
 import { sidebarParts } from './map-sidebar.js';
 import { MapStats } from './map-stats.js';
+import { registerServiceWorker } from '../offline/sw-register.js';
 import { app, pageHeader, replaceView, type Nav, type PageState } from './shell.js';
 
 /** What the address asks for at start: the view, and a problem or region to open once the map is there. */
@@ -126,7 +127,7 @@ class MapPage {
       levelChoice: view.level,
       problemQuery: tileQuery(view.filters),
       heat: view.heat,
-      onRegionClick: (code) => this.region.open(code),
+      onRegionClick: (code) => this.region.open(code, 'phone'),
       onProblemClick: (id, at) => void this.popup.open(id, at),
       onMapClick: (lngLat): boolean => this.clicks.click(lngLat, (ll) => this.report.place(ll)),
       onMove: (position) => {
@@ -215,7 +216,8 @@ class MapPage {
         queue: panels.queue?.el ?? null,
         onSearchHit: (hit) => {
           countyMap.fitBounds(hit.bbox, true, this.sheetCover());
-          if (hit.level !== 'county') region.open(hit.code);
+          // On a phone the region's panel then covers more than the sheet did: framed again above it.
+          if (hit.level !== 'county') region.open(hit.code, 'phone');
         },
         onStartAdd: () => {
           clicks.startAdd();
@@ -278,6 +280,9 @@ class MapPage {
       this.region.refresh();
       this.loadPanels();
     });
+    // Only now: the worker's install would fetch MapLibre's worker script again while the map
+    // still loads it (offline/sw-register.ts).
+    countyMap.map.once('idle', registerServiceWorker);
     exposeMapForTests(countyMap);
   }
 
