@@ -282,6 +282,9 @@ export class TransferMeter {
   private readonly urls = new Map<string, string>();
   private readonly seen = new Set<string>();
   private readonly others: import('playwright-core').Request[] = [];
+  /** When each request was sent and finished (performance.now() here, as the events arrive). */
+  readonly timeline: { url: string; sent: number; done?: number }[] = [];
+  private readonly byId = new Map<string, { url: string; sent: number; done?: number }>();
   private constructor(readonly cdp: CDPSession) {}
 
   static async attach(page: Page): Promise<TransferMeter> {
@@ -290,8 +293,15 @@ export class TransferMeter {
     await cdp.send('Network.enable');
     // A cold first load: nothing from the HTTP cache.
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    cdp.on('Network.requestWillBeSent', (e) => meter.urls.set(e.requestId, e.request.url));
+    cdp.on('Network.requestWillBeSent', (e) => {
+      meter.urls.set(e.requestId, e.request.url);
+      const entry = { url: e.request.url, sent: performance.now() };
+      meter.byId.set(e.requestId, entry);
+      meter.timeline.push(entry);
+    });
     cdp.on('Network.loadingFinished', (e) => {
+      const entry = meter.byId.get(e.requestId);
+      if (entry) entry.done = performance.now();
       const url = meter.urls.get(e.requestId);
       if (!url) return;
       meter.seen.add(url);
