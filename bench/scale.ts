@@ -865,7 +865,7 @@ try {
     firstView.dataBytes = [...meter.byUrl].filter(([u]) => /\/(api|tiles)\//.test(u)).reduce((a, [, b]) => a + b, 0);
     // What the wait after the login was spent on (the report lists the last to finish).
     firstView.after = meter.timeline
-      .filter((r) => r.done !== undefined && r.done >= loggedIn)
+      .filter((r) => r.done !== undefined && r.done >= loggedIn && !r.url.startsWith('data:'))
       .map((r): [string, number, number] => [
         r.url.replace(appListening!, '').replace(/\?.*$/, ''),
         Math.round(r.sent - loggedIn),

@@ -308,6 +308,20 @@ export class TransferMeter {
       meter.count(url, e.encodedDataLength);
     });
     page.on('requestfinished', (request) => meter.others.push(request));
+    // The requests CDP's page session does not report (those of MapLibre's worker: the tiles) join
+    // the timeline from Playwright's events.
+    const pending = new Map<import('playwright-core').Request, { url: string; sent: number; done?: number }>();
+    page.on('request', (request) => {
+      if (request.url().startsWith('data:')) return;
+      pending.set(request, { url: request.url(), sent: performance.now() });
+    });
+    page.on('requestfinished', (request) => {
+      const entry = pending.get(request);
+      pending.delete(request);
+      if (!entry || meter.timeline.some((t) => t.url === entry.url && Math.abs(t.sent - entry.sent) < 50)) return;
+      entry.done = performance.now();
+      meter.timeline.push(entry);
+    });
     return meter;
   }
 
