@@ -244,18 +244,14 @@ export async function mapNumbers(db: Kysely<DB>, q: MapNumbersQuery): Promise<Ma
     // The map's default: open problems per region, no filter beyond an area, every category in scope.
     where.push(problemScopeSql(q.scope, 'r.region_code', 'r.category_code'), countTableFilterSql(q.filters, false));
     // At the block level (the finest, whose code is the longest) a row is already one region's
-    // number: read in key order from the primary key, with no sort and no aggregate of 20,000 rows.
-    ({ rows } =
-      q.level === 'block'
-        ? await sql<{ unit: string; n: number }>`
-      SELECT x.unit, x.n FROM (SELECT r.region_code AS unit, r.n FROM problem_open_totals r
-        WHERE ${sql.join(where, sql` AND `)}) x
-      WHERE ${sql.join(regions, sql` AND `)} AND x.n > 0
-      ORDER BY x.unit`.execute(db)
-        : await sql<{ unit: string; n: number }>`
+    // number: read as it is, without an aggregate of 20,000 rows; above it, summed per prefix.
+    const perRow = q.level === 'block';
+    ({ rows } = await sql<{ unit: string; n: number }>`
       SELECT x.unit, x.n FROM (
-        SELECT left(r.region_code, ${len}) AS unit, sum(r.n)::int AS n FROM problem_open_totals r
-        WHERE ${sql.join(where, sql` AND `)} GROUP BY 1
+        SELECT ${perRow ? sql`r.region_code` : sql`left(r.region_code, ${len})`} AS unit,
+               ${perRow ? sql`r.n` : sql`sum(r.n)::int`} AS n
+        FROM problem_open_totals r
+        WHERE ${sql.join(where, sql` AND `)} ${perRow ? sql`` : sql`GROUP BY 1`}
       ) x
       WHERE ${sql.join(regions, sql` AND `)} AND x.n > 0
       ORDER BY x.unit`.execute(db));
